@@ -1,0 +1,64 @@
+# Two commands: `make run` sets up and starts Doorstep; `make test` sets up and runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
+APT_FONTS := fonts-dejavu-core fonts-ipafont-gothic
+APT_TEST := chromium
+
+.PHONY: run test test-sqlite test-postgres setup fonts browser translations lint bench clean
+
+run: setup
+	$(BIN)/doorstep migrate
+	$(BIN)/doorstep demo --if-empty
+	$(BIN)/doorstep run
+
+test: setup browser
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else \
+		echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL pass is not run."; \
+	fi
+
+test-sqlite:
+	$(BIN)/ruff check .
+	$(BIN)/pytest -p no:cacheprovider
+
+test-postgres:
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -m "not browser" tests
+
+setup: $(STAMP) fonts translations
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Fonts for PDF invoices and statements (Latin, Arabic: DejaVu; Japanese: IPA Gothic).
+fonts:
+	@missing=""; for p in $(APT_FONTS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing chromium"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST)) >/dev/null; }
+
+translations: $(STAMP)
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d translations; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,49 @@
+"""Audit events: who did what, when, from where."""
+
+import json
+from dataclasses import dataclass
+
+from core.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member, a contact, the system, or an anonymous visitor; and from where."""
+
+    type: str
+    id: int | None = None
+    ip: str = ""
+
+    @classmethod
+    def staff(cls, staff_id: int, ip: str = "") -> "Actor":
+        """A staff member."""
+        return cls("staff", staff_id, ip)
+
+    @classmethod
+    def contact(cls, contact_id: int, ip: str = "") -> "Actor":
+        """A contact person signed in to the portal."""
+        return cls("contact", contact_id, ip)
+
+    @classmethod
+    def anonymous(cls, ip: str = "") -> "Actor":
+        """A visitor who is not signed in."""
+        return cls("anonymous", None, ip)
+
+
+SYSTEM = Actor("system")
+
+
+def record(organization_id, actor: Actor, action: str, target=None, customer_id=None,
+           **details) -> AuditEvent:
+    """Write one audit event (inside the caller's transaction)."""
+    return AuditEvent.create(
+        organization=organization_id,
+        actor_type=actor.type,
+        actor_id=actor.id,
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=getattr(target, "id", None),
+        customer=customer_id,
+        details=json.dumps(details, default=str, sort_keys=True),
+        ip=actor.ip[:64],
+    )

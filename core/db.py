@@ -1,0 +1,98 @@
+"""The database: declared once, bound late to SQLite or PostgreSQL by `DATABASE_URL`."""
+
+import contextlib
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+
+from core.config import PROJECT_ROOT
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -32000,
+}
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_database(url: str):
+    """Build a peewee database for a `sqlite:///path` or `postgresql://` URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"Unsupported SQLite URL {url!r}: use sqlite:///path/to/file.db")
+        if path != ":memory:":
+            file = Path(path)
+            if not file.is_absolute() and not url.startswith("sqlite:////"):
+                file = Path.cwd() / file
+            file.parent.mkdir(parents=True, exist_ok=True)
+            path = str(file)
+        # IMMEDIATE: a transaction that reads then writes holds the write lock from its start,
+        # so two writers never both read a balance and then both fail to upgrade their lock.
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                              check_same_thread=False)
+    if parsed.scheme in {"postgres", "postgresql"}:
+        return PostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")),
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname or None,
+            port=parsed.port or None,
+            
+        )
+    raise ValueError(f"Unsupported DATABASE_URL scheme {parsed.scheme!r}: use sqlite or postgresql")
+
+
+def bind(url: str):
+    """Point the shared proxy at the database named by `url` and return it."""
+    db = make_database(url)
+    database.initialize(db)
+    return db
+
+
+def is_postgres() -> bool:
+    """True when the bound database is PostgreSQL."""
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+def migrate() -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    from playhouse.migrations import Runner
+
+    with connection():
+        return Runner(database.obj, directory=str(MIGRATIONS_DIR)).up()
+
+
+def pending_migrations() -> list[str]:
+    """Names of migrations not yet applied."""
+    from playhouse.migrations import Runner
+
+    with connection():
+        return [m.name for m in Runner(database.obj, str(MIGRATIONS_DIR)).status()
+                if not m.applied]
+
+
+@contextlib.contextmanager
+def connection():
+    """Open a connection for the block unless one is open; close what it opened."""
+    opened = database.connect(reuse_if_open=True)
+    try:
+        yield database
+    finally:
+        if opened:
+            database.close()
+
+
+def transaction():
+    """A write transaction (on SQLite it takes the write lock at BEGIN)."""
+    return database.atomic()
+
+
+__all__ = ["database", "bind", "make_database", "migrate", "connection", "transaction",
+           "is_postgres", "PROJECT_ROOT"]

@@ -1,0 +1,470 @@
+"""Peewee models for every record in SPEC §3; every row belongs to an organization."""
+
+import datetime
+from decimal import Decimal
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from core.db import database
+
+
+def utcnow() -> datetime.datetime:
+    """Naive UTC now: every timestamp in the database is UTC."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def Money(**kwargs):  # noqa: N802 - reads as a field type
+    """A money column: 14 digits, 2 decimals, rounded on the way in."""
+    kwargs.setdefault("default", Decimal("0.00"))
+    return DecimalField(max_digits=14, decimal_places=2, auto_round=True, **kwargs)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Organization(BaseModel):
+    id = AutoField()
+    name = CharField(max_length=200)
+    slug = CharField(max_length=80, unique=True)
+    default_language = CharField(max_length=10, default="en")
+    timezone = CharField(max_length=64, default="UTC")
+    currency = CharField(max_length=3, default="USD")
+    accent_color = CharField(max_length=7, default="#1f6feb")
+    email = CharField(max_length=254, default="")
+    address = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class PortalPreferences(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, unique=True, on_delete="CASCADE")
+    allow_signup = BooleanField(default=False)
+    allow_address_edit = BooleanField(default=True)
+    show_quotes = BooleanField(default=True)
+    show_sales_orders = BooleanField(default=True)
+    show_invoices = BooleanField(default=True)
+    show_payments = BooleanField(default=True)
+    show_shipments = BooleanField(default=True)
+    show_statement = BooleanField(default=True)
+    banner_text = TextField(default="")
+    bank_transfer_instructions = TextField(default="")
+    email_on_invoice_viewed = BooleanField(default=False)
+    email_on_payment = BooleanField(default=True)
+    email_on_comment = BooleanField(default=True)
+    email_on_signup = BooleanField(default=True)
+    email_on_invitation_accepted = BooleanField(default=False)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class SlugHistory(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    slug = CharField(max_length=80, unique=True)
+    replaced_at = DateTimeField(default=utcnow)
+
+
+class StaffUser(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    email = CharField(max_length=254, unique=True)
+    name = CharField(max_length=200)
+    password_hash = CharField(max_length=255)
+    role = CharField(max_length=10, default="staff")  # admin | staff
+    is_active = BooleanField(default=True)
+    session_version = IntegerField(default=1)
+    last_login_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class StaffSession(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    staff = ForeignKeyField(StaffUser, on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    ended_at = DateTimeField(null=True)
+
+
+class Customer(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    display_name = CharField(max_length=200)
+    company_name = CharField(max_length=200, default="")
+    # The primary contact's email, kept in step by the contact services.
+    email = CharField(max_length=254, default="")
+    phone = CharField(max_length=50, default="")
+    currency = CharField(max_length=3, default="USD")
+    payment_terms_days = IntegerField(default=30)
+    billing_street = CharField(max_length=200, default="")
+    billing_city = CharField(max_length=100, default="")
+    billing_postal_code = CharField(max_length=20, default="")
+    billing_region = CharField(max_length=100, default="")
+    billing_country = CharField(max_length=100, default="")
+    shipping_street = CharField(max_length=200, default="")
+    shipping_city = CharField(max_length=100, default="")
+    shipping_postal_code = CharField(max_length=20, default="")
+    shipping_region = CharField(max_length=100, default="")
+    shipping_country = CharField(max_length=100, default="")
+    portal_language = CharField(max_length=10, null=True)
+    # Denormalised for the console's filters over 100,000 customers; kept by core services.
+    portal_status = CharField(max_length=12, default="not_invited")
+    outstanding = Money()
+    unused_credits = Money()
+    last_viewed_at = DateTimeField(null=True)
+    search_text = CharField(max_length=700, default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("organization", "display_name"), False),
+            (("organization", "portal_status", "display_name"), False),
+            (("organization", "portal_language", "display_name"), False),
+            (("organization", "outstanding"), False),
+            (("organization", "last_viewed_at"), False),
+        )
+
+
+class Contact(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, backref="contacts", on_delete="CASCADE")
+    first_name = CharField(max_length=100)
+    last_name = CharField(max_length=100, default="")
+    email = CharField(max_length=254, null=True)  # the portal username; NULL when unknown
+    phone = CharField(max_length=50, default="")
+    is_primary = BooleanField(default=False)
+    portal_state = CharField(max_length=12, default="not_invited")
+    state_changed_at = DateTimeField(default=utcnow)
+    password_hash = CharField(max_length=255, null=True)
+    language = CharField(max_length=10, null=True)
+    session_version = IntegerField(default=1)
+    last_login_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("organization", "email"), True),
+            (("customer", "is_primary"), False),
+        )
+
+    @property
+    def full_name(self) -> str:
+        """First and last name joined."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class AccessToken(BaseModel):
+    """An invitation, password reset or sign-up verification; the raw token is never stored."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    contact = ForeignKeyField(Contact, backref="tokens", on_delete="CASCADE")
+    purpose = CharField(max_length=12)  # invitation | reset | signup
+    email = CharField(max_length=254)
+    nonce = CharField(max_length=64)
+    token_hash = CharField(max_length=64, unique=True)
+    language = CharField(max_length=10, default="en")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    sent_at = DateTimeField(null=True)
+    used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("contact", "purpose"), False),)
+
+
+class Item(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    sku = CharField(max_length=64)
+    name = CharField(max_length=200)
+    unit = CharField(max_length=20, default="pcs")
+    rate = Money()
+    stock_on_hand = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("organization", "sku"), True),)
+
+
+class _Document(BaseModel):
+    """Fields every customer document shares."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    number = CharField(max_length=40)
+    currency = CharField(max_length=3, default="USD")
+    subtotal = Money()
+    tax_total = Money()
+    total = Money()
+    notes = TextField(default="")
+    first_viewed_at = DateTimeField(null=True)
+    first_viewed_by = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Quote(_Document):
+    issue_date = DateField()
+    expiry_date = DateField(null=True)
+    # draft | sent | accepted | declined | expired | invoiced
+    status = CharField(max_length=12, default="sent")
+    decline_reason = TextField(default="")
+    responded_at = DateTimeField(null=True)
+    responded_by = ForeignKeyField(Contact, null=True, on_delete="SET NULL",
+                                   backref="responded_quotes")
+
+    class Meta:
+        indexes = (
+            (("customer", "issue_date"), False),
+            (("organization", "number"), True),
+            (("organization", "first_viewed_at"), False),
+        )
+
+
+class QuoteLine(BaseModel):
+    id = AutoField()
+    quote = ForeignKeyField(Quote, backref="lines", on_delete="CASCADE")
+    item = ForeignKeyField(Item, null=True, on_delete="SET NULL")
+    description = CharField(max_length=300)
+    quantity = DecimalField(max_digits=12, decimal_places=3, auto_round=True)
+    rate = Money()
+    amount = Money()
+    position = IntegerField(default=0)
+
+
+class SalesOrder(_Document):
+    order_date = DateField()
+    expected_shipment_date = DateField(null=True)
+    status = CharField(max_length=12, default="confirmed")  # draft | confirmed | closed | void
+    # not_shipped | partially_shipped | shipped
+    fulfilment = CharField(max_length=20, default="not_shipped")
+    quote = ForeignKeyField(Quote, null=True, on_delete="SET NULL")
+
+    class Meta:
+        indexes = (
+            (("customer", "order_date"), False),
+            (("organization", "number"), True),
+            (("organization", "first_viewed_at"), False),
+        )
+
+
+class SalesOrderLine(BaseModel):
+    id = AutoField()
+    sales_order = ForeignKeyField(SalesOrder, backref="lines", on_delete="CASCADE")
+    item = ForeignKeyField(Item, null=True, on_delete="SET NULL")
+    description = CharField(max_length=300)
+    quantity = DecimalField(max_digits=12, decimal_places=3, auto_round=True)
+    quantity_shipped = DecimalField(max_digits=12, decimal_places=3, auto_round=True,
+                                    default=Decimal("0"))
+    rate = Money()
+    amount = Money()
+    position = IntegerField(default=0)
+
+
+class Invoice(_Document):
+    sales_order = ForeignKeyField(SalesOrder, null=True, on_delete="SET NULL")
+    issue_date = DateField()
+    due_date = DateField()
+    # draft | sent | partially_paid | paid | void  (overdue is derived from due_date)
+    status = CharField(max_length=16, default="sent")
+    balance = Money()
+
+    class Meta:
+        indexes = (
+            (("customer", "issue_date"), False),
+            (("customer", "status", "due_date"), False),
+            (("organization", "number"), True),
+            (("organization", "first_viewed_at"), False),
+            (("organization", "issue_date"), False),
+        )
+
+
+class InvoiceLine(BaseModel):
+    id = AutoField()
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    item = ForeignKeyField(Item, null=True, on_delete="SET NULL")
+    description = CharField(max_length=300)
+    quantity = DecimalField(max_digits=12, decimal_places=3, auto_round=True)
+    rate = Money()
+    amount = Money()
+    position = IntegerField(default=0)
+
+
+class Payment(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, null=True, backref="payments", on_delete="SET NULL")
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    number = CharField(max_length=40)
+    amount = Money()
+    currency = CharField(max_length=3, default="USD")
+    method = CharField(max_length=20)  # card | bank_transfer | cash | cheque
+    reference = CharField(max_length=100, default="")
+    idempotency_key = CharField(max_length=100, null=True)
+    status = CharField(max_length=12, default="succeeded")  # succeeded | pending | void
+    via_portal = BooleanField(default=False)
+    gateway = CharField(max_length=20, default="")
+    card_last4 = CharField(max_length=4, default="")
+    paid_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("organization", "idempotency_key"), True),
+            (("customer", "paid_at"), False),
+            (("organization", "via_portal", "paid_at"), False),
+        )
+
+
+class Shipment(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    sales_order = ForeignKeyField(SalesOrder, null=True, backref="shipments",
+                                  on_delete="SET NULL")
+    number = CharField(max_length=40)
+    carrier = CharField(max_length=60, default="")
+    tracking_number = CharField(max_length=80, default="")
+    status = CharField(max_length=16, default="packed")  # packed | shipped | in_transit | delivered
+    shipped_at = DateTimeField(null=True)
+    delivered_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("customer", "created_at"), False),
+            (("organization", "number"), True),
+        )
+
+
+class ShipmentLine(BaseModel):
+    id = AutoField()
+    shipment = ForeignKeyField(Shipment, backref="lines", on_delete="CASCADE")
+    sales_order_line = ForeignKeyField(SalesOrderLine, null=True, on_delete="SET NULL")
+    description = CharField(max_length=300)
+    quantity = DecimalField(max_digits=12, decimal_places=3, auto_round=True)
+
+
+class TrackingEvent(BaseModel):
+    id = AutoField()
+    shipment = ForeignKeyField(Shipment, backref="events", on_delete="CASCADE")
+    occurred_at = DateTimeField()
+    status = CharField(max_length=16)
+    location = CharField(max_length=120, default="")
+    description = CharField(max_length=300, default="")
+
+    class Meta:
+        indexes = ((("shipment", "occurred_at"), False),)
+
+
+class Comment(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, on_delete="CASCADE")
+    document_type = CharField(max_length=12)  # quote | sales_order | invoice | shipment
+    document_id = IntegerField()
+    contact = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("document_type", "document_id", "created_at"), False),)
+
+
+class Notification(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    staff = ForeignKeyField(StaffUser, backref="notifications", on_delete="CASCADE")
+    # invoice_viewed | payment | comment | invitation_accepted | signup | quote_accepted | ...
+    kind = CharField(max_length=24)
+    message = CharField(max_length=400)
+    record_type = CharField(max_length=16, default="")
+    record_id = IntegerField(null=True)
+    customer = ForeignKeyField(Customer, null=True, on_delete="CASCADE")
+    is_read = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("staff", "is_read", "created_at"), False),)
+
+
+class OutboxMessage(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    kind = CharField(max_length=32)
+    recipient = CharField(max_length=254)
+    language = CharField(max_length=10, default="en")
+    payload = TextField(default="{}")  # JSON: ids and values the template needs, never a token
+    status = CharField(max_length=10, default="queued")  # queued | sending | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = TextField(default="")
+    message_id = CharField(max_length=200, unique=True)
+    claimed_by = CharField(max_length=100, default="")
+    claimed_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("status", "next_attempt_at"), False),
+            (("organization", "created_at"), False),
+        )
+
+
+class AuditEvent(BaseModel):
+    id = AutoField()
+    organization = ForeignKeyField(Organization, null=True, on_delete="CASCADE")
+    actor_type = CharField(max_length=10)  # staff | contact | system | anonymous
+    actor_id = IntegerField(null=True)
+    action = CharField(max_length=48)
+    target_type = CharField(max_length=16, default="")
+    target_id = IntegerField(null=True)
+    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    details = TextField(default="{}")
+    ip = CharField(max_length=64, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("organization", "created_at"), False),
+            (("customer", "created_at"), False),
+        )
+
+
+class RateEvent(BaseModel):
+    """One counted attempt (sign-in, reset, sign-up...) for throttling across processes."""
+
+    id = AutoField()
+    key = CharField(max_length=300)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("key", "created_at"), False),)
+
+
+ALL_MODELS = [
+    Organization, PortalPreferences, SlugHistory, StaffUser, StaffSession, Customer, Contact,
+    AccessToken, Item, Quote, QuoteLine, SalesOrder, SalesOrderLine, Invoice, InvoiceLine,
+    Payment, Shipment, ShipmentLine, TrackingEvent, Comment, Notification, OutboxMessage,
+    AuditEvent, RateEvent,
+]

@@ -1,0 +1,33 @@
+"""The outbox: emails written in the same transaction as the change that causes them."""
+
+import json
+import uuid
+
+from core.models import OutboxMessage
+
+# Every kind of email the system sends; the mail renderer has a template pair for each.
+CONTACT_KINDS = {"invitation", "reinvitation", "password_reset", "signup_verification",
+                 "payment_receipt", "comment_reply"}
+STAFF_KINDS = {"staff_invoice_viewed", "staff_payment", "staff_comment", "staff_signup",
+               "staff_invitation_accepted", "staff_quote_response"}
+ALL_KINDS = CONTACT_KINDS | STAFF_KINDS
+
+
+def enqueue(organization_id: int, kind: str, recipient: str, language: str,
+            **payload) -> OutboxMessage:
+    """Queue one email; the payload holds ids and values for the template, never a raw token."""
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
+    return OutboxMessage.create(
+        organization=organization_id,
+        kind=kind,
+        recipient=recipient,
+        language=language,
+        payload=json.dumps(payload, default=str, sort_keys=True),
+        message_id=f"<{uuid.uuid4().hex}@doorstep>",
+    )
+
+
+def payload_of(message: OutboxMessage) -> dict:
+    """The decoded payload of a message."""
+    return json.loads(message.payload or "{}")

@@ -1,0 +1,1 @@
+"""Queries: every read the front ends make, scoped and paginated."""

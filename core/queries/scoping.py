@@ -1,0 +1,119 @@
+"""The one scoping helper every contact-facing read passes through.
+
+A `ContactScope` is built from the signed-in contact; every query it gives is limited to that
+contact's customer, so an id from a request can only ever reach this customer's records.
+Another customer's record and a missing one both raise the same NotFoundError.
+"""
+
+from core.errors import NotFoundError
+from core.models import (
+    Comment,
+    Contact,
+    Customer,
+    Invoice,
+    Organization,
+    Payment,
+    PortalPreferences,
+    Quote,
+    SalesOrder,
+    Shipment,
+)
+
+DOCUMENT_MODELS = {
+    "quote": Quote,
+    "sales_order": SalesOrder,
+    "invoice": Invoice,
+    "shipment": Shipment,
+}
+# Which portal module shows each kind of record.
+DOCUMENT_MODULE = {
+    "quote": "show_quotes",
+    "sales_order": "show_sales_orders",
+    "invoice": "show_invoices",
+    "shipment": "show_shipments",
+    "payment": "show_payments",
+}
+HIDDEN_STATUSES = {"quote": ("draft",), "sales_order": ("draft",),
+                   "invoice": ("draft",), "shipment": ()}
+
+
+class ContactScope:
+    """Reads limited to one active contact's customer."""
+
+    def __init__(self, contact: Contact, customer: Customer, organization: Organization,
+                 preferences: PortalPreferences):
+        self.contact = contact
+        self.customer = customer
+        self.organization = organization
+        self.preferences = preferences
+
+    @classmethod
+    def for_contact(cls, contact_id: int, session_version: int | None = None) -> "ContactScope":
+        """The scope of an active contact (one query); NotFoundError when it may not sign in."""
+        row = (Contact.select(Contact, Customer, Organization, PortalPreferences)
+               .join(Customer).switch(Contact)
+               .join(Organization)
+               .join(PortalPreferences, on=(PortalPreferences.organization == Organization.id))
+               .where(Contact.id == contact_id)
+               .first())
+        if row is None or row.portal_state != "active":
+            raise NotFoundError()
+        if session_version is not None and row.session_version != session_version:
+            raise NotFoundError()
+        return cls(row, row.customer, row.organization, row.organization.portalpreferences)
+
+    def module_enabled(self, kind: str) -> bool:
+        """True when the organization shows this kind of record in the portal."""
+        flag = DOCUMENT_MODULE.get(kind)
+        return flag is None or bool(getattr(self.preferences, flag))
+
+    def documents(self, kind: str):
+        """A query over this customer's visible documents of one kind."""
+        model = DOCUMENT_MODELS[kind]
+        if not self.module_enabled(kind):
+            return model.select().where(False)
+        query = model.select().where(model.customer == self.customer.id)
+        hidden = HIDDEN_STATUSES[kind]
+        if hidden:
+            query = query.where(model.status.not_in(hidden))
+        return query
+
+    def get_document(self, kind: str, document_id):
+        """One of this customer's documents, or NotFoundError."""
+        if kind not in DOCUMENT_MODELS:
+            raise NotFoundError()
+        try:
+            document_id = int(document_id)
+        except (TypeError, ValueError):
+            raise NotFoundError() from None
+        model = DOCUMENT_MODELS[kind]
+        document = self.documents(kind).where(model.id == document_id).first()
+        if document is None:
+            raise NotFoundError()
+        return document
+
+    def payments(self):
+        """This customer's payments (not voided ones)."""
+        if not self.module_enabled("payment"):
+            return Payment.select().where(False)
+        return Payment.select().where(Payment.customer == self.customer.id,
+                                      Payment.status != "void")
+
+    def get_payment(self, payment_id):
+        """One of this customer's payments, or NotFoundError."""
+        try:
+            payment_id = int(payment_id)
+        except (TypeError, ValueError):
+            raise NotFoundError() from None
+        payment = self.payments().where(Payment.id == payment_id).first()
+        if payment is None:
+            raise NotFoundError()
+        return payment
+
+    def comments(self, kind: str, document_id: int):
+        """The comment thread of one of this customer's documents."""
+        self.get_document(kind, document_id)
+        return (Comment.select()
+                .where(Comment.customer == self.customer.id, Comment.document_type == kind,
+                       Comment.document_id == document_id)
+                .order_by(Comment.created_at, Comment.id))

@@ -1,0 +1,316 @@
+"""Reads for the staff console: lists with filters, overviews, figures. All organization-scoped."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from peewee import JOIN, fn
+
+from core.errors import NotFoundError
+from core.models import (
+    AuditEvent,
+    Comment,
+    Contact,
+    Customer,
+    Invoice,
+    Notification,
+    Organization,
+    OutboxMessage,
+    Payment,
+    PortalPreferences,
+    Quote,
+    SalesOrder,
+    Shipment,
+    StaffSession,
+    StaffUser,
+    utcnow,
+)
+from core.pagination import Page, paginate
+from core.queries.scoping import DOCUMENT_MODELS
+from core.security import hash_token
+
+PORTAL_STATUSES = ("not_invited", "invited", "active", "disabled")
+
+
+def get_staff_for_session(token: str) -> StaffUser | None:
+    """The active staff member of a live console session, else None."""
+    if not token:
+        return None
+    row = (StaffSession.select(StaffSession, StaffUser).join(StaffUser)
+           .where(StaffSession.token_hash == hash_token(token),
+                  StaffSession.ended_at.is_null(), StaffSession.expires_at > utcnow(),
+                  StaffUser.is_active)
+           .first())
+    return row.staff if row else None
+
+
+def get_organization(organization_id: int) -> Organization:
+    """The organization by id."""
+    return Organization.get_by_id(organization_id)
+
+
+def get_preferences(organization_id: int) -> PortalPreferences:
+    """The organization's portal preferences."""
+    return PortalPreferences.get(PortalPreferences.organization == organization_id)
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """The console's customer list filters; empty means no filter."""
+
+    search: str = ""
+    portal_status: str = ""          # one of PORTAL_STATUSES
+    language: str = ""               # a language code, or "default" for none set
+    has_email: bool | None = None
+    viewed: bool | None = None       # customer viewed any invoice
+    min_outstanding: Decimal | None = None
+    with_outstanding: bool | None = None
+
+
+def _customer_query(organization_id: int, filters: CustomerFilters, *fields):
+    query = Customer.select(*fields).where(Customer.organization == organization_id)
+    if filters.search.strip():
+        query = query.where(Customer.search_text.contains(filters.search.strip().lower()))
+    if filters.portal_status in PORTAL_STATUSES:
+        query = query.where(Customer.portal_status == filters.portal_status)
+    if filters.language == "default":
+        query = query.where(Customer.portal_language.is_null())
+    elif filters.language:
+        query = query.where(Customer.portal_language == filters.language)
+    if filters.has_email is True:
+        query = query.where(Customer.email != "")
+    elif filters.has_email is False:
+        query = query.where(Customer.email == "")
+    if filters.viewed is True:
+        query = query.where(Customer.last_viewed_at.is_null(False))
+    elif filters.viewed is False:
+        query = query.where(Customer.last_viewed_at.is_null())
+    if filters.with_outstanding is True:
+        query = query.where(Customer.outstanding > 0)
+    elif filters.with_outstanding is False:
+        query = query.where(Customer.outstanding <= 0)
+    if filters.min_outstanding is not None:
+        query = query.where(Customer.outstanding >= filters.min_outstanding)
+    return query
+
+
+def list_customers(organization_id: int, filters: CustomerFilters = CustomerFilters(), *,
+                   page=1, per_page=50) -> Page:
+    """Customers of the organization, filtered, sorted by name, one page (two queries)."""
+    query = _customer_query(organization_id, filters)
+    return paginate(query.order_by(Customer.display_name, Customer.id), page, per_page)
+
+
+def list_customer_ids(organization_id: int, filters: CustomerFilters) -> list[int]:
+    """Ids of every customer matching the filters (for "select all matching")."""
+    query = _customer_query(organization_id, filters, Customer.id)
+    return [row[0] for row in query.order_by(Customer.display_name, Customer.id).tuples()]
+
+
+@dataclass
+class CustomerOverview:
+    """A customer with its contacts and recent portal activity."""
+
+    customer: Customer
+    contacts: list
+    activity: list
+    invoices_viewed: int
+    invoices_total: int
+
+
+def get_customer_overview(organization_id: int, customer_id: int) -> CustomerOverview:
+    """One customer of the organization with contacts and activity, or NotFoundError."""
+    customer = Customer.get_or_none(Customer.id == customer_id,
+                                    Customer.organization == organization_id)
+    if customer is None:
+        raise NotFoundError()
+    contacts = list(Contact.select().where(Contact.customer == customer)
+                    .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id))
+    counts = (Invoice.select(fn.COUNT(Invoice.id).alias("total"),
+                             fn.COUNT(Invoice.first_viewed_at).alias("viewed"))
+              .where(Invoice.customer == customer, Invoice.status != "draft").dicts().get())
+    return CustomerOverview(customer, contacts, list_customer_activity(customer.id),
+                            counts["viewed"] or 0, counts["total"] or 0)
+
+
+ACTIVITY_ACTIONS = ("document_viewed", "payment_made", "payment_notice", "comment_added",
+                    "quote_accepted", "quote_declined", "invitation_accepted", "login",
+                    "signup_completed")
+
+
+def list_customer_activity(customer_id: int, limit: int = 20) -> list:
+    """The customer's recent portal activity (views, payments, comments, responses, sign-ins)."""
+    return list(AuditEvent.select()
+                .where(AuditEvent.customer == customer_id,
+                       AuditEvent.action.in_(ACTIVITY_ACTIONS))
+                .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+                .limit(limit))
+
+
+def list_documents(organization_id: int, kind: str, *, viewed: bool | None = None,
+                   status: str = "", customer_id: int | None = None, search: str = "",
+                   page=1, per_page=50) -> Page:
+    """Quotes, sales orders or invoices with customer and first viewer, filtered by viewed."""
+    model = DOCUMENT_MODELS[kind]
+    viewer = Contact.alias()
+    query = (model.select(model, Customer, viewer)
+             .join(Customer, on=(model.customer == Customer.id))
+             .switch(model)
+             .join(viewer, JOIN.LEFT_OUTER, on=(model.first_viewed_by == viewer.id))
+             .where(model.organization == organization_id))
+    count = model.select().where(model.organization == organization_id)
+    conditions = []
+    if viewed is True:
+        conditions.append(model.first_viewed_at.is_null(False))
+    elif viewed is False:
+        conditions.append(model.first_viewed_at.is_null())
+    if status:
+        conditions.append(model.status == status)
+    if customer_id:
+        conditions.append(model.customer == customer_id)
+    if search.strip():
+        conditions.append(model.number.contains(search.strip()))
+    for condition in conditions:
+        query, count = query.where(condition), count.where(condition)
+    date_field = {"quote": model.created_at, "sales_order": model.created_at,
+                  "invoice": model.created_at, "shipment": model.created_at}[kind]
+    return paginate(query.order_by(date_field.desc(), model.id.desc()), page, per_page,
+                    count_query=count)
+
+
+def get_document_thread(organization_id: int, kind: str, document_id: int):
+    """A document of the organization and its comment thread (staff view)."""
+    model = DOCUMENT_MODELS.get(kind)
+    document = model.get_or_none(model.id == document_id) if model else None
+    if document is None or document.organization_id != organization_id:
+        raise NotFoundError()
+    comments = list(Comment.select(Comment, Contact, StaffUser)
+                    .join(Contact, JOIN.LEFT_OUTER, on=(Comment.contact == Contact.id))
+                    .switch(Comment)
+                    .join(StaffUser, JOIN.LEFT_OUTER, on=(Comment.staff == StaffUser.id))
+                    .where(Comment.document_type == kind, Comment.document_id == document.id)
+                    .order_by(Comment.created_at, Comment.id))
+    return document, comments
+
+
+def list_notifications(staff_id: int, *, unread_only: bool = False, page=1,
+                       per_page=50) -> Page:
+    """A staff member's notifications, newest first."""
+    query = Notification.select().where(Notification.staff == staff_id)
+    if unread_only:
+        query = query.where(~Notification.is_read)
+    return paginate(query.order_by(Notification.created_at.desc(), Notification.id.desc()),
+                    page, per_page)
+
+
+def unread_notification_count(staff_id: int) -> int:
+    """How many notifications the staff member has not read."""
+    return Notification.select().where(Notification.staff == staff_id,
+                                       ~Notification.is_read).count()
+
+
+def list_outbox(organization_id: int, *, status: str = "", page=1, per_page=50) -> Page:
+    """Outbox messages, newest first, optionally by status."""
+    query = OutboxMessage.select().where(OutboxMessage.organization == organization_id)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return paginate(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+                    page, per_page)
+
+
+def list_staff(organization_id: int) -> list:
+    """The organization's staff members."""
+    return list(StaffUser.select().where(StaffUser.organization == organization_id)
+                .order_by(StaffUser.name))
+
+
+def list_pending_bank_transfers(organization_id: int) -> list:
+    """Bank-transfer notices waiting for staff to confirm."""
+    return list(Payment.select(Payment, Customer, Invoice)
+                .join(Customer, on=(Payment.customer == Customer.id)).switch(Payment)
+                .join(Invoice, JOIN.LEFT_OUTER, on=(Payment.invoice == Invoice.id))
+                .where(Payment.organization == organization_id, Payment.status == "pending")
+                .order_by(Payment.created_at))
+
+
+@dataclass
+class HomeFigures:
+    """The console home page's figures."""
+
+    contacts_invited: int
+    contacts_active: int
+    invitations_stale: int
+    invoices_viewed: int
+    invoices_not_viewed: int
+    portal_payments_month: Decimal
+    portal_payments_month_count: int
+
+
+def home_figures(organization_id: int, now: datetime.datetime | None = None) -> HomeFigures:
+    """Invited/active contacts, stale invitations, viewed invoices, portal payments this month."""
+    now = now or utcnow()
+    states = dict(Contact.select(Contact.portal_state, fn.COUNT(Contact.id))
+                  .where(Contact.organization == organization_id)
+                  .group_by(Contact.portal_state).tuples())
+    stale = Contact.select().where(
+        Contact.organization == organization_id, Contact.portal_state == "invited",
+        Contact.state_changed_at < now - datetime.timedelta(days=7)).count()
+    invoices = (Invoice.select(fn.COUNT(Invoice.id).alias("total"),
+                               fn.COUNT(Invoice.first_viewed_at).alias("viewed"))
+                .where(Invoice.organization == organization_id, Invoice.status != "draft")
+                .dicts().get())
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    paid = (Payment.select(fn.SUM(Payment.amount).alias("amount"),
+                           fn.COUNT(Payment.id).alias("n"))
+            .where(Payment.organization == organization_id, Payment.via_portal,
+                   Payment.status == "succeeded", Payment.paid_at >= month_start)
+            .dicts().get())
+    return HomeFigures(
+        contacts_invited=states.get("invited", 0),
+        contacts_active=states.get("active", 0),
+        invitations_stale=stale,
+        invoices_viewed=invoices["viewed"] or 0,
+        invoices_not_viewed=(invoices["total"] or 0) - (invoices["viewed"] or 0),
+        portal_payments_month=Decimal(str(paid["amount"] or 0)).quantize(Decimal("0.01")),
+        portal_payments_month_count=paid["n"] or 0,
+    )
+
+
+def acceptance_over_time(organization_id: int, days: int = 90) -> list[dict]:
+    """Invitations sent and accepted per day over the last `days` days (for a chart)."""
+    since = utcnow() - datetime.timedelta(days=days)
+    day = fn.DATE(AuditEvent.created_at)
+    rows = (AuditEvent.select(day.alias("day"), AuditEvent.action, fn.COUNT(AuditEvent.id)
+                              .alias("n"))
+            .where(AuditEvent.organization == organization_id, AuditEvent.created_at >= since,
+                   AuditEvent.action.in_(("contact_invited", "contact_reinvited",
+                                          "invitation_accepted")))
+            .group_by(day, AuditEvent.action).dicts())
+    by_day: dict[str, dict] = {}
+    for row in rows:
+        entry = by_day.setdefault(str(row["day"]), {"day": str(row["day"]), "invited": 0,
+                                                     "accepted": 0})
+        entry["accepted" if row["action"] == "invitation_accepted" else "invited"] += row["n"]
+    return sorted(by_day.values(), key=lambda r: r["day"])
+
+
+def portal_payments_over_time(organization_id: int, days: int = 90) -> list[dict]:
+    """Portal payments (count and amount) per day over the last `days` days (for a chart)."""
+    since = utcnow() - datetime.timedelta(days=days)
+    day = fn.DATE(Payment.paid_at)
+    rows = (Payment.select(day.alias("day"), fn.SUM(Payment.amount).alias("amount"),
+                           fn.COUNT(Payment.id).alias("n"))
+            .where(Payment.organization == organization_id, Payment.via_portal,
+                   Payment.status == "succeeded", Payment.paid_at >= since)
+            .group_by(day).order_by(day).dicts())
+    return [{"day": str(r["day"]), "amount": float(r["amount"] or 0), "payments": r["n"]}
+            for r in rows]
+
+
+def list_customer_quotes_orders(customer_id: int) -> dict:
+    """Counts of a customer's quotes, sales orders and shipments (for the overview)."""
+    return {
+        "quotes": Quote.select().where(Quote.customer == customer_id).count(),
+        "sales_orders": SalesOrder.select().where(SalesOrder.customer == customer_id).count(),
+        "shipments": Shipment.select().where(Shipment.customer == customer_id).count(),
+    }

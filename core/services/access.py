@@ -1,0 +1,473 @@
+"""Portal access: invitations, enabling and disabling, sign-in, sign-up and password resets."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core import outbox, throttle, validation
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import (
+    AuthenticationError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    TokenError,
+    ValidationError,
+)
+from core.i18n import N_, contact_language
+from core.models import AccessToken, Contact, Customer, Organization, PortalPreferences, utcnow
+from core.security import (
+    check_password_strength,
+    derive_token,
+    hash_password,
+    hash_token,
+    new_nonce,
+    verify_password,
+)
+from core.services.notifications import notify_staff
+
+TOKEN_LIFETIME = {
+    "invitation": datetime.timedelta(days=14),
+    "reset": datetime.timedelta(hours=2),
+    "signup": datetime.timedelta(hours=24),
+}
+# Which email each token purpose is delivered by.
+TOKEN_EMAIL = {"invitation": "invitation", "reset": "password_reset",
+               "signup": "signup_verification"}
+STATE_RANK = {"active": 3, "invited": 2, "disabled": 1, "not_invited": 0}
+
+SIGN_IN_LIMIT = 5           # failures per (email, address) in the window
+SIGN_IN_IP_LIMIT = 50       # failures per address, whatever the email
+SIGN_IN_WINDOW = 15 * 60
+REQUEST_LIMIT = 5           # reset / sign-up requests per (email, address) an hour
+REQUEST_IP_LIMIT = 30       # ... per address an hour
+TOKEN_IP_LIMIT = 30         # token submissions per address in 15 minutes
+
+
+# -- helpers shared by the services below -------------------------------------------------
+
+def refresh_customer_portal_status(customer_id: int) -> None:
+    """Recompute the customer's denormalised portal status from its contacts' states."""
+    states = [c.portal_state for c in Contact.select(Contact.portal_state)
+              .where(Contact.customer == customer_id)]
+    status = max(states, key=STATE_RANK.__getitem__, default="not_invited")
+    Customer.update(portal_status=status).where(Customer.id == customer_id).execute()
+
+
+def _set_state(contact: Contact, state: str) -> None:
+    contact.portal_state = state
+    contact.state_changed_at = utcnow()
+
+
+def _revoke_tokens(contact_id: int, purpose: str | None = None) -> None:
+    query = AccessToken.update(revoked_at=utcnow()).where(
+        AccessToken.contact == contact_id, AccessToken.used_at.is_null(),
+        AccessToken.revoked_at.is_null())
+    if purpose:
+        query = query.where(AccessToken.purpose == purpose)
+    query.execute()
+
+
+def issue_token(contact: Contact, purpose: str, *, email_kind: str | None = None,
+                **payload) -> AccessToken:
+    """Create a token for the contact and queue the email that carries it (inside a transaction).
+
+    Only the hash is stored; the mail worker derives the raw token from the nonce when it sends.
+    """
+    nonce = new_nonce()
+    language = contact_language(contact)
+    token = AccessToken.create(
+        organization=contact.organization_id, contact=contact, purpose=purpose,
+        email=contact.email, nonce=nonce, token_hash=hash_token(derive_token(purpose, nonce)),
+        language=language, expires_at=utcnow() + TOKEN_LIFETIME[purpose])
+    outbox.enqueue(contact.organization_id, email_kind or TOKEN_EMAIL[purpose], contact.email,
+                   language, token_id=token.id, contact_id=contact.id, **payload)
+    return token
+
+
+def raw_token_for(token: AccessToken) -> str:
+    """The raw token a link carries (for the mail worker only)."""
+    return derive_token(token.purpose, token.nonce)
+
+
+def _find_token(organization_id: int, raw: str, purpose: str) -> AccessToken:
+    token = AccessToken.get_or_none(AccessToken.token_hash == hash_token(raw or ""))
+    if (token is None or token.organization_id != organization_id or token.purpose != purpose
+            or token.used_at or token.revoked_at or token.expires_at < utcnow()):
+        raise TokenError()
+    contact = token.contact
+    # Bound to the contact and the address it was sent to.
+    if contact.email != token.email or contact.portal_state == "disabled":
+        raise TokenError()
+    return token
+
+
+def _load_contact(contact_id: int, actor: Actor) -> Contact:
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        raise NotFoundError()
+    if actor.type == "staff":
+        from core.models import StaffUser
+
+        staff = StaffUser.get_or_none(StaffUser.id == actor.id)
+        if staff is None or staff.organization_id != contact.organization_id:
+            raise NotFoundError()
+    return contact
+
+
+# -- staff actions ---------------------------------------------------------------------------
+
+def invite_contact_locked(contact: Contact, actor: Actor) -> AccessToken:
+    """Invite (or re-invite) a contact inside the caller's transaction."""
+    if not contact.email:
+        raise ValidationError(N_("This contact has no email address."), field="email")
+    if contact.portal_state == "active":
+        raise InvalidStateError(N_("This contact already has portal access."))
+    again = AccessToken.select().where(AccessToken.contact == contact,
+                                       AccessToken.purpose == "invitation").exists()
+    _revoke_tokens(contact.id, "invitation")
+    _set_state(contact, "invited")
+    contact.save()
+    refresh_customer_portal_status(contact.customer_id)
+    token = issue_token(contact, "invitation",
+                        email_kind="reinvitation" if again else "invitation")
+    record(contact.organization_id, actor, "contact_reinvited" if again else "contact_invited",
+           contact, customer_id=contact.customer_id, email=contact.email)
+    return token
+
+
+def invite_contact(contact_id: int, actor: Actor) -> Contact:
+    """Invite a contact to the portal, or re-invite one invited or disabled (older links die)."""
+    with transaction():
+        contact = _load_contact(contact_id, actor)
+        invite_contact_locked(contact, actor)
+    return contact
+
+
+reinvite_contact = invite_contact
+
+
+def disable_contact(contact_id: int, actor: Actor) -> Contact:
+    """Take portal access away from a contact; its sessions end at once."""
+    with transaction():
+        contact = _load_contact(contact_id, actor)
+        if contact.portal_state == "disabled":
+            return contact
+        _set_state(contact, "disabled")
+        contact.session_version += 1
+        contact.save()
+        _revoke_tokens(contact.id)
+        refresh_customer_portal_status(contact.customer_id)
+        record(contact.organization_id, actor, "contact_disabled", contact,
+               customer_id=contact.customer_id)
+    return contact
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """What configuring portal access did to one contact."""
+
+    contact_id: int
+    name: str
+    outcome: str  # invited | reinvited | disabled | unchanged
+
+
+def configure_portal_access(customer_id: int, contact_ids_with_access: list[int],
+                            actor: Actor) -> list[AccessChange]:
+    """Give exactly the chosen contacts access: invite the new ones, disable the unchosen ones."""
+    chosen = {int(i) for i in contact_ids_with_access}
+    with transaction():
+        customer = Customer.get_or_none(Customer.id == customer_id)
+        if customer is None:
+            raise NotFoundError()
+        contacts = list(Contact.select().where(Contact.customer == customer)
+                        .order_by(Contact.id))
+        if actor.type == "staff":
+            _load_contact(contacts[0].id, actor) if contacts else None
+        unknown = chosen - {c.id for c in contacts}
+        if unknown:
+            raise NotFoundError()
+        changes = []
+        for contact in contacts:
+            outcome = "unchanged"
+            if contact.id in chosen and contact.portal_state in {"not_invited", "disabled"}:
+                was = contact.portal_state
+                try:
+                    invite_contact_locked(contact, actor)
+                except ValidationError as error:
+                    raise ValidationError(
+                        N_("%(name)s has no email address, so cannot be invited."),
+                        field=error.field, name=contact.full_name) from None
+                outcome = "reinvited" if was == "disabled" else "invited"
+            elif contact.id not in chosen and contact.portal_state in {"invited", "active"}:
+                _set_state(contact, "disabled")
+                contact.session_version += 1
+                contact.save()
+                _revoke_tokens(contact.id)
+                record(contact.organization_id, actor, "contact_disabled", contact,
+                       customer_id=customer.id)
+                outcome = "disabled"
+            changes.append(AccessChange(contact.id, contact.full_name, outcome))
+        refresh_customer_portal_status(customer.id)
+    return changes
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What bulk "Enable portal" did for one customer."""
+
+    customer_id: int
+    customer_name: str
+    outcome: str           # invited | skipped
+    reason: str = ""       # no_email | already_active | disabled
+    email: str = ""
+
+
+SKIP_REASONS = {
+    "no_email": N_("The primary contact has no email address."),
+    "already_active": N_("The primary contact already has portal access."),
+    "disabled": N_("The primary contact's access was disabled; re-invite it on its own."),
+}
+
+
+def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Actor,
+                       progress: Callable[[int, int], None] | None = None,
+                       chunk_size: int = 500) -> list[BulkResult]:
+    """Invite the primary contact of each customer; report each invited or skipped, and why."""
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    results: list[BulkResult] = []
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start:start + chunk_size]
+        with transaction():
+            customers = {c.id: c for c in Customer.select().where(
+                Customer.id.in_(chunk), Customer.organization == organization_id)}
+            primaries = {c.customer_id: c for c in Contact.select().where(
+                Contact.customer.in_(list(customers)), Contact.is_primary)}
+            org = Organization.get_by_id(organization_id)
+            for customer_id in chunk:
+                customer = customers.get(customer_id)
+                if customer is None:
+                    continue  # not this organization's: silently not ours to touch
+                contact = primaries.get(customer_id)
+                reason = ("no_email" if contact is None or not contact.email
+                          else "already_active" if contact.portal_state == "active"
+                          else "disabled" if contact.portal_state == "disabled" else "")
+                if reason:
+                    results.append(BulkResult(customer.id, customer.display_name, "skipped",
+                                              reason, contact.email or "" if contact else ""))
+                    continue
+                contact.customer = customer
+                contact.organization = org
+                invite_contact_locked(contact, actor)
+                results.append(BulkResult(customer.id, customer.display_name, "invited",
+                                          email=contact.email))
+            record(organization_id, actor, "bulk_portal_enable",
+                   invited=sum(r.outcome == "invited" for r in results[-len(chunk):]),
+                   customers=len(chunk))
+        if progress:
+            progress(min(start + chunk_size, len(ids)), len(ids))
+    return results
+
+
+# -- the contact's side ----------------------------------------------------------------------
+
+def describe_token(organization_id: int, raw: str, purpose: str) -> Contact:
+    """The contact a still-valid token belongs to (to show its username before accepting)."""
+    return _find_token(organization_id, raw, purpose).contact
+
+
+def _check_token_rate(ip: str) -> None:
+    throttle.hit(f"token-ip:{ip}", TOKEN_IP_LIMIT, SIGN_IN_WINDOW)
+
+
+def accept_invitation(organization_id: int, raw_token: str, password: str,
+                      ip: str = "") -> Contact:
+    """Accept an invitation: set the password, make the contact active, notify staff."""
+    check_password_strength(password)
+    with transaction():
+        _check_token_rate(ip)
+    with transaction():
+        token = _find_token(organization_id, raw_token, "invitation")
+        contact = token.contact
+        if contact.portal_state != "invited":
+            raise TokenError()
+        token.used_at = utcnow()
+        token.save()
+        contact.password_hash = hash_password(password)
+        _set_state(contact, "active")
+        contact.session_version += 1
+        contact.save()
+        refresh_customer_portal_status(contact.customer_id)
+        record(organization_id, Actor.contact(contact.id, ip), "invitation_accepted", contact,
+               customer_id=contact.customer_id)
+        notify_staff(organization_id, "invitation_accepted",
+                     f"{contact.full_name} ({contact.customer.display_name}) accepted the "
+                     "portal invitation.", record_type="customer",
+                     record_id=contact.customer_id, customer_id=contact.customer_id,
+                     contact_name=contact.full_name,
+                     customer_name=contact.customer.display_name)
+    return contact
+
+
+def authenticate_contact(organization_id: int, email: str, password: str,
+                         ip: str = "") -> Contact:
+    """Check a portal sign-in.
+
+    Failures are counted per (email, address) and per address, never per email alone, so an
+    attacker elsewhere cannot lock the real user out.
+    """
+    email = (email or "").strip().lower()
+    pair_key = f"login:{organization_id}:{email}:{ip}"
+    ip_key = f"login-ip:{ip}"
+    with transaction():
+        if (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
+                or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT):
+            record(organization_id, Actor.anonymous(ip), "login_throttled", email=email)
+            raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
+        contact = Contact.get_or_none(Contact.organization == organization_id,
+                                      Contact.email == email)
+        ok = verify_password(contact.password_hash if contact else None, password)
+        ok = ok and contact.portal_state == "active"
+        if not ok:
+            throttle.add(pair_key)
+            throttle.add(ip_key)
+            record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
+                   customer_id=contact.customer_id if contact else None)
+    if not ok:
+        raise AuthenticationError()
+    with transaction():
+        throttle.clear(pair_key)
+        contact.last_login_at = utcnow()
+        contact.save()
+        record(organization_id, Actor.contact(contact.id, ip), "login", contact,
+               customer_id=contact.customer_id)
+    return contact
+
+
+def sign_out_everywhere(contact_id: int, ip: str = "") -> None:
+    """End every session of the contact (signing out bumps the session version)."""
+    with transaction():
+        contact = Contact.get_by_id(contact_id)
+        contact.session_version += 1
+        contact.save()
+        record(contact.organization_id, Actor.contact(contact.id, ip), "logout", contact,
+               customer_id=contact.customer_id)
+
+
+def change_password(contact_id: int, current_password: str, new_password: str,
+                    ip: str = "") -> Contact:
+    """Change the password after checking the current one; other sessions end."""
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None:
+        raise NotFoundError()
+    if not verify_password(contact.password_hash, current_password):
+        raise ValidationError(N_("The current password is not correct."),
+                              field="current_password")
+    check_password_strength(new_password)
+    with transaction():
+        contact.password_hash = hash_password(new_password)
+        contact.session_version += 1
+        contact.save()
+        _revoke_tokens(contact.id, "reset")
+        record(contact.organization_id, Actor.contact(contact.id, ip), "password_changed",
+               contact, customer_id=contact.customer_id)
+    return contact
+
+
+def _throttle_request(kind: str, organization_id: int, email: str, ip: str) -> None:
+    throttle.hit(f"{kind}:{organization_id}:{email}:{ip}", REQUEST_LIMIT, 3600)
+    throttle.hit(f"{kind}-ip:{ip}", REQUEST_IP_LIMIT, 3600)
+
+
+def request_password_reset(organization_id: int, email: str, ip: str = "") -> None:
+    """Email a reset link when the address belongs to an active contact; silent otherwise."""
+    email = (email or "").strip().lower()
+    with transaction():
+        _throttle_request("reset", organization_id, email, ip)
+    with transaction():
+        contact = Contact.get_or_none(Contact.organization == organization_id,
+                                      Contact.email == email)
+        record(organization_id, Actor.anonymous(ip), "password_reset_requested", email=email,
+               known=contact is not None)
+        if contact is None or contact.portal_state != "active":
+            return
+        _revoke_tokens(contact.id, "reset")
+        issue_token(contact, "reset")
+
+
+def reset_password(organization_id: int, raw_token: str, new_password: str,
+                   ip: str = "") -> Contact:
+    """Set a new password from a reset link; every other session ends."""
+    check_password_strength(new_password)
+    with transaction():
+        _check_token_rate(ip)
+    with transaction():
+        token = _find_token(organization_id, raw_token, "reset")
+        contact = token.contact
+        if contact.portal_state != "active":
+            raise TokenError()
+        token.used_at = utcnow()
+        token.save()
+        _revoke_tokens(contact.id, "reset")
+        contact.password_hash = hash_password(new_password)
+        contact.session_version += 1
+        contact.save()
+        record(organization_id, Actor.contact(contact.id, ip), "password_reset", contact,
+               customer_id=contact.customer_id)
+    return contact
+
+
+def request_signup(organization_id: int, email: str, ip: str = "") -> None:
+    """Self sign-up: email a verification link to a not-yet-active contact with this address.
+
+    Answers the same whatever the address; an active or disabled account is never touched.
+    """
+    prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
+    if not prefs.allow_signup:
+        raise PermissionDeniedError(N_("This portal does not offer self sign-up."))
+    email = validation.email(email)
+    with transaction():
+        _throttle_request("signup", organization_id, email, ip)
+    with transaction():
+        contact = Contact.get_or_none(Contact.organization == organization_id,
+                                      Contact.email == email)
+        record(organization_id, Actor.anonymous(ip), "signup_requested", email=email,
+               known=contact is not None)
+        if contact is None or contact.portal_state not in {"not_invited", "invited"}:
+            return
+        _revoke_tokens(contact.id, "signup")
+        issue_token(contact, "signup")
+
+
+def complete_signup(organization_id: int, raw_token: str, password: str,
+                    ip: str = "") -> Contact:
+    """Finish self sign-up from the verification link: set the password, activate, notify."""
+    check_password_strength(password)
+    with transaction():
+        _check_token_rate(ip)
+    with transaction():
+        prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
+        if not prefs.allow_signup:
+            raise PermissionDeniedError(N_("This portal does not offer self sign-up."))
+        token = _find_token(organization_id, raw_token, "signup")
+        contact = token.contact
+        if contact.portal_state not in {"not_invited", "invited"}:
+            raise TokenError()
+        token.used_at = utcnow()
+        token.save()
+        _revoke_tokens(contact.id)
+        contact.password_hash = hash_password(password)
+        _set_state(contact, "active")
+        contact.session_version += 1
+        contact.save()
+        refresh_customer_portal_status(contact.customer_id)
+        record(organization_id, Actor.contact(contact.id, ip), "signup_completed", contact,
+               customer_id=contact.customer_id)
+        notify_staff(organization_id, "signup",
+                     f"{contact.full_name} ({contact.customer.display_name}) signed up to the "
+                     "portal.", record_type="customer", record_id=contact.customer_id,
+                     customer_id=contact.customer_id, contact_name=contact.full_name,
+                     customer_name=contact.customer.display_name)
+    return contact

@@ -1,0 +1,216 @@
+"""Customers and their contact persons."""
+
+from core import validation
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import NotFoundError, ValidationError
+from core.i18n import N_
+from core.models import Contact, Customer, Organization, utcnow
+
+ADDRESS_FIELDS = tuple(f"{kind}_{part}" for kind in ("billing", "shipping")
+                       for part in ("street", "city", "postal_code", "region", "country"))
+ADDRESS_LIMITS = {"street": 200, "city": 100, "postal_code": 20, "region": 100,
+                  "country": 100}
+
+
+def clean_addresses(values: dict) -> dict:
+    """Validate billing_* and shipping_* address fields; unknown keys are refused."""
+    unknown = set(values) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
+    return {name: validation.text(value, name, max_length=ADDRESS_LIMITS[name.split("_", 1)[1]])
+            for name, value in values.items()}
+
+
+def search_text_of(customer: Customer) -> str:
+    """The lower-cased text the console's search looks in."""
+    return " ".join([customer.display_name, customer.company_name, customer.email,
+                     customer.phone]).lower()[:700]
+
+
+def _clean_contact(data: dict, index: int) -> dict:
+    prefix = f"contacts.{index}."
+    return {
+        "first_name": validation.text(data.get("first_name"), prefix + "first_name",
+                                      max_length=100, required=True),
+        "last_name": validation.text(data.get("last_name"), prefix + "last_name",
+                                     max_length=100),
+        "email": validation.email(data.get("email"), prefix + "email", required=False),
+        "phone": validation.text(data.get("phone"), prefix + "phone", max_length=50),
+        "is_primary": bool(data.get("is_primary")),
+        "language": validation.language(data.get("language"), prefix + "language"),
+    }
+
+
+def _ensure_email_free(organization_id: int, email: str | None, field: str,
+                       except_contact: int | None = None) -> None:
+    if not email:
+        return
+    query = Contact.select().where(Contact.organization == organization_id, Contact.email == email)
+    if except_contact:
+        query = query.where(Contact.id != except_contact)
+    if query.exists():
+        raise ValidationError(N_("Another contact already uses this email."), field=field)
+
+
+def create_customer(organization_id: int, actor: Actor, *, display_name: str,
+                    company_name: str = "", phone: str = "", currency: str | None = None,
+                    payment_terms_days: int = 30, portal_language: str | None = None,
+                    contacts: list[dict] | None = None, allow_portal_access: bool = False,
+                    **addresses) -> Customer:
+    """Create a customer with its contacts; with portal access, invite the primary contact."""
+    from core.services.access import invite_contact_locked
+
+    org = Organization.get_by_id(organization_id)
+    values = {
+        "display_name": validation.text(display_name, "display_name", max_length=200,
+                                        required=True),
+        "company_name": validation.text(company_name, "company_name", max_length=200),
+        "phone": validation.text(phone, "phone", max_length=50),
+        "currency": validation.currency(currency or org.currency),
+        "payment_terms_days": validation.integer(payment_terms_days, "payment_terms_days",
+                                                 minimum=0, maximum=365),
+        "portal_language": validation.language(portal_language, "portal_language"),
+        **clean_addresses(addresses),
+    }
+    cleaned = [_clean_contact(c, i) for i, c in enumerate(contacts or [])]
+    if cleaned and sum(c["is_primary"] for c in cleaned) == 0:
+        cleaned[0]["is_primary"] = True
+    if sum(c["is_primary"] for c in cleaned) > 1:
+        raise ValidationError(N_("Mark exactly one contact as primary."), field="contacts")
+    emails = [c["email"] for c in cleaned if c["email"]]
+    if len(emails) != len(set(emails)):
+        raise ValidationError(N_("Two contacts cannot share an email."), field="contacts")
+    primary = next((c for c in cleaned if c["is_primary"]), None)
+    if allow_portal_access and not (primary and primary["email"]):
+        raise ValidationError(N_("Portal access needs a primary contact with an email."),
+                              field="allow_portal_access")
+    with transaction():
+        for i, c in enumerate(cleaned):
+            _ensure_email_free(organization_id, c["email"], f"contacts.{i}.email")
+        customer = Customer(organization=organization_id, **values,
+                            email=(primary or {}).get("email") or "")
+        customer.search_text = search_text_of(customer)
+        customer.save()
+        created = [Contact.create(organization=organization_id, customer=customer, **c)
+                   for c in cleaned]
+        record(organization_id, actor, "customer_created", customer, customer_id=customer.id,
+               display_name=customer.display_name, contacts=len(created))
+        if allow_portal_access:
+            invite_contact_locked(next(c for c in created if c.is_primary), actor)
+    return customer
+
+
+def update_customer(customer_id: int, actor: Actor, **changes) -> Customer:
+    """Change a customer's details or addresses."""
+    allowed = {"display_name", "company_name", "phone", "payment_terms_days",
+               "portal_language", *ADDRESS_FIELDS}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
+    clean = clean_addresses({k: v for k, v in changes.items() if k in ADDRESS_FIELDS})
+    if "display_name" in changes:
+        clean["display_name"] = validation.text(changes["display_name"], "display_name",
+                                                max_length=200, required=True)
+    for name in ("company_name", "phone"):
+        if name in changes:
+            clean[name] = validation.text(changes[name], name,
+                                          max_length=200 if name == "company_name" else 50)
+    if "payment_terms_days" in changes:
+        clean["payment_terms_days"] = validation.integer(
+            changes["payment_terms_days"], "payment_terms_days", minimum=0, maximum=365)
+    if "portal_language" in changes:
+        clean["portal_language"] = validation.language(changes["portal_language"],
+                                                       "portal_language")
+    with transaction():
+        customer = _get_customer(customer_id, actor)
+        for name, value in clean.items():
+            setattr(customer, name, value)
+        customer.search_text = search_text_of(customer)
+        customer.updated_at = utcnow()
+        customer.save()
+        record(customer.organization_id, actor, "customer_updated", customer,
+               customer_id=customer.id, fields=sorted(clean))
+    return customer
+
+
+def set_portal_language(customer_id: int, language: str | None, actor: Actor) -> Customer:
+    """Set the language the customer's contacts see the portal and emails in."""
+    return update_customer(customer_id, actor, portal_language=language)
+
+
+def add_contact(customer_id: int, actor: Actor, *, first_name: str, last_name: str = "",
+                email: str | None = None, phone: str = "", is_primary: bool = False,
+                language: str | None = None) -> Contact:
+    """Add a contact person to a customer (the first contact is always primary)."""
+    data = _clean_contact({"first_name": first_name, "last_name": last_name, "email": email,
+                           "phone": phone, "is_primary": is_primary, "language": language}, 0)
+    with transaction():
+        customer = _get_customer(customer_id, actor)
+        _ensure_email_free(customer.organization_id, data["email"], "email")
+        has_contacts = Contact.select().where(Contact.customer == customer).exists()
+        data["is_primary"] = data["is_primary"] or not has_contacts
+        if data["is_primary"]:
+            Contact.update(is_primary=False).where(Contact.customer == customer).execute()
+        contact = Contact.create(organization=customer.organization_id, customer=customer,
+                                 **data)
+        _sync_customer_email(customer)
+        record(customer.organization_id, actor, "contact_created", contact,
+               customer_id=customer.id, email=data["email"])
+    return contact
+
+
+def update_contact(contact_id: int, actor: Actor, **changes) -> Contact:
+    """Change a contact's name, email, phone, language or primary flag (staff)."""
+    allowed = {"first_name", "last_name", "email", "phone", "language", "is_primary"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
+    with transaction():
+        contact = Contact.get_or_none(Contact.id == contact_id)
+        if contact is None or (actor.type == "staff" and not _same_org(actor, contact)):
+            raise NotFoundError()
+        merged = {f: getattr(contact, f) for f in allowed} | changes
+        data = _clean_contact(merged, 0)
+        data = {k.split(".")[-1]: v for k, v in data.items()}
+        _ensure_email_free(contact.organization_id, data["email"], "email", contact.id)
+        if contact.email and data["email"] != contact.email and contact.portal_state in {
+                "invited", "active"}:
+            raise ValidationError(
+                N_("Disable portal access before changing the email of a portal user."),
+                field="email")
+        if data["is_primary"] and not contact.is_primary:
+            (Contact.update(is_primary=False)
+             .where(Contact.customer == contact.customer_id).execute())
+        elif not data["is_primary"] and contact.is_primary:
+            raise ValidationError(N_("Make another contact primary instead."),
+                                  field="is_primary")
+        for name, value in data.items():
+            setattr(contact, name, value)
+        contact.save()
+        _sync_customer_email(contact.customer)
+        record(contact.organization_id, actor, "contact_updated", contact,
+               customer_id=contact.customer_id, fields=sorted(changes))
+    return contact
+
+
+def _sync_customer_email(customer: Customer) -> None:
+    primary = (Contact.select(Contact.email)
+               .where(Contact.customer == customer.id, Contact.is_primary).first())
+    customer.email = (primary.email if primary else "") or ""
+    customer.search_text = search_text_of(customer)
+    customer.save()
+
+
+def _same_org(actor: Actor, record_) -> bool:
+    from core.models import StaffUser
+
+    staff = StaffUser.get_or_none(StaffUser.id == actor.id)
+    return staff is not None and staff.organization_id == record_.organization_id
+
+
+def _get_customer(customer_id: int, actor: Actor) -> Customer:
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None or (actor.type == "staff" and not _same_org(actor, customer)):
+        raise NotFoundError()
+    return customer

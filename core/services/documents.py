@@ -1,0 +1,94 @@
+"""What a contact does with documents: view them, accept or decline quotes."""
+
+from core import validation
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import InvalidStateError, ValidationError
+from core.i18n import N_
+from core.models import Customer, utcnow
+from core.queries.scoping import DOCUMENT_MODELS, ContactScope
+from core.services.notifications import notify_staff
+
+
+def record_document_view(scope: ContactScope, kind: str, document_id: int,
+                         ip: str = "") -> bool:
+    """Record that the contact opened a document; True when this was its first view by anyone.
+
+    The first view of an invoice stores the time and contact and notifies staff once, even
+    when two contacts open it at the same moment.
+    """
+    document = scope.get_document(kind, document_id)
+    if document.first_viewed_at is not None and kind != "invoice":
+        return False
+    model = DOCUMENT_MODELS[kind]
+    now = utcnow()
+    with transaction():
+        first = (model.update(first_viewed_at=now, first_viewed_by=scope.contact.id)
+                 .where(model.id == document.id, model.first_viewed_at.is_null())
+                 .execute()) == 1
+        if kind == "invoice":
+            (Customer.update(last_viewed_at=now)
+             .where(Customer.id == scope.customer.id).execute())
+        if first:
+            record(scope.organization.id, Actor.contact(scope.contact.id, ip),
+                   "document_viewed", document, customer_id=scope.customer.id, kind=kind,
+                   number=document.number)
+            if kind == "invoice":
+                notify_staff(
+                    scope.organization.id, "invoice_viewed",
+                    f"{scope.contact.full_name} ({scope.customer.display_name}) viewed invoice "
+                    f"{document.number}.", record_type="invoice", record_id=document.id,
+                    customer_id=scope.customer.id, number=document.number,
+                    contact_name=scope.contact.full_name,
+                    customer_name=scope.customer.display_name)
+    if first:
+        document.first_viewed_at, document.first_viewed_by = now, scope.contact.id
+    return first
+
+
+def record_invoice_view(scope: ContactScope, invoice_id: int, ip: str = "") -> bool:
+    """Record that the contact opened an invoice (see record_document_view)."""
+    return record_document_view(scope, "invoice", invoice_id, ip)
+
+
+def _open_quote(scope: ContactScope, quote_id: int):
+    quote = scope.get_document("quote", quote_id)
+    if quote.status != "sent":
+        raise InvalidStateError(N_("This quote can no longer be accepted or declined."))
+    if quote.expiry_date and quote.expiry_date < utcnow().date():
+        raise InvalidStateError(N_("This quote has expired."))
+    return quote
+
+
+def accept_quote(scope: ContactScope, quote_id: int, ip: str = ""):
+    """Accept a sent, unexpired quote; staff are notified."""
+    with transaction():
+        quote = _open_quote(scope, quote_id)
+        quote.status, quote.responded_at, quote.responded_by = "accepted", utcnow(), scope.contact
+        quote.save()
+        record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_accepted",
+               quote, customer_id=scope.customer.id, number=quote.number)
+        notify_staff(scope.organization.id, "quote_accepted",
+                     f"{scope.contact.full_name} ({scope.customer.display_name}) accepted quote "
+                     f"{quote.number}.", record_type="quote", record_id=quote.id,
+                     customer_id=scope.customer.id)
+    return quote
+
+
+def decline_quote(scope: ContactScope, quote_id: int, reason: str, ip: str = ""):
+    """Decline a sent, unexpired quote with a reason; staff are notified."""
+    reason = validation.text(reason, "reason", max_length=1000, required=True)
+    if not reason:
+        raise ValidationError(N_("Tell us why you decline."), field="reason")
+    with transaction():
+        quote = _open_quote(scope, quote_id)
+        quote.status, quote.responded_at, quote.responded_by = "declined", utcnow(), scope.contact
+        quote.decline_reason = reason
+        quote.save()
+        record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_declined",
+               quote, customer_id=scope.customer.id, number=quote.number, reason=reason)
+        notify_staff(scope.organization.id, "quote_declined",
+                     f"{scope.contact.full_name} ({scope.customer.display_name}) declined quote "
+                     f"{quote.number}: {reason}", record_type="quote", record_id=quote.id,
+                     customer_id=scope.customer.id)
+    return quote

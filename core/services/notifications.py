@@ -1,0 +1,61 @@
+"""Staff notifications: in-app for every active staff member, email when preferences say so."""
+
+from core import outbox
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import NotFoundError
+from core.models import Notification, PortalPreferences, StaffUser
+
+# Which preference switches the staff email of each notification kind.
+EMAIL_PREFERENCE = {
+    "invoice_viewed": ("email_on_invoice_viewed", "staff_invoice_viewed"),
+    "payment": ("email_on_payment", "staff_payment"),
+    "comment": ("email_on_comment", "staff_comment"),
+    "signup": ("email_on_signup", "staff_signup"),
+    "invitation_accepted": ("email_on_invitation_accepted", "staff_invitation_accepted"),
+}
+
+
+def notify_staff(organization_id: int, kind: str, message: str, *, record_type: str = "",
+                 record_id: int | None = None, customer_id: int | None = None,
+                 **email_payload) -> int:
+    """Notify every active staff member (call inside the caller's transaction); returns count."""
+    staff = list(StaffUser.select(StaffUser.id, StaffUser.email)
+                 .where(StaffUser.organization == organization_id, StaffUser.is_active))
+    if staff:
+        Notification.insert_many([
+            {"organization": organization_id, "staff": member.id, "kind": kind,
+             "message": message[:400], "record_type": record_type, "record_id": record_id,
+             "customer": customer_id}
+            for member in staff
+        ]).execute()
+    preference = EMAIL_PREFERENCE.get(kind)
+    if preference:
+        prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
+        if getattr(prefs, preference[0]):
+            for member in staff:
+                outbox.enqueue(organization_id, preference[1], member.email, "en",
+                               message=message, record_type=record_type, record_id=record_id,
+                               **email_payload)
+    return len(staff)
+
+
+def mark_notification_read(staff_id: int, notification_id: int) -> None:
+    """Mark one of this staff member's notifications read."""
+    with transaction():
+        updated = (Notification.update(is_read=True)
+                   .where(Notification.id == notification_id, Notification.staff == staff_id)
+                   .execute())
+        if not updated:
+            raise NotFoundError()
+
+
+def mark_all_notifications_read(staff_id: int) -> int:
+    """Mark every unread notification of this staff member read; returns how many."""
+    with transaction():
+        staff = StaffUser.get_by_id(staff_id)
+        count = (Notification.update(is_read=True)
+                 .where(Notification.staff == staff_id, ~Notification.is_read)
+                 .execute())
+        record(staff.organization_id, Actor.staff(staff_id), "notifications_read", count=count)
+        return count

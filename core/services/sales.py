@@ -1,0 +1,202 @@
+"""Creating the documents customers see: quotes, sales orders, invoices, shipments.
+
+The business's back office (or the demo and the tests) creates them; the portal only reads
+and responds to them.
+"""
+
+import datetime
+from decimal import Decimal
+
+from core import validation
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import NotFoundError, ValidationError
+from core.i18n import N_
+from core.models import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Item,
+    Quote,
+    QuoteLine,
+    SalesOrder,
+    SalesOrderLine,
+    Shipment,
+    ShipmentLine,
+    TrackingEvent,
+    utcnow,
+)
+
+CENT = Decimal("0.01")
+SHIPMENT_STATUSES = ("packed", "shipped", "in_transit", "out_for_delivery", "delivered")
+
+
+def create_item(organization_id: int, sku: str, name: str, rate, *, unit: str = "pcs",
+                stock_on_hand: int = 0) -> Item:
+    """Add an item to the catalogue."""
+    sku = validation.text(sku, "sku", max_length=64, required=True)
+    name = validation.text(name, "name", max_length=200, required=True)
+    rate = validation.amount(rate, "rate")
+    with transaction():
+        if Item.select().where(Item.organization == organization_id, Item.sku == sku).exists():
+            raise ValidationError(N_("An item with this SKU already exists."), field="sku")
+        return Item.create(organization=organization_id, sku=sku, name=name, rate=rate,
+                           unit=unit, stock_on_hand=stock_on_hand)
+
+
+def _clean_lines(lines: list[dict]) -> list[dict]:
+    if not lines:
+        raise ValidationError(N_("Add at least one line."), field="lines")
+    clean = []
+    for position, line in enumerate(lines):
+        quantity = Decimal(str(line.get("quantity", 1)))
+        if quantity <= 0:
+            raise ValidationError(N_("Quantities must be greater than zero."), field="lines")
+        rate = Decimal(str(line["rate"])).quantize(CENT)
+        clean.append({
+            "item": line.get("item_id"),
+            "description": validation.text(line.get("description"), "description",
+                                           max_length=300, required=True),
+            "quantity": quantity, "rate": rate,
+            "amount": (quantity * rate).quantize(CENT), "position": position,
+        })
+    return clean
+
+
+def _totals(lines: list[dict], tax_rate: Decimal) -> dict:
+    subtotal = sum((line["amount"] for line in lines), Decimal("0.00"))
+    tax = (subtotal * tax_rate).quantize(CENT)
+    return {"subtotal": subtotal, "tax_total": tax, "total": subtotal + tax}
+
+
+def _customer(customer_id: int) -> Customer:
+    customer = Customer.get_or_none(Customer.id == customer_id)
+    if customer is None:
+        raise NotFoundError()
+    return customer
+
+
+def create_quote(customer_id: int, number: str, lines: list[dict], *,
+                 issue_date: datetime.date, expiry_date: datetime.date | None = None,
+                 status: str = "sent", tax_rate=Decimal("0"), notes: str = "",
+                 actor: Actor | None = None) -> Quote:
+    """Create a quote with its lines."""
+    clean = _clean_lines(lines)
+    with transaction():
+        customer = _customer(customer_id)
+        quote = Quote.create(organization=customer.organization_id, customer=customer,
+                             number=number, currency=customer.currency, issue_date=issue_date,
+                             expiry_date=expiry_date, status=status, notes=notes,
+                             **_totals(clean, Decimal(str(tax_rate))))
+        QuoteLine.insert_many([{**line, "quote": quote.id} for line in clean]).execute()
+        record(customer.organization_id, actor or Actor("system"), "quote_created", quote,
+               customer_id=customer.id, number=number)
+    return quote
+
+
+def create_sales_order(customer_id: int, number: str, lines: list[dict], *,
+                       order_date: datetime.date,
+                       expected_shipment_date: datetime.date | None = None,
+                       status: str = "confirmed", tax_rate=Decimal("0"),
+                       quote_id: int | None = None, actor: Actor | None = None) -> SalesOrder:
+    """Create a sales order with its lines."""
+    clean = _clean_lines(lines)
+    with transaction():
+        customer = _customer(customer_id)
+        order = SalesOrder.create(organization=customer.organization_id, customer=customer,
+                                  number=number, currency=customer.currency,
+                                  order_date=order_date, quote=quote_id,
+                                  expected_shipment_date=expected_shipment_date, status=status,
+                                  **_totals(clean, Decimal(str(tax_rate))))
+        SalesOrderLine.insert_many([{**line, "sales_order": order.id}
+                                    for line in clean]).execute()
+        record(customer.organization_id, actor or Actor("system"), "sales_order_created", order,
+               customer_id=customer.id, number=number)
+    return order
+
+
+def create_invoice(customer_id: int, number: str, lines: list[dict], *,
+                   issue_date: datetime.date, due_date: datetime.date | None = None,
+                   status: str = "sent", tax_rate=Decimal("0"), sales_order_id: int | None = None,
+                   notes: str = "", actor: Actor | None = None) -> Invoice:
+    """Create an invoice; a sent one adds its total to the customer's outstanding balance."""
+    if status not in {"draft", "sent", "void"}:
+        raise ValidationError(N_("A new invoice is a draft, sent or void."), field="status")
+    clean = _clean_lines(lines)
+    with transaction():
+        customer = _customer(customer_id)
+        totals = _totals(clean, Decimal(str(tax_rate)))
+        due_date = due_date or issue_date + datetime.timedelta(days=customer.payment_terms_days)
+        invoice = Invoice.create(organization=customer.organization_id, customer=customer,
+                                 number=number, currency=customer.currency,
+                                 issue_date=issue_date, due_date=due_date, status=status,
+                                 sales_order=sales_order_id, notes=notes,
+                                 balance=totals["total"] if status == "sent" else 0, **totals)
+        InvoiceLine.insert_many([{**line, "invoice": invoice.id} for line in clean]).execute()
+        if status == "sent":
+            (Customer.update(outstanding=Customer.outstanding + totals["total"])
+             .where(Customer.id == customer.id).execute())
+        record(customer.organization_id, actor or Actor("system"), "invoice_created", invoice,
+               customer_id=customer.id, number=number, total=str(totals["total"]))
+    return invoice
+
+
+def create_shipment(sales_order_id: int, number: str, quantities: dict[int, Decimal] | None = None,
+                    *, carrier: str = "", tracking_number: str = "",
+                    actor: Actor | None = None) -> Shipment:
+    """Pack a shipment from a sales order (all unshipped quantities unless given per line)."""
+    with transaction():
+        order = SalesOrder.get_or_none(SalesOrder.id == sales_order_id)
+        if order is None:
+            raise NotFoundError()
+        shipment = Shipment.create(organization=order.organization_id,
+                                   customer=order.customer_id, sales_order=order, number=number,
+                                   carrier=carrier, tracking_number=tracking_number)
+        for line in SalesOrderLine.select().where(SalesOrderLine.sales_order == order):
+            remaining = line.quantity - line.quantity_shipped
+            quantity = Decimal(str((quantities or {}).get(line.id, remaining)))
+            if quantity <= 0:
+                continue
+            if quantity > remaining:
+                raise ValidationError(N_("You cannot ship more than was ordered."),
+                                      field="quantities")
+            ShipmentLine.create(shipment=shipment, sales_order_line=line,
+                                description=line.description, quantity=quantity)
+            line.quantity_shipped += quantity
+            line.save()
+        lines = list(SalesOrderLine.select().where(SalesOrderLine.sales_order == order))
+        shipped_all = all(line.quantity_shipped >= line.quantity for line in lines)
+        order.fulfilment = "shipped" if shipped_all else "partially_shipped"
+        order.save()
+        add_tracking_event_locked(shipment, "packed", utcnow(), "", "")
+        record(order.organization_id, actor or Actor("system"), "shipment_created", shipment,
+               customer_id=order.customer_id, number=number)
+    return shipment
+
+
+def add_tracking_event_locked(shipment: Shipment, status: str, occurred_at: datetime.datetime,
+                              location: str, description: str) -> TrackingEvent:
+    """Add a tracking event and move the shipment's status (inside a transaction)."""
+    if status not in SHIPMENT_STATUSES:
+        raise ValidationError(N_("Unknown shipment status."), field="status")
+    event = TrackingEvent.create(shipment=shipment, status=status, occurred_at=occurred_at,
+                                 location=location, description=description)
+    shipment.status = status
+    if status == "shipped" and shipment.shipped_at is None:
+        shipment.shipped_at = occurred_at
+    if status == "delivered":
+        shipment.delivered_at = occurred_at
+    shipment.save()
+    return event
+
+
+def add_tracking_event(shipment_id: int, status: str, *,
+                       occurred_at: datetime.datetime | None = None, location: str = "",
+                       description: str = "") -> TrackingEvent:
+    """Record a carrier's tracking event on a shipment."""
+    with transaction():
+        shipment = Shipment.get_or_none(Shipment.id == shipment_id)
+        if shipment is None:
+            raise NotFoundError()
+        return add_tracking_event_locked(shipment, status, occurred_at or utcnow(),
+                                         location, description)

@@ -1,0 +1,142 @@
+"""Staff accounts, sign-in and console sessions."""
+
+import datetime
+
+from core import throttle, validation
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import (
+    AuthenticationError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationError,
+)
+from core.i18n import N_
+from core.models import StaffSession, StaffUser, utcnow
+from core.security import (
+    check_password_strength,
+    hash_password,
+    hash_token,
+    new_session_token,
+    verify_password,
+)
+
+STAFF_SESSION_HOURS = 12
+SIGN_IN_LIMIT = 5            # failures per email and address in the window
+SIGN_IN_IP_LIMIT = 50        # failures per address in the window, whatever the email
+SIGN_IN_WINDOW = 15 * 60
+
+
+def create_staff(organization_id: int, email: str, name: str, password: str, *,
+                 role: str = "staff", actor: Actor | None = None) -> StaffUser:
+    """Add a staff member (role admin or staff)."""
+    email = validation.email(email)
+    name = validation.text(name, "name", max_length=200, required=True)
+    check_password_strength(password)
+    if role not in {"admin", "staff"}:
+        raise ValidationError(N_("Choose a role."), field="role")
+    with transaction():
+        if StaffUser.select().where(StaffUser.email == email).exists():
+            raise ValidationError(N_("A staff member with this email already exists."),
+                                  field="email")
+        staff = StaffUser.create(organization=organization_id, email=email, name=name,
+                                 password_hash=hash_password(password), role=role)
+        record(organization_id, actor or Actor("system"), "staff_created", staff, email=email,
+               role=role)
+    return staff
+
+
+def _require_admin(actor: Actor) -> StaffUser:
+    admin = StaffUser.get_or_none(StaffUser.id == actor.id)
+    if actor.type != "staff" or admin is None or admin.role != "admin" or not admin.is_active:
+        raise PermissionDeniedError()
+    return admin
+
+
+def set_staff_active(staff_id: int, active: bool, actor: Actor) -> StaffUser:
+    """Deactivate (signing out at once) or reactivate a staff member; admins only."""
+    admin = _require_admin(actor)
+    with transaction():
+        staff = StaffUser.get_or_none(StaffUser.id == staff_id,
+                                      StaffUser.organization == admin.organization_id)
+        if staff is None:
+            raise NotFoundError()
+        if staff.id == admin.id and not active:
+            raise ValidationError(N_("You cannot deactivate your own account."))
+        staff.is_active = active
+        staff.session_version += 1
+        staff.save()
+        _end_sessions(staff.id)
+        record(staff.organization_id, actor, "staff_activated" if active else "staff_deactivated",
+               staff)
+    return staff
+
+
+def reset_staff_password(staff_id: int, new_password: str, actor: Actor) -> None:
+    """Set a staff member's password (an admin, or the member themself); ends their sessions."""
+    if actor.id != staff_id:
+        _require_admin(actor)
+    check_password_strength(new_password)
+    with transaction():
+        staff = StaffUser.get_or_none(StaffUser.id == staff_id)
+        if staff is None:
+            raise NotFoundError()
+        staff.password_hash = hash_password(new_password)
+        staff.session_version += 1
+        staff.save()
+        _end_sessions(staff.id)
+        record(staff.organization_id, actor, "staff_password_reset", staff)
+
+
+def authenticate_staff(email: str, password: str, ip: str = "") -> StaffUser:
+    """Check a staff sign-in; throttled per email and address so nobody else can lock you out."""
+    email = (email or "").strip().lower()
+    pair_key, ip_key = f"staff-login:{email}:{ip}", f"staff-login-ip:{ip}"
+    with transaction():
+        if (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
+                or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT):
+            record(None, Actor.anonymous(ip), "staff_login_throttled", email=email)
+            raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
+        staff = StaffUser.get_or_none(StaffUser.email == email)
+        ok = verify_password(staff.password_hash if staff else None, password)
+        if not ok or not staff.is_active:
+            throttle.add(pair_key)
+            throttle.add(ip_key)
+            record(staff.organization_id if staff else None, Actor.anonymous(ip),
+                   "staff_login_failed", email=email)
+    if not ok or not staff.is_active:
+        raise AuthenticationError()
+    with transaction():
+        throttle.clear(pair_key)
+        staff.last_login_at = utcnow()
+        staff.save()
+        record(staff.organization_id, Actor.staff(staff.id, ip), "staff_login", staff)
+    return staff
+
+
+def start_staff_session(staff_id: int) -> str:
+    """Open a console session; returns the raw session token (only its hash is stored)."""
+    token = new_session_token()
+    with transaction():
+        staff = StaffUser.get_by_id(staff_id)
+        StaffSession.create(organization=staff.organization_id, staff=staff,
+                            token_hash=hash_token(token),
+                            expires_at=utcnow() + datetime.timedelta(hours=STAFF_SESSION_HOURS))
+    return token
+
+
+def end_staff_session(token: str) -> None:
+    """Sign a console session out."""
+    with transaction():
+        session = StaffSession.get_or_none(StaffSession.token_hash == hash_token(token))
+        if session and session.ended_at is None:
+            session.ended_at = utcnow()
+            session.save()
+            record(session.organization_id, Actor.staff(session.staff_id), "staff_logout")
+
+
+def _end_sessions(staff_id: int) -> None:
+    (StaffSession.update(ended_at=utcnow())
+     .where(StaffSession.staff == staff_id, StaffSession.ended_at.is_null())
+     .execute())

@@ -1,0 +1,193 @@
+"""The `doorstep` command: migrate, demo, create-staff, worker, run."""
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from core import db
+from core.config import PROJECT_ROOT, load_settings
+from core.errors import DoorstepError
+
+
+def _bind():
+    settings = load_settings()
+    try:
+        database = db.bind(settings.database_url)
+        with db.connection():
+            pass
+    except Exception as error:  # a bad URL or an unreachable server: say which, plainly
+        raise click.ClickException(f"Cannot open the database {settings.database_url!r}: "
+                                   f"{error}") from error
+    return settings, database
+
+
+@click.group()
+def main():
+    """Doorstep: a self-service customer portal and its staff console."""
+
+
+@main.command()
+def migrate():
+    """Create or update the database schema."""
+    _bind()
+    applied = db.migrate()
+    click.echo("Applied: " + ", ".join(applied) if applied else "The schema is up to date.")
+
+
+@main.command()
+@click.option("--password", default=None, help="Password for every demo sign-in.")
+@click.option("--json", "as_json", is_flag=True, help="Print the sign-ins as JSON.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the demo data already exists.")
+def demo(password, as_json, if_empty):
+    """Seed the demo organization "Acme Trading" and print its sign-ins."""
+    from core.demo import DEFAULT_PASSWORD, demo_exists, seed_demo
+    from core.security import check_password_strength
+
+    settings, _ = _bind()
+    password = password or DEFAULT_PASSWORD
+    try:
+        check_password_strength(password)
+    except DoorstepError as error:
+        raise click.BadParameter(str(error), param_hint="--password") from None
+    if db.pending_migrations():
+        db.migrate()
+    with db.connection():
+        if demo_exists():
+            if if_empty:
+                click.echo("Demo data is already there (sign in with the password it was "
+                           f"seeded with; default {DEFAULT_PASSWORD!r}).")
+                return
+            raise click.ClickException("The demo organization already exists in this "
+                                       "database; use an empty database.")
+        result = seed_demo(password)
+    console_url = f"http://127.0.0.1:{settings.console_port}"
+    data = result.as_dict(settings.portal_base_url, console_url)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Seeded {data['organization']}.")
+    click.echo(f"  Portal:  {data['portal_url']}")
+    click.echo(f"  Console: {console_url}")
+    click.echo("Staff sign-ins:")
+    for member in data["staff"]:
+        click.echo(f"  {member['email']:<34} {member['password']}  ({member['role']})")
+    click.echo("Portal contacts who can sign in now:")
+    for contact in data["contacts"]:
+        if contact["state"] == "active":
+            click.echo(f"  {contact['email']:<34} {contact['password']}  "
+                       f"{contact['customer']} [{contact['language']}]")
+
+
+@main.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--role", type=click.Choice(["admin", "staff"]), default="staff")
+@click.option("--organization", "org_slug", default=None,
+              help="Portal slug of the organization (default: the only one).")
+def create_staff(email, name, password, role, org_slug):
+    """Add a staff member who can sign in to the console."""
+    from core.models import Organization
+    from core.services.staff import create_staff as create
+
+    _bind()
+    with db.connection():
+        orgs = list(Organization.select())
+        if org_slug:
+            orgs = [o for o in orgs if o.slug == org_slug]
+        if len(orgs) != 1:
+            raise click.ClickException("Name the organization with --organization SLUG "
+                                       "(there is none, or more than one).")
+        try:
+            staff = create(orgs[0].id, email, name, password, role=role)
+        except DoorstepError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Created {staff.role} {staff.email}.")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due, then exit.")
+def worker(once):
+    """Send queued emails from the outbox."""
+    from portal_site.mail.worker import run_worker
+
+    _bind()
+    sys.exit(run_worker(once=once))
+
+
+def _exists(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@main.command()
+@click.option("--no-console", is_flag=True, help="Do not start the staff console.")
+def run(no_console):
+    """Start the portal, console, mail worker and (unless MAIL_SERVER is set) an SMTP catcher."""
+    settings, _ = _bind()
+    if db.pending_migrations():
+        db.migrate()
+    env = dict(os.environ)
+    processes: list[tuple[str, subprocess.Popen, str]] = []
+    python = sys.executable
+    if not settings.mail_server and _exists("portal_site.mail.catcher"):
+        env["MAIL_SERVER"], env["MAIL_PORT"] = "127.0.0.1", str(settings.smtp_catcher_port)
+        processes.append(("SMTP catcher", subprocess.Popen(
+            [python, "-m", "portal_site.mail.catcher", "--port",
+             str(settings.smtp_catcher_port)], env=env),
+            f"smtp://127.0.0.1:{settings.smtp_catcher_port} (mail kept in "
+            f"{settings.instance_dir / 'mail'})"))
+    processes.append(("Portal", subprocess.Popen(
+        [python, "-m", "gunicorn", "--workers", "2", "--bind",
+         f"127.0.0.1:{settings.portal_port}", "portal_site:create_app()"], env=env),
+        f"{settings.portal_base_url}/"))
+    if not no_console and (PROJECT_ROOT / "staff_dashboard" / "app.py").exists():
+        processes.append(("Console", subprocess.Popen(
+            [python, "-m", "streamlit", "run", str(PROJECT_ROOT / "staff_dashboard" / "app.py"),
+             "--server.headless", "true", "--server.port", str(settings.console_port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            env=env), f"http://127.0.0.1:{settings.console_port}/"))
+    if _exists("portal_site.mail.worker"):
+        processes.append(("Mail worker", subprocess.Popen(
+            [python, "-m", "portal_site.cli", "worker"], env=env), "sending the outbox"))
+    click.echo("Doorstep is running (Ctrl-C stops everything):")
+    for name, _, where in processes:
+        click.echo(f"  {name:<12} {where}")
+    _supervise(processes)
+
+
+def _supervise(processes) -> None:
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while not stopping:
+            for name, process, _ in processes:
+                if process.poll() is not None:
+                    click.echo(f"{name} stopped (exit {process.returncode}); stopping the rest.")
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        for _, process, _ in processes:
+            if process.poll() is None:
+                process.terminate()
+        for _, process, _ in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()

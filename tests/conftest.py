@@ -1,0 +1,157 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL from TEST_DATABASE_URL), cleaned
+before every test, and builders that make data through the core services as users would."""
+
+import datetime
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+os.environ.setdefault("DOORSTEP_FAST_PASSWORD_HASH", "1")
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("PORTAL_BASE_URL", "https://portal.example.test")
+
+import pytest  # noqa: E402
+
+from core import db  # noqa: E402
+from core.audit import Actor  # noqa: E402
+from core.models import ALL_MODELS, AccessToken, Contact  # noqa: E402
+from core.security import derive_token  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+def _database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """The URL of the test database, migrated from empty once per session."""
+    tmp = Path(tempfile.mkdtemp(prefix="doorstep-test-"))
+    url = _database_url(tmp)
+    database = db.bind(url)
+    with db.connection():
+        if db.is_postgres():
+            database.execute_sql("DROP SCHEMA public CASCADE")
+            database.execute_sql("CREATE SCHEMA public")
+    db.migrate()
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+@pytest.fixture(autouse=True)
+def database(database_url):
+    """An open connection to an empty database for each test."""
+    database = db.database
+    database.connect(reuse_if_open=True)
+    tables = [m._meta.table_name for m in ALL_MODELS]
+    if db.is_postgres():
+        database.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                             + " RESTART IDENTITY CASCADE")
+    else:
+        with database.atomic():
+            database.execute_sql("PRAGMA defer_foreign_keys = ON")
+            for table in tables:
+                database.execute_sql(f'DELETE FROM "{table}"')
+    yield database
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def org():
+    """An organization with default preferences."""
+    from core.services.organizations import create_organization
+
+    return create_organization("Acme Trading", default_language="en", currency="USD")
+
+
+@pytest.fixture
+def admin(org):
+    """An admin staff member of `org`."""
+    from core.services.staff import create_staff
+
+    return create_staff(org.id, "admin@acme.example", "Alex Admin", PASSWORD, role="admin")
+
+
+@pytest.fixture
+def staff_member(org):
+    """An ordinary staff member of `org`."""
+    from core.services.staff import create_staff
+
+    return create_staff(org.id, "staff@acme.example", "Sam Staff", PASSWORD)
+
+
+@pytest.fixture
+def make_customer(org, admin):
+    """Build a customer with one primary contact (kwargs go to create_customer)."""
+    from core.services.customers import create_customer
+
+    counter = {"n": 0}
+
+    def build(name=None, email="auto", language=None, organization=None, actor=None,
+              **kwargs):
+        counter["n"] += 1
+        n = counter["n"]
+        email = f"contact{n}@customer{n}.example" if email == "auto" else email
+        contacts = kwargs.pop("contacts", None) or [
+            {"first_name": f"Contact{n}", "last_name": "Person", "email": email}]
+        return create_customer((organization or org).id, actor or Actor.staff(admin.id),
+                               display_name=name or f"Customer {n}", portal_language=language,
+                               contacts=contacts, **kwargs)
+
+    return build
+
+
+def token_of(contact, purpose="invitation") -> str:
+    """The raw token of the contact's newest live token (what its email link carries)."""
+    token = (AccessToken.select()
+             .where(AccessToken.contact == contact.id, AccessToken.purpose == purpose,
+                    AccessToken.used_at.is_null(), AccessToken.revoked_at.is_null())
+             .order_by(AccessToken.id.desc()).first())
+    assert token is not None, f"no live {purpose} token for {contact.email}"
+    return derive_token(purpose, token.nonce)
+
+
+@pytest.fixture
+def make_active_contact(make_customer, admin):
+    """Build a customer whose primary contact accepted its invitation (password PASSWORD)."""
+    from core.services import access
+
+    def build(**kwargs):
+        customer = make_customer(allow_portal_access=True, **kwargs)
+        contact = Contact.get(Contact.customer == customer, Contact.is_primary)
+        access.accept_invitation(customer.organization_id, token_of(contact), PASSWORD)
+        return Contact.get_by_id(contact.id)
+
+    return build
+
+
+@pytest.fixture
+def make_invoice():
+    """Build a sent invoice for a customer (total = quantity x rate)."""
+    from core.services.sales import create_invoice
+
+    counter = {"n": 0}
+
+    def build(customer, total="100.00", *, issue_date=None, due_in=30, status="sent"):
+        counter["n"] += 1
+        issue_date = issue_date or datetime.date.today()
+        return create_invoice(customer.id if hasattr(customer, "id") else customer,
+                              f"INV-{counter['n']:05d}-{customer.id}",
+                              [{"description": "Widgets", "quantity": 1,
+                                "rate": Decimal(total)}],
+                              issue_date=issue_date,
+                              due_date=issue_date + datetime.timedelta(days=due_in),
+                              status=status)
+
+    return build
+
+
+@pytest.fixture
+def scope_of():
+    """The ContactScope of a contact (what a signed-in contact reads through)."""
+    from core.queries.scoping import ContactScope
+
+    return lambda contact: ContactScope.for_contact(contact.id)
