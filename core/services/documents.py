@@ -18,15 +18,16 @@ def record_document_view(scope: ContactScope, kind: str, document_id: int,
     when two contacts open it at the same moment.
     """
     document = scope.get_document(kind, document_id)
-    if document.first_viewed_at is not None and kind != "invoice":
-        return False
+    if document.first_viewed_at is not None:
+        return False  # only first views are recorded: a page view stays read-only after that
     model = DOCUMENT_MODELS[kind]
     now = utcnow()
     with transaction():
         first = (model.update(first_viewed_at=now, first_viewed_by=scope.contact.id)
                  .where(model.id == document.id, model.first_viewed_at.is_null())
                  .execute()) == 1
-        if kind == "invoice":
+        if first and kind == "invoice":
+            # Newest first view of any of the customer's invoices: drives "viewed" filters.
             (Customer.update(last_viewed_at=now)
              .where(Customer.id == scope.customer.id).execute())
         if first:
