@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
 APT_FONTS := fonts-dejavu-core fonts-ipafont-gothic
+APT_I18N := gettext
+APT_PDF_TOOLS := poppler-utils
 APT_TEST := chromium
 
-.PHONY: run test test-sqlite test-postgres setup fonts browser translations lint bench clean
+.PHONY: run test test-sqlite test-postgres setup fonts browser translations lint bench clean \
+	i18n-extract i18n-update i18n-check
 
 run: setup
 	$(BIN)/doorstep migrate
@@ -37,9 +40,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Fonts for PDF invoices and statements (Latin, Arabic: DejaVu; Japanese: IPA Gothic).
+# Fonts for PDF invoices and statements (Latin, Arabic: DejaVu; Japanese: IPA Gothic), GNU
+# gettext, whose `msgfmt --check` the translation check runs, and poppler-utils (pdftotext), with
+# which the PDF tests read back what a PDF shows.
 fonts:
-	@missing=""; for p in $(APT_FONTS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_FONTS) $(APT_I18N) $(APT_PDF_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing$$missing"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
@@ -53,6 +58,16 @@ browser:
 translations: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -q -d translations; fi
+
+# The translators' workflow (translations/README.md); same as `doorstep i18n extract|update|check`.
+i18n-extract: $(STAMP)
+	$(BIN)/python -m portal_site.i18n_cli extract
+
+i18n-update: $(STAMP)
+	$(BIN)/python -m portal_site.i18n_cli update
+
+i18n-check: $(STAMP)
+	$(BIN)/python -m portal_site.i18n_cli check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -41,7 +41,8 @@ def record(organization_id, actor: Actor, action: str, target=None, customer_id=
         actor_type=actor.type,
         actor_id=actor.id,
         action=action,
-        target_type=type(target).__name__.lower() if target is not None else "",
+        # Column width 16: "portalpreferences" would overflow it on PostgreSQL.
+        target_type=type(target).__name__.lower()[:16] if target is not None else "",
         target_id=getattr(target, "id", None),
         customer=customer_id,
         details=json.dumps(details, default=str, sort_keys=True),

@@ -44,7 +44,6 @@ def make_database(url: str):
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or None,
             port=parsed.port or None,
-            
         )
     raise ValueError(f"Unsupported DATABASE_URL scheme {parsed.scheme!r}: use sqlite or postgresql")
 

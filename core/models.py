@@ -1,7 +1,7 @@
 """Peewee models for every record in SPEC §3; every row belongs to an organization."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import (
     AutoField,
@@ -24,10 +24,23 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+class MoneyField(DecimalField):
+    """A DECIMAL column that always reads back with its two decimals.
+
+    SQLite keeps DECIMAL as a number without scale (100.00 reads back as 100); reading it
+    quantized makes both engines return Decimal("100.00").
+    """
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        return value if value is None else value.quantize(self._exp, rounding=self.rounding)
+
+
 def Money(**kwargs):  # noqa: N802 - reads as a field type
-    """A money column: 14 digits, 2 decimals, rounded on the way in."""
+    """A money column: 14 digits, 2 decimals, rounded half up on the way in and out."""
     kwargs.setdefault("default", Decimal("0.00"))
-    return DecimalField(max_digits=14, decimal_places=2, auto_round=True, **kwargs)
+    return MoneyField(max_digits=14, decimal_places=2, auto_round=True,
+                      rounding=ROUND_HALF_UP, **kwargs)
 
 
 class BaseModel(Model):

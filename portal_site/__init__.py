@@ -1,14 +1,30 @@
 """The Flask customer portal."""
 
+import importlib
+import importlib.util
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from core import db
 from core.config import PROJECT_ROOT, load_settings
-from portal_site.extensions import babel, csrf, login_manager, mail
+from portal_site.extensions import babel, csrf, login_manager
+
+# Imported under another name: importing the subpackage portal_site.mail rebinds `mail` here.
+from portal_site.extensions import mail as mail_extension
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+
+# Every area of the portal, each a blueprint served under `/<org slug>/`.
+PORTAL_BLUEPRINTS = ("site", "auth", "home", "documents", "payments", "statement", "profile")
+
+
+class RecordIdConverter(IntegerConverter):
+    """A record id in a URL: 1 to 2**31-1; anything else matches no route (404)."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -29,11 +45,17 @@ def create_app(config: dict | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="en",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.portal_base_url.startswith("https://"),
+        SESSION_COOKIE_NAME="doorstep_portal",
         WTF_CSRF_TIME_LIMIT=None,
+        # A body larger than any form of the portal is refused before it is parsed.
+        MAX_CONTENT_LENGTH=256 * 1024,
     )
     if config:
         app.config.update(config)
+    # Secure cookies whenever the portal's public address is https (behind a TLS proxy too).
+    app.config.setdefault("SESSION_COOKIE_SECURE", False)
+    if not (config and "SESSION_COOKIE_SECURE" in config):
+        app.config["SESSION_COOKIE_SECURE"] = app.config["PORTAL_BASE_URL"].startswith("https://")
 
     if db.database.obj is None or config and "DATABASE_URL" in config:
         db.bind(app.config["DATABASE_URL"])
@@ -47,10 +69,28 @@ def create_app(config: dict | None = None) -> Flask:
         if not db.database.is_closed():
             db.database.close()
 
-    babel.init_app(app)
+    from portal_site.site import errors, i18n, organization, security
+
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
-    mail.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    mail_extension.init_app(app)
     csrf.init_app(app)
+
+    import portal_site.auth.session  # noqa: F401 - registers the user loader
+
+    organization.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    app.url_map.converters["id"] = RecordIdConverter
+    app.jinja_env.globals["pdf_available"] = (
+        importlib.util.find_spec("portal_site.pdf") is not None)
+    for name in PORTAL_BLUEPRINTS:
+        module = importlib.import_module(f"portal_site.{name}")
+        app.register_blueprint(module.bp, url_prefix="/<org_slug>")
 
     from portal_site.mail import bp as mail_templates
 

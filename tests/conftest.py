@@ -155,3 +155,35 @@ def scope_of():
     from core.queries.scoping import ContactScope
 
     return lambda contact: ContactScope.for_contact(contact.id)
+
+
+@pytest.fixture
+def make_documents(make_invoice):
+    """Build one of each document for a customer: a sent quote, a sales order shipped in one
+    shipment (with a tracking event), and a sent invoice of 100.00; returns them by kind."""
+    from types import SimpleNamespace
+
+    from core.services.sales import (
+        add_tracking_event,
+        create_quote,
+        create_sales_order,
+        create_shipment,
+    )
+
+    counter = {"n": 0}
+
+    def build(customer):
+        counter["n"] += 1
+        n, today = counter["n"], datetime.date.today()
+        line = [{"description": "Widgets", "quantity": 4, "rate": Decimal("25.00")}]
+        quote = create_quote(customer.id, f"Q-{n:05d}-{customer.id}", line, issue_date=today,
+                             expiry_date=today + datetime.timedelta(days=30))
+        order = create_sales_order(customer.id, f"SO-{n:05d}-{customer.id}", line,
+                                   order_date=today)
+        shipment = create_shipment(order.id, f"SH-{n:05d}-{customer.id}", carrier="DHL",
+                                   tracking_number=f"JD{n:08d}")
+        add_tracking_event(shipment.id, "shipped", location="Hub")
+        return SimpleNamespace(quote=quote, sales_order=order, shipment=shipment,
+                               invoice=make_invoice(customer))
+
+    return build

@@ -122,10 +122,12 @@ def list_sales_orders(scope: ContactScope, *, page=1, per_page=25) -> Page:
 
 
 def list_shipments(scope: ContactScope, *, page=1, per_page=25) -> Page:
-    """This customer's shipments, newest first."""
-    query = scope.documents("shipment").order_by(Shipment.created_at.desc(),
-                                                 Shipment.id.desc())
-    return paginate(query, page, per_page)
+    """This customer's shipments with their sales order, newest first."""
+    query = (scope.documents("shipment")
+             .select(Shipment, SalesOrder)
+             .join(SalesOrder, JOIN.LEFT_OUTER, on=(Shipment.sales_order == SalesOrder.id))
+             .order_by(Shipment.created_at.desc(), Shipment.id.desc()))
+    return paginate(query, page, per_page, count_query=scope.documents("shipment"))
 
 
 def list_payments(scope: ContactScope, *, page=1, per_page=25) -> Page:

@@ -21,6 +21,7 @@ from core.models import (
     Quote,
     SalesOrder,
     Shipment,
+    SlugHistory,
     StaffSession,
     StaffUser,
     utcnow,
@@ -305,6 +306,26 @@ def portal_payments_over_time(organization_id: int, days: int = 90) -> list[dict
             .group_by(day).order_by(day).dicts())
     return [{"day": str(r["day"]), "amount": float(r["amount"] or 0), "payments": r["n"]}
             for r in rows]
+
+
+def portal_payments_month_by_currency(organization_id: int,
+                                      now: datetime.datetime | None = None) -> dict:
+    """This month's succeeded portal payments per currency: {"EUR": Decimal, ...}."""
+    now = now or utcnow()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = (Payment.select(Payment.currency, fn.SUM(Payment.amount))
+            .where(Payment.organization == organization_id, Payment.via_portal,
+                   Payment.status == "succeeded", Payment.paid_at >= month_start)
+            .group_by(Payment.currency).order_by(Payment.currency).tuples())
+    return {currency: Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+            for currency, amount in rows}
+
+
+def list_old_slugs(organization_id: int) -> list[str]:
+    """The portal's former URL slugs (they redirect to the current one), newest first."""
+    return [row.slug for row in SlugHistory.select(SlugHistory.slug)
+            .where(SlugHistory.organization == organization_id)
+            .order_by(SlugHistory.replaced_at.desc(), SlugHistory.id.desc())]
 
 
 def list_customer_quotes_orders(customer_id: int) -> dict:

@@ -322,19 +322,23 @@ def authenticate_contact(organization_id: int, email: str, password: str,
     pair_key = f"login:{organization_id}:{email}:{ip}"
     ip_key = f"login-ip:{ip}"
     with transaction():
-        if (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
-                or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT):
+        throttled = (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
+                     or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT)
+        if throttled:
+            # Raised after the block: raising inside it would roll the audit event back.
             record(organization_id, Actor.anonymous(ip), "login_throttled", email=email)
-            raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
-        contact = Contact.get_or_none(Contact.organization == organization_id,
-                                      Contact.email == email)
-        ok = verify_password(contact.password_hash if contact else None, password)
-        ok = ok and contact.portal_state == "active"
-        if not ok:
-            throttle.add(pair_key)
-            throttle.add(ip_key)
-            record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
-                   customer_id=contact.customer_id if contact else None)
+        else:
+            contact = Contact.get_or_none(Contact.organization == organization_id,
+                                          Contact.email == email)
+            ok = verify_password(contact.password_hash if contact else None, password)
+            ok = ok and contact.portal_state == "active"
+            if not ok:
+                throttle.add(pair_key)
+                throttle.add(ip_key)
+                record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
+                       customer_id=contact.customer_id if contact else None)
+    if throttled:
+        raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
     if not ok:
         raise AuthenticationError()
     with transaction():

@@ -28,8 +28,9 @@ def search_text_of(customer: Customer) -> str:
                      customer.phone]).lower()[:700]
 
 
-def _clean_contact(data: dict, index: int) -> dict:
-    prefix = f"contacts.{index}."
+def _clean_contact(data: dict, index: int | None) -> dict:
+    # Field names: "contacts.<i>.email" on the new-customer form, plain "email" on its own.
+    prefix = f"contacts.{index}." if index is not None else ""
     return {
         "first_name": validation.text(data.get("first_name"), prefix + "first_name",
                                       max_length=100, required=True),
@@ -144,7 +145,8 @@ def add_contact(customer_id: int, actor: Actor, *, first_name: str, last_name: s
                 language: str | None = None) -> Contact:
     """Add a contact person to a customer (the first contact is always primary)."""
     data = _clean_contact({"first_name": first_name, "last_name": last_name, "email": email,
-                           "phone": phone, "is_primary": is_primary, "language": language}, 0)
+                           "phone": phone, "is_primary": is_primary, "language": language},
+                          None)
     with transaction():
         customer = _get_customer(customer_id, actor)
         _ensure_email_free(customer.organization_id, data["email"], "email")
@@ -171,7 +173,7 @@ def update_contact(contact_id: int, actor: Actor, **changes) -> Contact:
         if contact is None or (actor.type == "staff" and not _same_org(actor, contact)):
             raise NotFoundError()
         merged = {f: getattr(contact, f) for f in allowed} | changes
-        data = _clean_contact(merged, 0)
+        data = _clean_contact(merged, None)
         data = {k.split(".")[-1]: v for k, v in data.items()}
         _ensure_email_free(contact.organization_id, data["email"], "email", contact.id)
         if contact.email and data["email"] != contact.email and contact.portal_state in {

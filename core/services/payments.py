@@ -45,7 +45,8 @@ def _apply(invoice: Invoice, amount: Decimal) -> None:
     invoice.balance = (invoice.balance - amount).quantize(Decimal("0.01"))
     invoice.status = "paid" if invoice.balance == 0 else "partially_paid"
     invoice.save()
-    (Customer.update(outstanding=Customer.outstanding - amount)
+    # ROUND: SQLite does this arithmetic in floating point, which would leave 1e-17 dust.
+    (Customer.update(outstanding=fn.ROUND(Customer.outstanding - amount, 2))
      .where(Customer.id == invoice.customer_id).execute())
 
 
@@ -76,10 +77,12 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
     actor = Actor.contact(scope.contact.id, ip)
     try:
         with transaction():
+            # Lock first, then look for the key: a concurrent twin that got the lock before
+            # us is then visible, and the card is never charged twice for one form.
+            invoice = _lock_invoice(invoice.id)
             done = _existing(org_id, key, invoice.id, scope.contact.id)
             if done is not None:
                 return done
-            invoice = _lock_invoice(invoice.id)
             if invoice.status not in PAYABLE_STATUSES or invoice.balance <= 0:
                 raise InvalidStateError(N_("This invoice has nothing left to pay."))
             available = payable_amount(invoice)

@@ -5,7 +5,9 @@ and responds to them.
 """
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from peewee import fn
 
 from core import validation
 from core.audit import Actor, record
@@ -44,28 +46,40 @@ def create_item(organization_id: int, sku: str, name: str, rate, *, unit: str = 
                            unit=unit, stock_on_hand=stock_on_hand)
 
 
+def _number(value, field: str) -> Decimal:
+    """A finite, non-negative decimal from untrusted input."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, AttributeError):
+        number = None
+    if number is None or not number.is_finite() or number < 0:
+        raise ValidationError(N_("Enter a number of zero or more."), field=field)
+    return number
+
+
 def _clean_lines(lines: list[dict]) -> list[dict]:
     if not lines:
         raise ValidationError(N_("Add at least one line."), field="lines")
     clean = []
     for position, line in enumerate(lines):
-        quantity = Decimal(str(line.get("quantity", 1)))
+        quantity = _number(line.get("quantity", 1), "lines")
         if quantity <= 0:
             raise ValidationError(N_("Quantities must be greater than zero."), field="lines")
-        rate = Decimal(str(line["rate"])).quantize(CENT)
+        rate = _number(line.get("rate"), "lines").quantize(CENT, ROUND_HALF_UP)
         clean.append({
             "item": line.get("item_id"),
             "description": validation.text(line.get("description"), "description",
                                            max_length=300, required=True),
             "quantity": quantity, "rate": rate,
-            "amount": (quantity * rate).quantize(CENT), "position": position,
+            "amount": (quantity * rate).quantize(CENT, ROUND_HALF_UP), "position": position,
         })
     return clean
 
 
-def _totals(lines: list[dict], tax_rate: Decimal) -> dict:
+def _totals(lines: list[dict], tax_rate) -> dict:
+    tax_rate = _number(tax_rate, "tax_rate")
     subtotal = sum((line["amount"] for line in lines), Decimal("0.00"))
-    tax = (subtotal * tax_rate).quantize(CENT)
+    tax = (subtotal * tax_rate).quantize(CENT, ROUND_HALF_UP)
     return {"subtotal": subtotal, "tax_total": tax, "total": subtotal + tax}
 
 
@@ -87,7 +101,7 @@ def create_quote(customer_id: int, number: str, lines: list[dict], *,
         quote = Quote.create(organization=customer.organization_id, customer=customer,
                              number=number, currency=customer.currency, issue_date=issue_date,
                              expiry_date=expiry_date, status=status, notes=notes,
-                             **_totals(clean, Decimal(str(tax_rate))))
+                             **_totals(clean, tax_rate))
         QuoteLine.insert_many([{**line, "quote": quote.id} for line in clean]).execute()
         record(customer.organization_id, actor or Actor("system"), "quote_created", quote,
                customer_id=customer.id, number=number)
@@ -107,7 +121,7 @@ def create_sales_order(customer_id: int, number: str, lines: list[dict], *,
                                   number=number, currency=customer.currency,
                                   order_date=order_date, quote=quote_id,
                                   expected_shipment_date=expected_shipment_date, status=status,
-                                  **_totals(clean, Decimal(str(tax_rate))))
+                                  **_totals(clean, tax_rate))
         SalesOrderLine.insert_many([{**line, "sales_order": order.id}
                                     for line in clean]).execute()
         record(customer.organization_id, actor or Actor("system"), "sales_order_created", order,
@@ -125,7 +139,7 @@ def create_invoice(customer_id: int, number: str, lines: list[dict], *,
     clean = _clean_lines(lines)
     with transaction():
         customer = _customer(customer_id)
-        totals = _totals(clean, Decimal(str(tax_rate)))
+        totals = _totals(clean, tax_rate)
         due_date = due_date or issue_date + datetime.timedelta(days=customer.payment_terms_days)
         invoice = Invoice.create(organization=customer.organization_id, customer=customer,
                                  number=number, currency=customer.currency,
@@ -134,7 +148,8 @@ def create_invoice(customer_id: int, number: str, lines: list[dict], *,
                                  balance=totals["total"] if status == "sent" else 0, **totals)
         InvoiceLine.insert_many([{**line, "invoice": invoice.id} for line in clean]).execute()
         if status == "sent":
-            (Customer.update(outstanding=Customer.outstanding + totals["total"])
+            # ROUND: SQLite adds in floating point (see payments._apply).
+            (Customer.update(outstanding=fn.ROUND(Customer.outstanding + totals["total"], 2))
              .where(Customer.id == customer.id).execute())
         record(customer.organization_id, actor or Actor("system"), "invoice_created", invoice,
                customer_id=customer.id, number=number, total=str(totals["total"]))

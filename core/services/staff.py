@@ -94,17 +94,21 @@ def authenticate_staff(email: str, password: str, ip: str = "") -> StaffUser:
     email = (email or "").strip().lower()
     pair_key, ip_key = f"staff-login:{email}:{ip}", f"staff-login-ip:{ip}"
     with transaction():
-        if (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
-                or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT):
+        throttled = (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
+                     or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT)
+        if throttled:
+            # Raised after the block: raising inside it would roll the audit event back.
             record(None, Actor.anonymous(ip), "staff_login_throttled", email=email)
-            raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
-        staff = StaffUser.get_or_none(StaffUser.email == email)
-        ok = verify_password(staff.password_hash if staff else None, password)
-        if not ok or not staff.is_active:
-            throttle.add(pair_key)
-            throttle.add(ip_key)
-            record(staff.organization_id if staff else None, Actor.anonymous(ip),
-                   "staff_login_failed", email=email)
+        else:
+            staff = StaffUser.get_or_none(StaffUser.email == email)
+            ok = verify_password(staff.password_hash if staff else None, password)
+            if not ok or not staff.is_active:
+                throttle.add(pair_key)
+                throttle.add(ip_key)
+                record(staff.organization_id if staff else None, Actor.anonymous(ip),
+                       "staff_login_failed", email=email)
+    if throttled:
+        raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
     if not ok or not staff.is_active:
         raise AuthenticationError()
     with transaction():

@@ -1,0 +1,1 @@
+"""Benchmarks: a data generator, a baseline app and the measurements run by `python -m bench`."""

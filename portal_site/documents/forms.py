@@ -1,0 +1,45 @@
+"""Forms on document pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal_site.site.forms import choices
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Your comment"),
+                         validators=[DataRequired(message=_l("Write a comment first.")),
+                                     Length(max=4000)],
+                         render_kw={"rows": 3})
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you decline this quote?"),
+                           validators=[DataRequired(message=_l("Tell us why you decline.")),
+                                       Length(max=1000)],
+                           render_kw={"rows": 3})
+
+
+class AcceptForm(FlaskForm):
+    """Only the CSRF token: accepting needs no input."""
+
+
+class InvoiceFilterForm(Form):
+    """The invoice list's filters (read from the query string; they change nothing)."""
+
+    status = SelectField(_l("Status"), choices=choices(
+        ("all", _l("All")), ("outstanding", _l("Outstanding")), ("overdue", _l("Overdue")),
+        ("paid", _l("Paid"))), default="all", validate_choice=True)
+    date_from = DateField(_l("Issued from"), validators=[Optional()])
+    date_to = DateField(_l("Issued until"), validators=[Optional()])
+
+
+class QuoteFilterForm(Form):
+    """The quote list's status filter."""
+
+    status = SelectField(_l("Status"), choices=choices(
+        ("all", _l("All")), ("sent", _l("Awaiting your response")), ("accepted", _l("Accepted")),
+        ("declined", _l("Declined")), ("invoiced", _l("Invoiced"))),
+        default="all", validate_choice=True)

@@ -1,0 +1,7 @@
+"""What every portal page shares: the organization from the URL, locale, headers, errors."""
+
+from flask import Blueprint
+
+bp = Blueprint("site", __name__)
+
+from portal_site.site import routes  # noqa: E402,F401

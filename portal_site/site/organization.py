@@ -1,0 +1,39 @@
+"""The organization a portal URL names: `/<org slug>/...`, with old slugs redirecting."""
+
+from flask import Flask, abort, current_app, g, redirect, request
+
+from core.models import PortalPreferences
+from core.queries.portal import get_organization_by_slug
+
+
+def _pull_org_slug(endpoint, values) -> None:
+    """Turn the `org_slug` URL value into `g.org` and `g.prefs`; 404 for an unknown slug."""
+    if not values or "org_slug" not in values:
+        return
+    slug = values.pop("org_slug")
+    org, current = get_organization_by_slug(slug)
+    if org is None:
+        abort(404)
+    if not current:
+        # The rest of the path and the query string are kept: bookmarks keep working.
+        rest = request.path[len(slug) + 1:]
+        query = request.query_string.decode("latin-1")
+        abort(redirect(f"{request.script_root}/{org.slug}{rest}" + (f"?{query}" if query else ""),
+                       301))
+    g.org = org
+    g.prefs = PortalPreferences.get(PortalPreferences.organization == org.id)
+
+
+def _add_org_slug(endpoint, values) -> None:
+    """Fill in the current organization's slug when building a URL under `/<org slug>/`."""
+    org = g.get("org")
+    if org is None or "org_slug" in values:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, "org_slug"):
+        values["org_slug"] = org.slug
+
+
+def init_app(app: Flask) -> None:
+    """Resolve the organization of every request under `/<org slug>/`."""
+    app.url_value_preprocessor(_pull_org_slug)
+    app.url_defaults(_add_org_slug)

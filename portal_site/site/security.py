@@ -1,0 +1,45 @@
+"""Security headers on every response (SPEC §8)."""
+
+from flask import Flask, request
+
+# No inline script or style anywhere: CSS and JS are static files, the accent colour comes
+# from a per-organization stylesheet.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+])
+
+
+def _add_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if _served_over_tls():
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not request.path.startswith("/static/"):
+        # Pages show a customer's money and documents: never keep them in a shared cache.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _served_over_tls() -> bool:
+    from flask import current_app
+
+    return current_app.config.get("PORTAL_BASE_URL", "").startswith("https://")
+
+
+def init_app(app: Flask) -> None:
+    """Add the headers to every response, error pages included."""
+    app.after_request(_add_headers)

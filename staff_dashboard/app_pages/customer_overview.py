@@ -1,0 +1,273 @@
+"""One customer: details, contacts and their portal access, language, edits and activity."""
+
+import json
+
+import streamlit as st
+
+from core.errors import DoorstepError, NotFoundError
+from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.staff import CustomerFilters, get_customer_overview, list_customers
+from core.services.access import configure_portal_access, disable_contact, invite_contact
+from core.services.customers import (
+    ADDRESS_FIELDS,
+    add_contact,
+    set_portal_language,
+    update_contact,
+    update_customer,
+)
+from staff_dashboard import auth, keys, paths, ui
+
+ACTIVITY_LABELS = {
+    "document_viewed": "Viewed", "payment_made": "Paid", "payment_notice": "Bank transfer notice",
+    "comment_added": "Commented", "quote_accepted": "Accepted quote",
+    "quote_declined": "Declined quote", "invitation_accepted": "Accepted the invitation",
+    "login": "Signed in", "signup_completed": "Signed up",
+}
+LANGUAGE_CHOICES = ["", *SUPPORTED_LANGUAGES]
+
+staff = auth.current_staff()
+
+
+def chosen_customer_id() -> int | None:
+    """The customer to show: from the URL (survives a reload), else from session state."""
+    raw = st.query_params.get(keys.QUERY_CUSTOMER) or st.session_state.get(
+        keys.OVERVIEW_CUSTOMER_ID)
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def pick_customer() -> None:
+    """No customer chosen: find one by name."""
+    st.title("Customer overview")
+    search = st.text_input("Find a customer", key=keys.OVERVIEW_PICK_SEARCH)
+    found = list_customers(staff.organization_id, CustomerFilters(search=search), per_page=20)
+    for customer in found.items:
+        if st.button(customer.display_name, key=f"overview_pick_{customer.id}"):
+            open_customer(customer.id)
+    st.stop()
+
+
+def open_customer(customer_id: int) -> None:
+    """Show another customer (kept in the URL too)."""
+    st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
+    st.query_params[keys.QUERY_CUSTOMER] = str(customer_id)
+    st.rerun()
+
+
+customer_id = chosen_customer_id()
+if customer_id is None:
+    pick_customer()
+try:
+    overview = get_customer_overview(staff.organization_id, customer_id)
+except NotFoundError:
+    st.error("This customer does not exist.")
+    st.session_state.pop(keys.OVERVIEW_CUSTOMER_ID, None)
+    st.query_params.pop(keys.QUERY_CUSTOMER, None)
+    if st.button("Back to customers", key="overview_back_missing"):
+        st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+    st.stop()
+st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
+if st.query_params.get(keys.QUERY_CUSTOMER) != str(customer_id):
+    st.query_params[keys.QUERY_CUSTOMER] = str(customer_id)
+
+customer, contacts = overview.customer, overview.contacts
+head, back = st.columns([5, 1], vertical_alignment="bottom")
+head.title(customer.display_name)
+if back.button("All customers", key="overview_back", icon=":material/arrow_back:"):
+    st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+
+report = st.session_state.pop(keys.OVERVIEW_ACCESS_REPORT, None)
+if report:
+    st.dataframe(report, hide_index=True)
+
+# -- details -------------------------------------------------------------------------------
+figures = st.columns(4)
+figures[0].metric("Portal status", ui.portal_state_label(customer.portal_status))
+figures[1].metric("Outstanding", ui.fmt_money(customer.outstanding, customer.currency))
+figures[2].metric("Invoices viewed", f"{overview.invoices_viewed} of {overview.invoices_total}")
+figures[3].metric("Portal language", ui.language_label(customer.portal_language))
+
+
+def address(kind: str) -> str:
+    """A billing or shipping address on one line."""
+    parts = [getattr(customer, f"{kind}_{part}") for part in
+             ("street", "postal_code", "city", "region", "country")]
+    return ", ".join(p for p in parts if p) or "—"
+
+
+with st.expander("Details", expanded=False):
+    st.markdown(
+        f"**Company:** {customer.company_name or '—'}  \n"
+        f"**Email:** {customer.email or '—'} · **Phone:** {customer.phone or '—'}  \n"
+        f"**Currency:** {customer.currency} · **Payment terms:** "
+        f"{customer.payment_terms_days} days  \n"
+        f"**Billing address:** {address('billing')}  \n"
+        f"**Shipping address:** {address('shipping')}")
+
+# -- contacts and portal access ------------------------------------------------------------
+st.subheader("Contact persons")
+if not contacts:
+    st.caption("No contact persons yet; add one below.")
+for contact in contacts:
+    with st.container(border=True):
+        info, state, buttons = st.columns([3, 2, 2], vertical_alignment="center")
+        info.markdown(f"**{contact.full_name}**" + (" · primary" if contact.is_primary else "")
+                      + f"  \n{contact.email or 'no email'}"
+                      + (f" · {contact.phone}" if contact.phone else ""))
+        state.markdown(ui.portal_state_label(contact.portal_state))
+        state.caption(f"since {ui.fmt_time(contact.state_changed_at)}")
+        if contact.portal_state in {"invited", "disabled"} or (
+                contact.portal_state == "not_invited" and contact.email):
+            label = "Invite" if contact.portal_state == "not_invited" else "Re-invite"
+            if buttons.button(label, key=f"overview_invite_{contact.id}",
+                              icon=":material/forward_to_inbox:"):
+                ui.run_action(lambda c=contact: invite_contact(c.id, ui.actor()),
+                              f"{label} sent to {contact.email}.")
+        if contact.portal_state in {"invited", "active"} and buttons.button(
+                "Disable access", key=f"overview_disable_{contact.id}",
+                icon=":material/block:"):
+            ui.run_action(lambda c=contact: disable_contact(c.id, ui.actor()),
+                          f"Portal access of {contact.full_name} disabled; signed out.")
+
+if contacts:
+    with st.expander("Configure customer portal", expanded=True):
+        st.caption("Tick the contacts who may use the portal. A new tick sends an invitation; "
+                   "removing one disables the contact at once and signs it out.")
+        with st.form("overview_configure_access"):
+            ticks = {contact.id: st.checkbox(
+                f"{contact.full_name} ({contact.email or 'no email'})",
+                value=contact.portal_state in {"invited", "active"},
+                key=f"overview_access_{contact.id}") for contact in contacts}
+            error_slot = st.empty()
+            if st.form_submit_button("Save portal access", type="primary"):
+                chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]
+                try:
+                    changes = configure_portal_access(customer.id, chosen, ui.actor())
+                except DoorstepError as error:
+                    error_slot.error(str(error))
+                else:
+                    changed = [c for c in changes if c.outcome != "unchanged"]
+                    st.session_state[keys.OVERVIEW_ACCESS_REPORT] = [
+                        {"Contact": c.name, "Change": c.outcome} for c in changed] or None
+                    ui.flash("success", f"Portal access saved: {len(changed)} change(s).")
+                    st.rerun()
+
+# -- language ------------------------------------------------------------------------------
+with st.expander("Portal language", expanded=False):
+    with st.form("overview_language"):
+        language = st.selectbox(
+            "Language of the portal and emails for this customer's contacts",
+            LANGUAGE_CHOICES, format_func=ui.language_label,
+            index=LANGUAGE_CHOICES.index(customer.portal_language or ""),
+            key=f"overview_language_{customer.id}")
+        if st.form_submit_button("Save language"):
+            ui.run_action(lambda: set_portal_language(customer.id, language or None, ui.actor()),
+                          f"Portal language set to {ui.language_label(language)}.")
+
+# -- edit details --------------------------------------------------------------------------
+with st.expander("Edit details", expanded=False):
+    with st.form(f"overview_edit_{customer.id}"):
+        prefix = f"overview_edit_{customer.id}"
+        values, slots = {}, {}
+        for name, label in (("display_name", "Display name"), ("company_name", "Company name"),
+                            ("phone", "Phone")):
+            values[name] = st.text_input(label, getattr(customer, name), key=f"{prefix}_{name}")
+            slots[name] = st.empty()
+        values["payment_terms_days"] = st.number_input(
+            "Payment terms (days)", min_value=0, max_value=365,
+            value=customer.payment_terms_days, key=f"{prefix}_payment_terms_days")
+        slots["payment_terms_days"] = st.empty()
+        columns = st.columns(2)
+        for index, kind in enumerate(("billing", "shipping")):
+            columns[index].markdown(f"**{kind.title()} address**")
+            for name in ADDRESS_FIELDS:
+                if name.startswith(kind):
+                    part = name.split("_", 1)[1].replace("_", " ").capitalize()
+                    values[name] = columns[index].text_input(
+                        part, getattr(customer, name), key=f"{prefix}_{name}")
+                    slots[name] = columns[index].empty()
+        if st.form_submit_button("Save details", type="primary"):
+            try:
+                update_customer(customer.id, ui.actor(), **values)
+            except DoorstepError as error:
+                ui.show_field_error(error, slots)
+            else:
+                ui.flash("success", "Customer details saved.")
+                st.rerun()
+
+# -- contacts: add and edit ----------------------------------------------------------------
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+def contact_form(form_key: str, contact=None):
+    """Name, email, phone, language and primary inputs; returns the values and error slots."""
+    values, slots = {}, {}
+    columns = st.columns(2)
+    for index, name in enumerate(CONTACT_FIELDS):
+        column = columns[index % 2]
+        values[name] = column.text_input(name.replace("_", " ").capitalize(),
+                                         (getattr(contact, name) or "") if contact else "",
+                                         key=f"{form_key}_{name}")
+        slots[name] = column.empty()
+    values["language"] = st.selectbox(
+        "Language", LANGUAGE_CHOICES, key=f"{form_key}_language",
+        index=LANGUAGE_CHOICES.index(contact.language or "") if contact else 0,
+        format_func=lambda c: ui.language_label(c) if c else "The customer's language")
+    values["language"] = values["language"] or None
+    values["is_primary"] = st.checkbox("Primary contact", key=f"{form_key}_is_primary",
+                                       value=bool(contact and contact.is_primary))
+    slots["is_primary"] = st.empty()
+    return values, slots
+
+
+with st.expander("Add a contact person", expanded=False):
+    with st.form("overview_add_contact", clear_on_submit=False):
+        values, slots = contact_form(f"overview_add_contact_{customer.id}")
+        if st.form_submit_button("Add contact"):
+            try:
+                add_contact(customer.id, ui.actor(), **values)
+            except DoorstepError as error:
+                ui.show_field_error(error, slots)
+            else:
+                ui.flash("success", f"{values['first_name']} added.")
+                st.rerun()
+
+if contacts:
+    with st.expander("Edit a contact person", expanded=False):
+        by_id = {contact.id: contact for contact in contacts}
+        editing = st.selectbox("Contact", list(by_id),
+                               key=f"overview_edit_contact_which_{customer.id}",
+                               format_func=lambda i: by_id[i].full_name)
+        with st.form(f"overview_edit_contact_{editing}"):
+            values, slots = contact_form(f"overview_edit_contact_{editing}", by_id[editing])
+            if st.form_submit_button("Save contact"):
+                try:
+                    update_contact(editing, ui.actor(), **values)
+                except DoorstepError as error:
+                    ui.show_field_error(error, slots)
+                else:
+                    ui.flash("success", "Contact saved.")
+                    st.rerun()
+
+# -- recent activity -----------------------------------------------------------------------
+st.subheader("Recent portal activity")
+names = {contact.id: contact.full_name for contact in contacts}
+if not overview.activity:
+    st.caption("No portal activity yet.")
+else:
+    rows = []
+    for event in overview.activity:
+        details = json.loads(event.details or "{}")
+        what = ACTIVITY_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
+        subject = " ".join(str(details[k]) for k in ("kind", "number") if details.get(k))
+        amount = details.get("amount")
+        rows.append({
+            "When": ui.fmt_time(event.created_at),
+            "Who": names.get(event.actor_id, "") if event.actor_type == "contact" else
+            event.actor_type,
+            "What": " ".join(part for part in (what, subject.replace("_", " "),
+                                                amount and f"({amount})") if part),
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")

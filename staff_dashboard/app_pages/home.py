@@ -1,0 +1,67 @@
+"""Home: the figures that matter, two charts, and unread notifications."""
+
+import streamlit as st
+
+from core.queries.staff import (
+    acceptance_over_time,
+    home_figures,
+    list_notifications,
+    list_pending_bank_transfers,
+    portal_payments_month_by_currency,
+    portal_payments_over_time,
+)
+from staff_dashboard import auth, paths, ui
+from staff_dashboard.charts import daily_series
+from staff_dashboard.notifications_view import notification_row
+
+staff = auth.current_staff()
+st.title(f"{staff.organization_name}")
+
+CHART_DAYS = 60
+figures = home_figures(staff.organization_id)
+contacts, documents = st.columns(3), st.columns(3)
+contacts[0].metric("Contacts invited", figures.contacts_invited,
+                   help="Invited; the invitation is not accepted yet.")
+contacts[1].metric("Contacts active", figures.contacts_active)
+contacts[2].metric("Not accepted after 7 days", figures.invitations_stale,
+                   help="Invitations sent more than 7 days ago and still not accepted.")
+documents[0].metric("Invoices viewed", figures.invoices_viewed)
+documents[1].metric("Invoices not viewed", figures.invoices_not_viewed)
+by_currency = portal_payments_month_by_currency(staff.organization_id)
+documents[2].metric(
+    "Portal payments this month", figures.portal_payments_month_count,
+    help="Payments made through the portal since the 1st of this month.")
+if by_currency:
+    documents[2].caption(" · ".join(ui.fmt_money(amount, currency)
+                                    for currency, amount in by_currency.items()))
+
+pending = list_pending_bank_transfers(staff.organization_id)
+if pending:
+    st.info(f"{len(pending)} bank-transfer notice(s) wait for confirmation.")
+    if st.button("Review bank transfers", key="home_review_transfers"):
+        st.switch_page(paths.INVOICES, query_params=auth.page_params())
+
+charts = st.columns(2)
+with charts[0]:
+    st.subheader("Invitations")
+    acceptance = daily_series(acceptance_over_time(staff.organization_id, days=CHART_DAYS),
+                              ["invited", "accepted"], CHART_DAYS)
+    st.line_chart(acceptance.rename(columns={"invited": "Invited", "accepted": "Accepted"}),
+                  y_label="Contacts per day", color=["#9aa5b1", "#2e7d32"])
+    st.caption(f"Invitations sent and accepted per day, last {CHART_DAYS} days.")
+with charts[1]:
+    st.subheader("Portal payments")
+    payments = daily_series(portal_payments_over_time(staff.organization_id, days=CHART_DAYS),
+                            ["payments"], CHART_DAYS)
+    st.bar_chart(payments.rename(columns={"payments": "Payments"}), y_label="Payments per day")
+    st.caption(f"Payments made through the portal per day, last {CHART_DAYS} days.")
+
+st.subheader("Unread notifications")
+unread = list_notifications(staff.id, unread_only=True, per_page=10)
+if not unread.items:
+    st.caption("You are all caught up.")
+for notification in unread.items:
+    notification_row(notification, key_prefix="home")
+if unread.total > len(unread.items):
+    if st.button(f"All {unread.total} unread notifications", key="home_all_notifications"):
+        st.switch_page(paths.NOTIFICATIONS, query_params=auth.page_params())

@@ -1,0 +1,108 @@
+"""Portal preferences (admin): address, sign-up, modules, banner, staff emails, branding."""
+
+import streamlit as st
+
+from core.config import load_settings
+from core.errors import DoorstepError
+from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.staff import get_organization, get_preferences, list_old_slugs
+from core.services.organizations import (
+    change_portal_slug,
+    update_organization,
+    update_portal_preferences,
+)
+from staff_dashboard import auth, ui
+
+MODULES = {
+    "show_quotes": "Quotes", "show_sales_orders": "Sales orders", "show_invoices": "Invoices",
+    "show_payments": "Payments", "show_shipments": "Shipments",
+    "show_statement": "Statement of account",
+}
+STAFF_EMAILS = {
+    "email_on_invoice_viewed": "An invoice is viewed for the first time",
+    "email_on_payment": "A payment is made",
+    "email_on_comment": "A contact comments",
+    "email_on_signup": "A contact signs up",
+    "email_on_invitation_accepted": "A contact accepts an invitation",
+}
+
+ui.require_admin()
+staff = auth.current_staff()
+organization = get_organization(staff.organization_id)
+preferences = get_preferences(staff.organization_id)
+base_url = load_settings().portal_base_url
+st.title("Portal preferences")
+
+st.subheader("Portal address")
+with st.form("preferences_slug"):
+    slug = st.text_input("Portal URL slug", organization.slug, key="preferences_slug_value",
+                         help="3 to 60 lower-case letters, digits and hyphens.")
+    slug_error = st.empty()
+    st.markdown(f"Customers open the portal at **{base_url}/{organization.slug}/**")
+    st.warning("Changing the address changes every portal link. Links with an old address "
+               "keep working: they redirect to the new one.", icon=":material/info:")
+    old_slugs = list_old_slugs(staff.organization_id)
+    if old_slugs:
+        st.caption("Old addresses that redirect here: "
+                   + ", ".join(f"{base_url}/{old}/" for old in old_slugs))
+    if st.form_submit_button("Change address"):
+        ui.run_action(lambda: change_portal_slug(staff.organization_id, slug, ui.actor()),
+                      lambda org: f"The portal is now at {base_url}/{org.slug}/ — old links "
+                                  "redirect there.",
+                      error_slot=slug_error)
+
+st.subheader("What the portal offers")
+with st.form("preferences_portal"):
+    left, right = st.columns(2)
+    flags = {"allow_signup": left.checkbox(
+        "Allow self sign-up", preferences.allow_signup, key="preferences_allow_signup",
+        help="Contacts of existing customers can ask for access themselves (they verify "
+             "their email first).")}
+    flags["allow_address_edit"] = left.checkbox(
+        "Customers may edit their billing and shipping address",
+        preferences.allow_address_edit, key="preferences_allow_address_edit")
+    left.markdown("**Modules shown**")
+    for name, label in MODULES.items():
+        flags[name] = left.checkbox(label, getattr(preferences, name), key=f"preferences_{name}")
+    right.markdown("**Also email staff when…**")
+    for name, label in STAFF_EMAILS.items():
+        flags[name] = right.checkbox(label, getattr(preferences, name),
+                                     key=f"preferences_{name}")
+    banner = st.text_area("Banner text (shown on the portal's home page)",
+                          preferences.banner_text, key="preferences_banner_text", max_chars=500)
+    banner_error = st.empty()
+    instructions = st.text_area("Bank transfer instructions", key="preferences_bank_transfer",
+                                value=preferences.bank_transfer_instructions, max_chars=1000)
+    instructions_error = st.empty()
+    if st.form_submit_button("Save preferences", type="primary"):
+        try:
+            update_portal_preferences(staff.organization_id, ui.actor(), banner_text=banner,
+                                      bank_transfer_instructions=instructions, **flags)
+        except DoorstepError as error:
+            ui.show_field_error(error, {"banner_text": banner_error,
+                                        "bank_transfer_instructions": instructions_error})
+        else:
+            ui.flash("success", "Portal preferences saved.")
+            st.rerun()
+
+st.subheader("Organization")
+with st.form("preferences_organization"):
+    name = st.text_input("Name", organization.name, key="preferences_org_name")
+    name_error = st.empty()
+    languages = list(SUPPORTED_LANGUAGES)
+    language = st.selectbox("Default language", languages, key="preferences_org_language",
+                            index=languages.index(organization.default_language)
+                            if organization.default_language in languages else 0,
+                            format_func=ui.language_label)
+    accent = st.color_picker("Accent colour", organization.accent_color,
+                             key="preferences_org_accent")
+    accent_error = st.empty()
+    if st.form_submit_button("Save organization"):
+        try:
+            update_organization(staff.organization_id, ui.actor(), name=name,
+                                default_language=language, accent_color=accent)
+        except DoorstepError as error:
+            ui.show_field_error(error, {"name": name_error, "accent_color": accent_error})
+        else:
+            ui.flash("success", "Organization saved.")
+            st.rerun()

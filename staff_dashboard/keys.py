@@ -1,0 +1,48 @@
+"""Every session-state key the console uses, declared once and prefixed by the page using it."""
+
+# Signing in
+AUTH_TOKEN = "auth_session_token"          # the raw console-session token
+AUTH_STAFF = "auth_signed_in_staff"        # the SignedIn of this run
+AUTH_ENDED = "auth_session_ended"          # set when a session stopped being valid
+QUERY_TOKEN = "s"                          # the query parameter that survives a reload
+QUERY_CUSTOMER = "customer"                # the overview's customer id in the URL
+
+# Messages shown once at the top of the next run (after an action and its rerun)
+UI_FLASH = "ui_flash_messages"
+
+# Customers
+CUSTOMERS_SEARCH = "customers_search"
+CUSTOMERS_STATUS = "customers_portal_status"
+CUSTOMERS_LANGUAGE = "customers_language"
+CUSTOMERS_HAS_EMAIL = "customers_has_email"
+CUSTOMERS_VIEWED = "customers_viewed"
+CUSTOMERS_OUTSTANDING = "customers_outstanding"
+CUSTOMERS_PAGE = "customers_page_number"
+CUSTOMERS_SELECT_ALL = "customers_select_all_matching"
+CUSTOMERS_TABLE = "customers_table"
+CUSTOMERS_TABLE_GENERATION = "customers_table_generation"
+CUSTOMERS_BULK_REPORT = "customers_bulk_report"
+
+# New customer
+NEW_CUSTOMER_FORM = "new_customer_form"
+NEW_CUSTOMER_CONTACT_ROWS = 3
+
+# Customer overview
+OVERVIEW_CUSTOMER_ID = "overview_customer_id"
+OVERVIEW_PICK_SEARCH = "overview_pick_search"
+OVERVIEW_ACCESS_REPORT = "overview_access_report"
+
+# Invoices, quotes, sales orders: one set per kind, see documents_view.state_key
+DOCUMENTS_PREFIX = "documents"
+
+# Notifications
+NOTIFICATIONS_UNREAD_ONLY = "notifications_unread_only"
+NOTIFICATIONS_PAGE = "notifications_page_number"
+
+# Mail
+MAIL_STATUS = "mail_status"
+MAIL_PAGE = "mail_page_number"
+MAIL_TABLE = "mail_outbox_table"
+
+# Staff
+STAFF_RESET_WHO = "staff_reset_who"

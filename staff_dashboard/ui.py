@@ -1,0 +1,121 @@
+"""Small UI helpers every page shares: running an action, messages, labels and formats."""
+
+import datetime
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+from core.audit import Actor
+from core.errors import DoorstepError
+from core.i18n import SUPPORTED_LANGUAGES
+from staff_dashboard import keys
+from staff_dashboard.auth import current_staff
+
+PORTAL_STATE_LABELS = {
+    "not_invited": "Not invited",
+    "invited": "Invited",
+    "active": "Active",
+    "disabled": "Disabled",
+}
+PORTAL_STATE_ICONS = {"not_invited": "⚪", "invited": "✉️", "active": "🟢", "disabled": "⛔"}
+VIEWED_MARK, NOT_VIEWED_MARK = "👁", "—"
+
+
+def actor() -> Actor:
+    """The signed-in staff member as the actor of a service call, with their address."""
+    return Actor.staff(current_staff().id, client_ip())
+
+
+def client_ip() -> str:
+    """The browser's address as Streamlit sees it ("" when unknown, as in tests)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare mode): no address
+        return ""
+    return address if isinstance(address, str) else ""  # AppTest's runtime is a mock
+
+
+def flash(kind: str, message: str) -> None:
+    """Keep a message to show at the top of the next run (after st.rerun)."""
+    st.session_state.setdefault(keys.UI_FLASH, []).append((kind, message))
+
+
+def show_flashes() -> None:
+    """Show and forget the messages kept by `flash`."""
+    for kind, message in st.session_state.pop(keys.UI_FLASH, []):
+        {"success": st.success, "error": st.error, "warning": st.warning,
+         "info": st.info}[kind](message)
+
+
+def run_action(action: Callable[[], object], success: str | Callable[[object], str], *,
+               error_slot=None, rerun: bool = True):
+    """Call a core service; on success say so and rerun (lists show fresh data), else show why.
+
+    Returns the service's result, or None when it raised a DoorstepError (nothing changed).
+    """
+    try:
+        result = action()
+    except DoorstepError as error:
+        (error_slot or st).error(str(error))
+        return None
+    st.cache_data.clear()  # nothing read before this write may be shown after it
+    flash("success", success(result) if callable(success) else success)
+    if rerun:
+        st.rerun()
+    return result
+
+
+def organization_zone() -> ZoneInfo:
+    """The organization's timezone (UTC when its name is unknown)."""
+    try:
+        return ZoneInfo(current_staff().timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def fmt_time(value: datetime.datetime | None) -> str:
+    """A stored UTC time in the organization's timezone, minutes precision; "" for none."""
+    if value is None:
+        return ""
+    if isinstance(value, str):  # SQLite can hand back text for computed columns
+        value = datetime.datetime.fromisoformat(value)
+    local = value.replace(tzinfo=datetime.UTC).astimezone(organization_zone())
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_money(amount, currency: str = "") -> str:
+    """An amount with two decimals and thousands separators, then the currency code."""
+    if amount is None:
+        return ""
+    return f"{amount:,.2f} {currency}".strip()
+
+
+def language_label(code: str | None) -> str:
+    """A language code as its name; no code means the organization default."""
+    if not code:
+        return "Organization default"
+    return f"{SUPPORTED_LANGUAGES.get(code, code)} ({code})"
+
+
+def portal_state_label(state: str) -> str:
+    """A contact's or customer's portal state with its icon."""
+    return f"{PORTAL_STATE_ICONS.get(state, '')} {PORTAL_STATE_LABELS.get(state, state)}".strip()
+
+
+def require_admin() -> None:
+    """Stop the page for anyone who is not an admin (the navigation already hides it)."""
+    if not current_staff().is_admin:
+        st.error("Only an administrator can open this page.")
+        st.stop()
+
+
+def field_slots(*names: str) -> dict:
+    """Empty placeholders keyed by field name, to show a validation error beside its field."""
+    return {name: st.empty() for name in names}
+
+
+def show_field_error(error: DoorstepError, slots: dict, fallback=None) -> None:
+    """Show the error beside the field it names, else in the fallback place (or at the top)."""
+    slot = slots.get(error.field or "")
+    (slot or fallback or st).error(str(error))

@@ -1,0 +1,126 @@
+"""The organization, its portal preferences and its portal URL slug."""
+
+import pytest
+
+from core.audit import Actor
+from core.errors import ValidationError
+from core.models import AuditEvent, Organization, PortalPreferences
+from core.queries.portal import get_organization_by_slug
+from core.services.organizations import (
+    change_portal_slug,
+    create_organization,
+    slugify,
+    update_organization,
+    update_portal_preferences,
+)
+from tests.core.helpers import unchanged
+
+
+@pytest.fixture
+def staff(admin):
+    return Actor.staff(admin.id)
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("Acme Trading GmbH", "acme-trading-gmbh"),
+    ("Bäckerei Schulz & Söhne", "backerei-schulz-sohne"),
+    ("  --Hello__World--  ", "hello-world"),
+    ("山田商事", "portal"),
+    ("AB", "portal-ab"),
+])
+def test_a_slug_is_made_from_the_name(name, slug):
+    assert slugify(name) == slug
+
+
+def test_a_new_organization_gets_a_free_slug_and_default_preferences():
+    first = create_organization("Acme Trading")
+    second = create_organization("Acme Trading")
+    assert (first.slug, second.slug) == ("acme-trading", "acme-trading-2")
+    prefs = PortalPreferences.get(PortalPreferences.organization == first.id)
+    assert prefs.allow_signup is False and prefs.show_invoices is True
+    assert AuditEvent.select().where(AuditEvent.action == "organization_created").count() == 2
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"name": ""}, {"name": "Ok", "default_language": "xx"}, {"name": "Ok", "currency": "ABC"},
+    {"name": "Ok", "slug": "A!"},
+])
+def test_a_bad_organization_is_refused(org, kwargs):
+    with unchanged(), pytest.raises(ValidationError):
+        create_organization(**kwargs)
+
+
+def test_a_taken_slug_is_refused_for_a_new_organization(org):
+    with unchanged(), pytest.raises(ValidationError, match="already taken"):
+        create_organization("Other", slug=org.slug)
+
+
+def test_preferences_change_and_only_real_changes_are_audited(org, staff):
+    prefs = update_portal_preferences(org.id, staff, allow_signup=True, show_quotes=False,
+                                      show_invoices=True, banner_text="  Closed Monday  ")
+
+    prefs = PortalPreferences.get_by_id(prefs.id)
+    assert (prefs.allow_signup, prefs.show_quotes, prefs.banner_text) == (True, False,
+                                                                          "Closed Monday")
+    event = AuditEvent.get(AuditEvent.action == "preferences_changed")
+    assert event.actor_id == staff.id
+    assert '"allow_signup": true' in event.details and "show_invoices" not in event.details
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"allow_everything": True}, "Unknown preference: allow_everything"),
+    ({"banner_text": "x" * 501}, "at most 500"),
+    ({"show_quotes": False, "colour": "red"}, "Unknown preference: colour"),
+])
+def test_bad_preferences_are_refused(org, staff, kwargs, message):
+    with unchanged(), pytest.raises(ValidationError, match=message):
+        update_portal_preferences(org.id, staff, **kwargs)
+
+
+def test_a_new_slug_keeps_the_old_one_redirecting(org, staff):
+    change_portal_slug(org.id, "Acme-Portal", staff)
+
+    assert get_organization_by_slug("acme-portal") == (Organization.get_by_id(org.id), True)
+    assert get_organization_by_slug("acme-trading") == (Organization.get_by_id(org.id), False)
+    assert get_organization_by_slug("nobody") == (None, False)
+    assert AuditEvent.get(AuditEvent.action == "portal_slug_changed").actor_id == staff.id
+
+
+def test_taking_back_an_old_slug_makes_it_current_again(org, staff):
+    change_portal_slug(org.id, "acme-portal", staff)
+    change_portal_slug(org.id, "acme-trading", staff)
+
+    assert get_organization_by_slug("acme-trading")[1] is True
+    assert get_organization_by_slug("acme-portal")[1] is False
+
+
+def test_another_organizations_slug_current_or_old_cannot_be_taken(org, staff):
+    other = create_organization("Other Org")
+    change_portal_slug(other.id, "other-new", Actor("system"))
+    for taken in ("other-org", "other-new"):
+        with unchanged(), pytest.raises(ValidationError, match="already taken") as caught:
+            change_portal_slug(org.id, taken, staff)
+        assert caught.value.field == "slug"
+
+
+@pytest.mark.parametrize("slug", ["ab", "-acme", "acme-", "ac--me", "acme trading", "ácme",
+                                  "x" * 61, ""])
+def test_an_invalid_slug_is_refused(org, staff, slug):
+    with unchanged(), pytest.raises(ValidationError, match="lower-case letters"):
+        change_portal_slug(org.id, slug, staff)
+
+
+def test_the_same_slug_again_changes_nothing(org, staff):
+    with unchanged():
+        change_portal_slug(org.id, org.slug, staff)
+
+
+def test_the_organization_details_change(org, staff):
+    update_organization(org.id, staff, name="Acme Trading Ltd", default_language="fr",
+                        accent_color="#AABBCC")
+    org = Organization.get_by_id(org.id)
+    assert (org.name, org.default_language, org.accent_color) == ("Acme Trading Ltd", "fr",
+                                                                  "#aabbcc")
+    for kwargs in ({"name": " "}, {"default_language": "xx"}, {"accent_color": "red"}):
+        with unchanged(), pytest.raises(ValidationError):
+            update_organization(org.id, staff, **kwargs)

@@ -1,0 +1,62 @@
+"""A contact's lists cost the same number of queries for 10 records as for 1,000."""
+
+import datetime
+
+from playhouse.test_utils import count_queries
+
+from core.queries import portal
+from core.services.payments import record_offline_payment
+from core.services.sales import create_invoice, create_sales_order, create_shipment
+
+LINE = [{"description": "Widgets", "quantity": 2, "rate": "5.00"}]
+
+
+def add_records(customer, start: int, stop: int, admin) -> None:
+    """Invoices (each partly paid), sales orders and their shipments numbered start..stop-1."""
+    today = datetime.date.today()
+    for n in range(start, stop):
+        invoice = create_invoice(customer.id, f"INV-{n:05d}", LINE,
+                                 issue_date=today - datetime.timedelta(days=n % 90))
+        record_offline_payment(admin.id, invoice.id, "1.00")
+        order = create_sales_order(customer.id, f"SO-{n:05d}", LINE, order_date=today)
+        create_shipment(order.id, f"SH-{n:05d}", carrier="DHL", tracking_number=f"T{n}")
+
+
+def cost_of_each_list(scope) -> dict[str, int]:
+    """Queries each list costs, reading what its page shows (including related records)."""
+    readers = {
+        "invoices": lambda: [(i.number, i.balance, i.status) for i in
+                             portal.list_invoices(scope, per_page=100).items],
+        "outstanding invoices": lambda: [i.number for i in
+                                         portal.list_invoices(scope, status="overdue").items],
+        "quotes": lambda: [q.number for q in portal.list_quotes(scope).items],
+        "sales orders": lambda: [(o.number, o.fulfilment) for o in
+                                 portal.list_sales_orders(scope, per_page=100).items],
+        "shipments": lambda: [(s.number, s.sales_order.number) for s in
+                              portal.list_shipments(scope, per_page=100).items],
+        "payments": lambda: [(p.number, p.invoice.number) for p in
+                             portal.list_payments(scope, per_page=100).items],
+        "home": lambda: portal.home_summary(scope),
+    }
+    costs = {}
+    for name, read in readers.items():
+        with count_queries() as counter:
+            read()
+        costs[name] = counter.count
+    return costs
+
+
+def test_lists_cost_the_same_number_of_queries_for_10_and_1000_records(
+        make_active_contact, scope_of, admin):
+    contact = make_active_contact()
+    add_records(contact.customer, 0, 10, admin)
+    small = cost_of_each_list(scope_of(contact))
+
+    add_records(contact.customer, 10, 1000, admin)
+    scope = scope_of(contact)
+    large = cost_of_each_list(scope)
+
+    assert portal.list_invoices(scope).total == 1000
+    assert portal.list_shipments(scope).total == 1000
+    assert large == small
+    assert max(large.values()) <= 5, large

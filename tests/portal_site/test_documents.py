@@ -1,0 +1,152 @@
+"""Quotes, sales orders, invoices and shipments, with comments, as a contact uses them."""
+
+import datetime
+
+from core.models import Comment, Invoice, Notification, Quote
+from core.services import comments
+from tests.portal_site.conftest import text_of
+
+
+def test_quotes_list_and_detail_show_lines_and_totals(signed_in, contact, org, papers_of):
+    papers = papers_of(contact.customer)
+    listing = text_of(signed_in.get(f"/{org.slug}/quotes"))
+    assert papers.quote.number in listing and "Awaiting your response" in listing
+    detail = text_of(signed_in.get(f"/{org.slug}/quotes/{papers.quote.id}"))
+    assert "Steel widget" in detail and "$50.00" in detail
+    assert "Accept quote" in detail and "Decline quote" in detail
+
+
+def test_accepting_a_quote_notifies_staff_and_removes_the_buttons(
+        signed_in, contact, org, papers_of, admin):
+    papers = papers_of(contact.customer)
+    response = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/accept")
+    assert response.status_code == 302
+    page = text_of(signed_in.get(response.location))
+    assert f"You accepted quote {papers.quote.number}" in page
+    assert "Accept quote" not in page
+    assert Quote.get_by_id(papers.quote.id).status == "accepted"
+    assert Notification.select().where(Notification.kind == "quote_accepted").exists()
+
+    again = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/accept")
+    assert "This quote can no longer be accepted or declined." in text_of(
+        signed_in.get(again.location))
+
+
+def test_declining_needs_a_reason_shown_beside_the_field(signed_in, contact, org, papers_of):
+    papers = papers_of(contact.customer)
+    empty = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/decline", data={"reason": " "})
+    assert empty.status_code == 400
+    assert 'id="reason-error"' in text_of(empty)
+    assert Quote.get_by_id(papers.quote.id).status == "sent"
+
+    done = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/decline",
+                          data={"reason": "Too expensive for us"})
+    assert done.status_code == 302
+    page = text_of(signed_in.get(done.location))
+    assert "Too expensive for us" in page and "Declined" in page
+    assert Quote.get_by_id(papers.quote.id).decline_reason == "Too expensive for us"
+
+
+def test_quote_filter_by_status(signed_in, contact, org, papers_of):
+    papers = papers_of(contact.customer)
+    assert papers.quote.number in text_of(signed_in.get(f"/{org.slug}/quotes?status=sent"))
+    assert papers.quote.number not in text_of(
+        signed_in.get(f"/{org.slug}/quotes?status=accepted"))
+
+
+def test_sales_order_shows_fulfilment_and_its_shipments(signed_in, contact, org, papers_of):
+    papers = papers_of(contact.customer)
+    listing = text_of(signed_in.get(f"/{org.slug}/orders"))
+    assert papers.order.number in listing and "Shipped" in listing
+    detail = text_of(signed_in.get(f"/{org.slug}/orders/{papers.order.id}"))
+    assert papers.shipment.number in detail
+    assert f"/{org.slug}/shipments/{papers.shipment.id}" in detail
+
+
+def test_shipment_shows_the_tracking_timeline_and_package_contents(
+        signed_in, contact, org, papers_of):
+    papers = papers_of(contact.customer)
+    listing = text_of(signed_in.get(f"/{org.slug}/shipments"))
+    assert papers.shipment.number in listing and "DHL Express" in listing
+    detail = text_of(signed_in.get(f"/{org.slug}/shipments/{papers.shipment.id}"))
+    assert "London gateway" in detail and "Left the hub" in detail
+    assert detail.index("In transit") < detail.index("Packed")  # newest first
+    assert "Steel widget" in detail and "JD014600" in detail
+
+
+def test_invoice_list_filters_by_status_and_issue_date(signed_in, contact, org, make_invoice):
+    today = datetime.date.today()
+    old = make_invoice(contact.customer, "10.00", issue_date=today - datetime.timedelta(days=90),
+                       due_in=10)
+    recent = make_invoice(contact.customer, "20.00")
+    listing = text_of(signed_in.get(f"/{org.slug}/invoices"))
+    assert old.number in listing and recent.number in listing
+    overdue = text_of(signed_in.get(f"/{org.slug}/invoices?status=overdue"))
+    assert old.number in overdue and recent.number not in overdue
+    since = (today - datetime.timedelta(days=7)).isoformat()
+    ranged = text_of(signed_in.get(f"/{org.slug}/invoices?date_from={since}"))
+    assert old.number not in ranged and recent.number in ranged
+    bad = signed_in.get(f"/{org.slug}/invoices?date_from=yesterday&status=nonsense")
+    assert bad.status_code == 200 and recent.number in text_of(bad)
+
+
+def test_invoice_list_paginates(signed_in, contact, org, make_invoice):
+    for _ in range(27):
+        make_invoice(contact.customer, "5.00")
+    first = text_of(signed_in.get(f"/{org.slug}/invoices"))
+    assert "Page 1 of 2" in first and "27 invoices" in first
+    second = signed_in.get(f"/{org.slug}/invoices?page=2")
+    assert "Page 2 of 2" in text_of(second)
+    assert text_of(second).count('scope="row"') == 2
+
+
+def test_opening_an_invoice_records_the_first_view_once(
+        signed_in, contact, org, make_invoice, admin):
+    invoice = make_invoice(contact.customer, "99.00")
+    page = signed_in.get(f"/{org.slug}/invoices/{invoice.id}")
+    assert page.status_code == 200 and "$99.00" in text_of(page)
+    signed_in.get(f"/{org.slug}/invoices/{invoice.id}")
+    stored = Invoice.get_by_id(invoice.id)
+    assert stored.first_viewed_at is not None and stored.first_viewed_by_id == contact.id
+    assert Notification.select().where(Notification.kind == "invoice_viewed").count() == 1
+
+
+def test_invoice_pdf_downloads(signed_in, contact, org, make_invoice):
+    invoice = make_invoice(contact.customer, "99.00")
+    response = signed_in.get(f"/{org.slug}/invoices/{invoice.id}/pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert f"{invoice.number}.pdf" in response.headers["Content-Disposition"]
+
+
+def test_comments_on_every_kind_of_document_with_staff_replies(
+        signed_in, contact, org, papers_of, staff_member):
+    papers = papers_of(contact.customer)
+    for kind, segment, document in [("quote", "quotes", papers.quote),
+                                    ("sales_order", "orders", papers.order),
+                                    ("invoice", "invoices", papers.invoice),
+                                    ("shipment", "shipments", papers.shipment)]:
+        posted = signed_in.post(f"/{org.slug}/{segment}/{document.id}/comments",
+                                data={"body": f"Question about {kind}"})
+        assert posted.status_code == 302
+        comments.add_staff_comment(staff_member.id, kind, document.id, f"Answer on {kind}")
+        page = text_of(signed_in.get(f"/{org.slug}/{segment}/{document.id}"))
+        assert f"Question about {kind}" in page
+        assert f"Answer on {kind}" in page and staff_member.name in page
+    assert Comment.select().where(Comment.contact == contact.id).count() == 4
+
+
+def test_an_empty_comment_is_explained_beside_the_field(signed_in, contact, org, papers_of):
+    papers = papers_of(contact.customer)
+    response = signed_in.post(f"/{org.slug}/invoices/{papers.invoice.id}/comments",
+                              data={"body": "   "})
+    assert response.status_code == 400
+    assert 'id="body-error"' in text_of(response)
+    assert Comment.select().count() == 0
+
+
+def test_draft_documents_are_not_shown(signed_in, contact, org, make_invoice):
+    draft = make_invoice(contact.customer, "5.00", status="draft")
+    assert draft.number not in text_of(signed_in.get(f"/{org.slug}/invoices"))
+    assert signed_in.get(f"/{org.slug}/invoices/{draft.id}").status_code == 404

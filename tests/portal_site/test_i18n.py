@@ -1,0 +1,65 @@
+"""Pages in the contact's language: locale chain, formatted money and dates, right-to-left."""
+
+import datetime
+
+from core.audit import Actor
+from core.services import organizations
+from tests.portal_site.conftest import text_of
+
+ISSUED = datetime.date(2026, 3, 9)
+
+
+def _invoice_page(client, auth, org, contact, make_invoice):
+    invoice = make_invoice(contact.customer, "1250.00", issue_date=ISSUED)
+    auth.sign_in(contact)
+    return text_of(client.get(f"/{org.slug}/invoices/{invoice.id}"))
+
+
+def test_german_contact_sees_german_amounts_and_dates(client, auth, org, make_active_contact,
+                                                      make_invoice):
+    contact = make_active_contact(language="de", currency="EUR")
+    html = _invoice_page(client, auth, org, contact, make_invoice)
+    assert '<html lang="de" dir="ltr">' in html
+    assert "1.250,00\xa0€" in html
+    assert "09.03.2026" in html
+
+
+def test_japanese_contact_sees_yen_without_decimals(client, auth, org, make_active_contact,
+                                                    make_invoice):
+    contact = make_active_contact(language="ja", currency="JPY")
+    html = _invoice_page(client, auth, org, contact, make_invoice)
+    assert '<html lang="ja" dir="ltr">' in html
+    assert "￥1,250" in html and "2026/03/09" in html
+
+
+def test_arabic_pages_are_right_to_left(client, auth, org, make_active_contact, make_invoice):
+    contact = make_active_contact(language="ar", currency="AED")
+    html = _invoice_page(client, auth, org, contact, make_invoice)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "د.إ." in html
+
+
+def test_the_contact_choice_beats_the_customer_language_which_beats_the_org_default(
+        client, auth, org, make_active_contact):
+    organizations.update_organization(org.id, Actor("system"), default_language="fr")
+    contact = make_active_contact(language=None)
+    auth.sign_in(contact)
+    assert '<html lang="fr"' in text_of(client.get(f"/{org.slug}/"))
+    client.post(f"/{org.slug}/profile/language", data={"language": "es"})
+    assert '<html lang="es"' in text_of(client.get(f"/{org.slug}/"))
+
+
+def test_before_sign_in_the_browser_language_is_used_among_the_supported_ones(client, org):
+    german = client.get(f"/{org.slug}/login", headers={"Accept-Language": "de-CH,de;q=0.9"})
+    assert '<html lang="de" dir="ltr">' in text_of(german)
+    unsupported = client.get(f"/{org.slug}/login", headers={"Accept-Language": "sw"})
+    assert '<html lang="en"' in text_of(unsupported)
+    arabic = client.get(f"/{org.slug}/nope-page", headers={"Accept-Language": "ar"})
+    assert arabic.status_code == 404 and 'dir="rtl"' in text_of(arabic)
+
+
+def test_error_pages_use_the_page_language(client, org):
+    for status, path in [(404, f"/{org.slug}/no-such-page"), (404, "/no-such-portal/")]:
+        response = client.get(path, headers={"Accept-Language": "ja"})
+        assert response.status_code == status
+        assert '<html lang="ja"' in text_of(response)

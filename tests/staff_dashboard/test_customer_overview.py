@@ -1,0 +1,123 @@
+"""A customer's overview: contacts and portal access, language, edits, activity."""
+
+from core.models import AccessToken, Contact, Customer, OutboxMessage
+from core.services.customers import add_contact
+from core.audit import Actor
+from staff_dashboard import keys
+from tests.staff_dashboard.conftest import open_console, texts
+
+PAGE = "app_pages/customer_overview.py"
+
+
+def overview(staff, customer):
+    return open_console(staff, page=PAGE, **{keys.OVERVIEW_CUSTOMER_ID: customer.id})
+
+
+def test_it_shows_contacts_with_their_state_and_activity(admin, make_active_contact,
+                                                         make_invoice, scope_of):
+    from core.services.documents import record_invoice_view
+
+    contact = make_active_contact(name="Hotel Supplies")
+    invoice = make_invoice(contact.customer)
+    record_invoice_view(scope_of(contact), invoice.id)
+    app = overview(admin, contact.customer)
+
+    assert texts(app.title) == ["Hotel Supplies"]
+    assert any(contact.email in text for text in texts(app.markdown))
+    assert any("Active" in text for text in texts(app.markdown))
+    activity = app.dataframe[-1].value
+    assert f"Viewed invoice {invoice.number}" in list(activity["What"])
+    assert "Accepted the invitation" in list(activity["What"])
+
+
+def test_unticking_a_contact_disables_it(admin, make_active_contact):
+    contact = make_active_contact()
+    other = add_contact(contact.customer_id, Actor.staff(admin.id), first_name="Second",
+                        email="second@x.example")
+    app = overview(admin, contact.customer)
+
+    app.checkbox(key=f"overview_access_{contact.id}").uncheck()
+    app.checkbox(key=f"overview_access_{other.id}").check()
+    next(b for b in app.button if b.label == "Save portal access").click().run()
+
+    assert not app.exception
+    assert texts(app.success) == ["Portal access saved: 2 change(s)."]
+    assert Contact.get_by_id(contact.id).portal_state == "disabled"
+    assert Contact.get_by_id(other.id).portal_state == "invited"
+    assert OutboxMessage.select().where(OutboxMessage.recipient == other.email).count() == 1
+
+
+def test_re_invite_issues_a_fresh_invitation(admin, make_customer):
+    customer = make_customer(allow_portal_access=True)
+    contact = Contact.get(Contact.customer == customer)
+    app = overview(admin, customer)
+
+    app.button(key=f"overview_invite_{contact.id}").click().run()
+
+    assert texts(app.success) == [f"Re-invite sent to {contact.email}."]
+    tokens = list(AccessToken.select().where(AccessToken.contact == contact)
+                  .order_by(AccessToken.id))
+    assert len(tokens) == 2 and tokens[0].revoked_at is not None
+    assert tokens[1].revoked_at is None
+
+
+def test_disable_access_button(admin, make_active_contact):
+    contact = make_active_contact()
+    app = overview(admin, contact.customer)
+
+    app.button(key=f"overview_disable_{contact.id}").click().run()
+
+    assert Contact.get_by_id(contact.id).portal_state == "disabled"
+    assert Customer.get_by_id(contact.customer_id).portal_status == "disabled"
+
+
+def test_portal_language_is_saved(admin, make_customer):
+    customer = make_customer()
+    app = overview(admin, customer)
+
+    app.selectbox(key=f"overview_language_{customer.id}").select("ja")
+    next(b for b in app.button if b.label == "Save language").click().run()
+
+    assert Customer.get_by_id(customer.id).portal_language == "ja"
+    assert texts(app.success) == ["Portal language set to 日本語 (ja)."]
+
+
+def test_edit_details_and_a_bad_value_changes_nothing(admin, make_customer):
+    customer = make_customer("India Imports")
+    app = overview(admin, customer)
+    save = "Save details"
+
+    app.text_input(key=f"overview_edit_{customer.id}_display_name").input("")
+    next(b for b in app.button if b.label == save).click().run()
+    assert "This field is required." in texts(app.error)
+    assert Customer.get_by_id(customer.id).display_name == "India Imports"
+
+    app.text_input(key=f"overview_edit_{customer.id}_display_name").input("India Imports Co")
+    app.text_input(key=f"overview_edit_{customer.id}_billing_city").input("Lyon")
+    next(b for b in app.button if b.label == save).click().run()
+    saved = Customer.get_by_id(customer.id)
+    assert (saved.display_name, saved.billing_city) == ("India Imports Co", "Lyon")
+
+
+def test_add_a_contact(admin, make_customer):
+    customer = make_customer()
+    app = overview(admin, customer)
+    prefix = f"overview_add_contact_{customer.id}"
+
+    app.text_input(key=f"{prefix}_first_name").input("Juno")
+    app.text_input(key=f"{prefix}_email").input("juno@x.example")
+    next(b for b in app.button if b.label == "Add contact").click().run()
+
+    assert texts(app.success) == ["Juno added."]
+    assert Contact.get(Contact.email == "juno@x.example").customer_id == customer.id
+
+
+def test_another_organizations_customer_is_not_shown(admin, make_customer):
+    from core.services.organizations import create_organization
+
+    elsewhere = create_organization("Other Co")
+    stranger = make_customer("Stranger", organization=elsewhere)
+    app = overview(admin, stranger)
+
+    assert texts(app.error) == ["This customer does not exist."]
+    assert "Stranger" not in texts(app.title)

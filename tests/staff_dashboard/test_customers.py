@@ -1,0 +1,118 @@
+"""The customers page: filters, pages, selection and bulk "Enable portal"."""
+
+from core.models import Contact, Customer, OutboxMessage
+from staff_dashboard import keys
+from tests.staff_dashboard.conftest import open_console, texts
+
+PAGE = "app_pages/customers.py"
+
+
+def names_listed(app) -> list[str]:
+    return list(app.dataframe[0].value["Name"])
+
+
+def test_filters_narrow_the_list(admin, make_customer, make_active_contact):
+    make_customer("Alpha Foods", language="de")
+    make_customer("Beta Tools", email=None)
+    make_active_contact(name="Gamma Active")
+    app = open_console(admin, page=PAGE)
+    assert names_listed(app) == ["Alpha Foods", "Beta Tools", "Gamma Active"]
+
+    app.selectbox(key=keys.CUSTOMERS_STATUS).select("active").run()
+    assert names_listed(app) == ["Gamma Active"]
+
+    app.selectbox(key=keys.CUSTOMERS_STATUS).select("").run()
+    app.selectbox(key=keys.CUSTOMERS_HAS_EMAIL).select("no").run()
+    assert names_listed(app) == ["Beta Tools"]
+
+    app.selectbox(key=keys.CUSTOMERS_HAS_EMAIL).select("any").run()
+    app.selectbox(key=keys.CUSTOMERS_LANGUAGE).select("de").run()
+    assert names_listed(app) == ["Alpha Foods"]
+
+    app.selectbox(key=keys.CUSTOMERS_LANGUAGE).select("").run()
+    app.text_input(key=keys.CUSTOMERS_SEARCH).input("beta").run()
+    assert names_listed(app) == ["Beta Tools"]
+
+
+def test_the_viewed_and_outstanding_filters(admin, make_customer, make_active_contact,
+                                            make_invoice, scope_of):
+    from core.services.documents import record_invoice_view
+
+    viewer = make_active_contact(name="Viewer Ltd")
+    record_invoice_view(scope_of(viewer), make_invoice(viewer.customer, "40.00").id)
+    make_customer("Quiet Ltd")
+    app = open_console(admin, page=PAGE)
+
+    app.selectbox(key=keys.CUSTOMERS_VIEWED).select("no").run()
+    assert names_listed(app) == ["Quiet Ltd"]
+    app.selectbox(key=keys.CUSTOMERS_VIEWED).select("yes").run()
+    assert names_listed(app) == ["Viewer Ltd"]
+    app.selectbox(key=keys.CUSTOMERS_VIEWED).select("any").run()
+    app.selectbox(key=keys.CUSTOMERS_OUTSTANDING).select("yes").run()
+    assert names_listed(app) == ["Viewer Ltd"]
+
+
+def test_pages_are_cut_on_the_server(admin, make_customer):
+    for n in range(55):
+        make_customer(f"Customer {n:02d}")
+    app = open_console(admin, page=PAGE)
+    assert len(names_listed(app)) == 50
+    assert "of 2 · 55 customers" in texts(app.caption)
+
+    app.number_input(key=keys.CUSTOMERS_PAGE).set_value(2).run()
+
+    assert names_listed(app) == [f"Customer {n}" for n in range(50, 55)]
+
+
+def test_bulk_enable_invites_the_selected_customers(admin, make_customer):
+    first, _, third = make_customer("A one"), make_customer("B two"), make_customer("C three")
+    app = open_console(admin, page=PAGE)
+
+    app.session_state[app.dataframe[0].key] = {"selection": {"rows": [0, 2], "columns": []}}
+    app.run()
+    app.button(key="customers_enable_portal").click().run()
+
+    assert not app.exception
+    assert texts(app.success) == ["Portal enabled: 2 invited, 0 skipped (see the report)."]
+    states = {c.customer.display_name: c.portal_state for c in Contact.select()}
+    assert states == {"A one": "invited", "B two": "not_invited", "C three": "invited"}
+    assert {m.recipient for m in OutboxMessage.select()} == {
+        Contact.get(Contact.customer == first).email, Contact.get(Contact.customer == third).email}
+
+
+def test_select_all_matching_reports_every_skipped_customer_and_why(admin, make_customer,
+                                                                    make_active_contact):
+    make_customer("No Mail", email=None)
+    make_active_contact(name="Already In")
+    make_customer("New One")
+    app = open_console(admin, page=PAGE)
+
+    app.checkbox(key=keys.CUSTOMERS_SELECT_ALL).check().run()
+    app.button(key="customers_enable_portal").click().run()
+
+    assert texts(app.success) == ["Portal enabled: 1 invited, 2 skipped (see the report)."]
+    report = app.dataframe[0].value.set_index("Customer")
+    assert report.loc["New One", "Outcome"] == "invited"
+    assert report.loc["No Mail", "Reason"] == "The primary contact has no email address."
+    assert report.loc["Already In", "Reason"] == ("The primary contact already has portal "
+                                                  "access.")
+    assert Customer.get(Customer.display_name == "New One").portal_status == "invited"
+
+
+def test_the_enable_button_waits_for_a_selection(admin, make_customer):
+    make_customer()
+    app = open_console(admin, page=PAGE)
+
+    assert app.button(key="customers_enable_portal").disabled
+
+
+def test_one_selected_customer_opens_its_overview(admin, make_customer):
+    customer = make_customer("Open Me")
+    app = open_console(admin, page=PAGE)
+
+    app.session_state[app.dataframe[0].key] = {"selection": {"rows": [0], "columns": []}}
+    app.run()
+    app.button(key="customers_open").click().run()
+
+    assert texts(app.title) == ["Open Me"]
+    assert app.query_params["customer"] == str(customer.id)

@@ -1,0 +1,99 @@
+"""Invoices, quotes and sales orders: the eye indicator, viewed filters, threads and replies."""
+
+import datetime
+from decimal import Decimal
+
+from core.models import Comment, OutboxMessage
+from core.services.comments import add_contact_comment
+from core.services.documents import record_document_view, record_invoice_view
+from staff_dashboard.notifications_view import document_focus_key
+from tests.staff_dashboard.conftest import open_console, texts
+
+LINES = [{"description": "Crate", "quantity": 2, "rate": Decimal("15.00")}]
+
+
+def test_invoices_show_who_viewed_them_and_filter_by_viewed(admin, make_active_contact,
+                                                            make_invoice, scope_of):
+    contact = make_active_contact()
+    seen, unseen = make_invoice(contact.customer), make_invoice(contact.customer)
+    record_invoice_view(scope_of(contact), seen.id)
+    app = open_console(admin, page="app_pages/invoices.py")
+
+    table = app.dataframe[0].value.set_index("Number")
+    assert table.loc[seen.number, "👁"] == "👁"
+    assert table.loc[seen.number, "Viewed by"] == contact.full_name
+    assert table.loc[seen.number, "First viewed"] != ""
+    assert table.loc[unseen.number, "👁"] == "—"
+
+    app.button_group[0].set_value("not_viewed").run()
+    assert list(app.dataframe[0].value["Number"]) == [unseen.number]
+    app.button_group[0].set_value("viewed").run()
+    assert list(app.dataframe[0].value["Number"]) == [seen.number]
+
+
+def test_a_reply_adds_a_comment_and_emails_the_contact(admin, make_active_contact,
+                                                      make_invoice, scope_of):
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer)
+    add_contact_comment(scope_of(contact), "invoice", invoice.id, "Can I pay in two parts?")
+    app = open_console(admin, page="app_pages/invoices.py")
+    app.session_state[app.dataframe[0].key] = {"selection": {"rows": [0], "columns": []}}
+    app.run()
+    assert "Can I pay in two parts?" in texts(app.text)
+
+    app.text_area[0].input("Yes, of course.")
+    next(b for b in app.button if b.label == "Post reply").click().run()
+
+    assert not app.exception
+    assert texts(app.success) == ["Reply posted; the customer's contacts are emailed."]
+    reply = Comment.get(Comment.staff == admin.id)
+    assert (reply.body, reply.document_id) == ("Yes, of course.", invoice.id)
+    assert OutboxMessage.get(OutboxMessage.kind == "comment_reply").recipient == contact.email
+    assert "Yes, of course." in texts(app.text)
+    assert app.text_area[0].value == ""
+
+
+def test_an_empty_reply_shows_an_error_and_adds_nothing(admin, make_active_contact,
+                                                        make_invoice):
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer)
+    app = open_console(admin, page="app_pages/invoices.py",
+                       **{document_focus_key("invoice"): invoice.id})
+
+    next(b for b in app.button if b.label == "Post reply").click().run()
+
+    assert texts(app.error) == ["This field is required."]
+    assert Comment.select().count() == 0
+
+
+def test_quotes_and_sales_orders_have_the_same_list(admin, make_active_contact, scope_of):
+    from core.services.sales import create_quote, create_sales_order
+
+    contact = make_active_contact()
+    today = datetime.date.today()
+    quote = create_quote(contact.customer_id, "QT-1", LINES, issue_date=today)
+    order = create_sales_order(contact.customer_id, "SO-1", LINES, order_date=today)
+    record_document_view(scope_of(contact), "quote", quote.id)
+
+    quotes = open_console(admin, page="app_pages/quotes.py")
+    assert list(quotes.dataframe[0].value["👁"]) == ["👁"]
+    orders = open_console(admin, page="app_pages/sales_orders.py")
+    assert list(orders.dataframe[0].value["Number"]) == [order.number]
+    assert list(orders.dataframe[0].value["👁"]) == ["—"]
+
+
+def test_bank_transfer_notices_are_confirmed_on_the_invoices_page(admin, make_active_contact,
+                                                                 make_invoice, scope_of):
+    from core.models import Invoice, Payment
+    from core.services.payments import pay_invoice
+
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer, "120.00")
+    payment = pay_invoice(scope_of(contact), invoice.id, "20.00", method="bank_transfer",
+                          idempotency_key="k-1", reference="REF 7")
+    app = open_console(admin, page="app_pages/invoices.py")
+
+    app.button(key=f"invoices_confirm_{payment.id}").click().run()
+
+    assert Payment.get_by_id(payment.id).status == "succeeded"
+    assert Invoice.get_by_id(invoice.id).balance == Decimal("100.00")
