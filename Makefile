@@ -72,8 +72,13 @@ i18n-check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Benchmarks (bench/, README "Performance"): wrk from Debian's packages loads the portal.
+# `make bench BENCH_ARGS="--size large --engine both"` picks other sizes and engines.
+BENCH_ARGS ?= --size small,medium --engine both
 bench: setup
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance

@@ -10,7 +10,8 @@ from core import db
 from core.config import PROJECT_ROOT
 
 ENGINES = ("sqlite", "postgres")
-BENCH_DIR = PROJECT_ROOT / "instance" / "bench"
+# Generated SQLite databases (and what each holds) live here; DOORSTEP_BENCH_DIR moves them.
+BENCH_DIR = Path(os.environ.get("DOORSTEP_BENCH_DIR") or PROJECT_ROOT / "instance" / "bench")
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 DEFAULT_POSTGRES_URL = "postgresql://127.0.0.1:5432/test_bench"
 # Only a database whose organizations all carry this slug may be wiped by the generator.
@@ -22,7 +23,9 @@ def url_for(engine: str, size: str) -> str:
     if engine == "sqlite":
         return f"sqlite:///{BENCH_DIR / f'{size}.db'}"
     if engine == "postgres":
-        return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        # One database a size, all named after the base one (test_bench_small, ...).
+        base = urlparse(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+        return base._replace(path=f"{base.path.rstrip('/')}_{size}").geturl()
     raise ValueError(f"unknown engine {engine!r}")
 
 

@@ -70,6 +70,8 @@ SIZES = {
     "small": Size("small", 1_000, 5_000, 10_000, 2_000, 1_000, 200),
     "medium": Size("medium", 10_000, 50_000, 100_000, 20_000, 10_000, 2_000),
     "large": Size("large", 10_000, 50_000, 1_000_000, 200_000, 100_000, 20_000),
+    # The console's customer list at 100,000 customers.
+    "customers100k": Size("customers100k", 100_000, 200_000, 200_000, 0, 0, 0),
 }
 
 # language: (share of customers, currency, rate factor against USD)

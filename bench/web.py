@@ -35,6 +35,7 @@ WORKER_CLASS = "sync"
 CONNECTIONS = 16
 WRK_THREADS = 2
 SECRET_KEY = "bench-secret-key-not-for-production"
+PORTAL_BASE_URL = "http://127.0.0.1"  # plain http on loopback: session cookies are not Secure
 PORTAL_APP = "portal_site:create_app()"
 BASELINE_APP = "bench.baseline:create_app()"
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
@@ -72,13 +73,17 @@ end
 function done(summary, latency, requests)
   local not_ok = 0
   for _, thread in ipairs(threads) do not_ok = not_ok + thread:get("bad") end
+  -- 0.5 %% steps: enough to merge several runs into one distribution afterwards.
+  local quantiles = {}
+  for step = 1, 199 do table.insert(quantiles, latency:percentile(step / 2)) end
+  table.insert(quantiles, latency:percentile(99.9))
   io.write(string.format(
-    'BENCH_JSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p90_us": %%d, ' ..
-    '"p99_us": %%d, "max_us": %%d, "mean_us": %%.1f, "connect_errors": %%d, ' ..
-    '"read_errors": %%d, "write_errors": %%d, "timeouts": %%d, "not_ok": %%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, latency.mean, summary.errors.connect,
-    summary.errors.read, summary.errors.write, summary.errors.timeout, not_ok))
+    'BENCH_JSON {"requests": %%d, "duration_us": %%d, "max_us": %%d, "connect_errors": %%d, ' ..
+    '"read_errors": %%d, "write_errors": %%d, "timeouts": %%d, "not_ok": %%d, ' ..
+    '"quantiles_us": [%%s]}\n',
+    summary.requests, summary.duration, latency.max, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout, not_ok,
+    table.concat(quantiles, ", ")))
 end
 """
 
@@ -222,7 +227,8 @@ def portal_app(url: str):
     """The portal app, in-process (to build its URLs and count its queries)."""
     from portal_site import create_app
 
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
+                       "PORTAL_BASE_URL": PORTAL_BASE_URL, "SESSION_COOKIE_SECURE": False})
 
 
 def sign_in_path(app, slug: str) -> str:
@@ -290,29 +296,58 @@ def _lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def run_wrk(base: str, requests: list[tuple[str, str]], seconds: float, work_dir: Path) -> dict:
-    """Load `requests` (path, cookie) round-robin for `seconds`; throughput and latency."""
+QUANTILE_SHARES = [step / 200 for step in range(1, 200)] + [0.999]
+
+
+def run_wrk(base: str, requests: list[tuple[str, str]], seconds: int, work_dir: Path) -> dict:
+    """Load `requests` (path, cookie) round-robin for `seconds`: counts and latency quantiles."""
     table = "{\n" + ",\n".join(f"  {{{_lua_string(p)}, {_lua_string(c)}}}"
                                for p, c in requests) + "\n}"
     script = work_dir / "rotate.lua"
     script.write_text(WRK_SCRIPT % {"requests": table})
     command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS),
-               "-d", f"{max(1, round(seconds))}s", "--timeout", "30s", "-s", str(script), base]
+               "-d", f"{max(1, int(seconds))}s", "--timeout", "30s", "-s", str(script), base]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = process.communicate()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    out, err = process.stdout.read(), process.stderr.read()
     if process.returncode != 0:
         raise RuntimeError(f"wrk failed: {err or out}")
     line = next((row for row in out.splitlines() if row.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no figures:\n{out}\n{err}")
     raw = json.loads(line[len("BENCH_JSON "):])
-    seconds_run = raw["duration_us"] / 1e6
-    errors = (raw["connect_errors"] + raw["read_errors"] + raw["write_errors"]
-              + raw["timeouts"])
-    return {"requests": raw["requests"], "rps": round(raw["requests"] / seconds_run, 1),
-            "p50_ms": round(raw["p50_us"] / 1000, 2), "p90_ms": round(raw["p90_us"] / 1000, 2),
-            "p99_ms": round(raw["p99_us"] / 1000, 2), "max_ms": round(raw["max_us"] / 1000, 2),
-            "not_ok": raw["not_ok"], "socket_errors": errors}
+    raw["client_cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    return raw
+
+
+def merge_runs(runs: list[dict]) -> dict:
+    """One page's figures from several wrk runs: total throughput, merged latency quantiles."""
+    requests = sum(run["requests"] for run in runs)
+    seconds = sum(run["duration_us"] for run in runs) / 1e6
+    points = sorted((value, run["requests"] / len(run["quantiles_us"]))
+                    for run in runs for value in run["quantiles_us"])
+    total_weight = sum(weight for _, weight in points) or 1
+
+    def quantile(share: float) -> float:
+        running = 0.0
+        for value, weight in points:
+            running += weight
+            if running >= share * total_weight:
+                return value / 1000
+        return points[-1][0] / 1000 if points else float("nan")
+
+    return {"requests": requests, "seconds": round(seconds, 1),
+            "rps": round(requests / seconds, 1) if seconds else 0.0,
+            "p50_ms": round(quantile(0.50), 2), "p90_ms": round(quantile(0.90), 2),
+            "p99_ms": round(quantile(0.99), 2),
+            "max_ms": round(max(run["max_us"] for run in runs) / 1000, 2),
+            "not_ok": sum(run["not_ok"] for run in runs),
+            "socket_errors": sum(run["connect_errors"] + run["read_errors"]
+                                 + run["write_errors"] + run["timeouts"] for run in runs),
+            "client_cpu_share": round(sum(run["client_cpu_seconds"] for run in runs)
+                                      / seconds / os.cpu_count(), 3) if seconds else None,
+            "runs": len(runs)}
 
 
 def count_page_queries(app, url: str, slug: str, visitors: list[Visitor], password: str,
@@ -342,34 +377,43 @@ def count_page_queries(app, url: str, slug: str, visitors: list[Visitor], passwo
     return counts
 
 
-def measure_web(url: str, password: str, *, seconds: float = 10.0, warmup: float = 2.0,
-                visitors: int = 40, seed: int = 1, progress=print) -> dict:
-    """Load the portal's pages and the baseline; figures, ratios, queries and worker memory."""
+def measure_web(url: str, password: str, *, seconds: int = 12, rounds: int = 3,
+                warmup: int = 2, visitors: int = 40, seed: int = 1, progress=print) -> dict:
+    """Load the portal's pages and the baseline; figures, ratios, queries and worker memory.
+
+    The load is cut into `rounds`: each round loads the baseline and then every page for
+    seconds/rounds, and a last baseline slice closes the run, so drift on a shared machine
+    touches the baseline and the pages alike.
+    """
     import datetime
+    from concurrent.futures import ThreadPoolExecutor
 
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (Debian package `wrk`; `make bench` installs "
                            "it)")
     today = datetime.date.today()
     slug, chosen = pick_visitors(visitors, seed)
-    app = portal_app(url)
-    login = sign_in_path(app, slug)
     if not chosen:
         raise RuntimeError("the benchmark data has no active contact to sign in as")
+    app = portal_app(url)
+    login = sign_in_path(app, slug)
     work_dir = Path(tempfile.mkdtemp(prefix="doorstep-bench-"))
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET_KEY,
-               DOORSTEP_INSTANCE=str(work_dir / "instance"))
+               PORTAL_BASE_URL=PORTAL_BASE_URL, DOORSTEP_INSTANCE=str(work_dir / "instance"))
+    slice_seconds = max(1, round(seconds / rounds))
     servers: list[Server] = []
     try:
         portal = start_server("portal", PORTAL_APP, env, work_dir, login)
         servers.append(portal)
-        env_portal = dict(env, PORTAL_BASE_URL=portal.base)
-        baseline = start_server("baseline", BASELINE_APP, env_portal, work_dir,
+        baseline = start_server("baseline", BASELINE_APP, env, work_dir,
                                 f"/invoices/{chosen[0].customer_id}")
         servers.append(baseline)
         started = time.perf_counter()
-        for visitor in chosen:
-            visitor.cookie = sign_in(portal.base, login, visitor.email, password)
+        with ThreadPoolExecutor(WORKERS) as pool:
+            cookies = list(pool.map(lambda v: sign_in(portal.base, login, v.email, password),
+                                    chosen))
+        for visitor, cookie in zip(chosen, cookies, strict=True):
+            visitor.cookie = cookie
         sign_in_seconds = time.perf_counter() - started
         if progress:
             progress(f"  signed in {len(chosen)} contacts through the form in "
@@ -381,42 +425,42 @@ def measure_web(url: str, password: str, *, seconds: float = 10.0, warmup: float
                 cookie = "" if name == "baseline" else visitor.cookie
                 plans[name] += [(path, cookie) for path in paths]
         _check_pages(portal, baseline, plans)
-        order = ["baseline"] + [n for n in names if n != "baseline"] + ["baseline"]
-        figures: dict[str, dict] = {}
-        baseline_runs = []
-        for name in order:
+        pages_first = ["baseline"] + [n for n in names if n != "baseline"]
+        for name in pages_first if warmup > 0 else []:
             server = baseline if name == "baseline" else portal
-            if warmup > 0:
-                run_wrk(server.base, plans[name], warmup, work_dir)
-            result = run_wrk(server.base, plans[name], seconds, work_dir)
-            if progress:
-                progress(f"  {name:<20} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.1f}"
-                         f" ms  p99 {result['p99_ms']:>7.1f} ms")
-            if name == "baseline":
-                baseline_runs.append(result)
-            else:
-                figures[name] = result
+            run_wrk(server.base, plans[name], warmup, work_dir)
+        runs: dict[str, list] = {name: [] for name in names}
+        for _ in range(rounds):
+            for name in pages_first:
+                server = baseline if name == "baseline" else portal
+                runs[name].append(run_wrk(server.base, plans[name], slice_seconds, work_dir))
+        runs["baseline"].append(run_wrk(baseline.base, plans["baseline"], slice_seconds,
+                                        work_dir))
         portal_rss = portal.worker_rss_mb()
         baseline_rss = baseline.worker_rss_mb()
     finally:
         for server in servers:
             server.stop()
-    reference = {key: round(sum(run[key] for run in baseline_runs) / len(baseline_runs), 2)
-                 for key in ("rps", "p50_ms", "p90_ms", "p99_ms")}
-    figures["baseline"] = dict(baseline_runs[-1], **reference, runs=baseline_runs)
+    figures = {name: merge_runs(runs[name]) for name in names}
+    reference = figures["baseline"]
     queries = count_page_queries(app, url, slug, chosen[:5], password, today)
     for name, result in figures.items():
         result["queries"] = queries.get(name)
         result["rps_ratio"] = round(result["rps"] / reference["rps"], 3)
         result["p50_ratio"] = round(result["p50_ms"] / reference["p50_ms"], 3)
         result["p99_ratio"] = round(result["p99_ms"] / reference["p99_ms"], 3)
+        if progress:
+            progress(f"  {name:<20} {result['rps']:>8.1f} req/s ({result['rps_ratio']:.2f} x)"
+                     f"  p50 {result['p50_ms']:>7.1f} ms  p99 {result['p99_ms']:>7.1f} ms "
+                     f"({result['p99_ratio']:.2f} x)  {result['queries']} queries")
     shutil.rmtree(work_dir, ignore_errors=True)
     return {
         "server": f"gunicorn, {WORKERS} {WORKER_CLASS} workers (as `doorstep run`)",
         "client": f"wrk, {WRK_THREADS} threads, {CONNECTIONS} connections",
-        "seconds_per_page": seconds, "warmup_seconds": warmup, "visitors": len(chosen),
+        "seconds_per_page": slice_seconds * rounds, "rounds": rounds,
+        "warmup_seconds": warmup, "visitors": len(chosen),
         "sign_in_seconds": round(sign_in_seconds, 2),
-        "pages": {name: figures[name] for name in names},
+        "pages": figures,
         "memory": {"portal_worker_rss_mb": max(portal_rss) if portal_rss else None,
                    "portal_workers_rss_mb": portal_rss,
                    "baseline_worker_rss_mb": max(baseline_rss) if baseline_rss else None},

@@ -2,9 +2,11 @@
 
 import importlib
 import importlib.util
+import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core import db
@@ -57,6 +59,13 @@ def create_app(config: dict | None = None) -> Flask:
     if not (config and "SESSION_COOKIE_SECURE" in config):
         app.config["SESSION_COOKIE_SECURE"] = app.config["PORTAL_BASE_URL"].startswith("https://")
 
+    # Behind a reverse proxy, PORTAL_TRUSTED_PROXIES=1 (the number of proxies) makes
+    # request.remote_addr the client's address, which rate limits and audit events key on.
+    proxies = int(app.config.get("PORTAL_TRUSTED_PROXIES")
+                  or os.environ.get("PORTAL_TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     if db.database.obj is None or config and "DATABASE_URL" in config:
         db.bind(app.config["DATABASE_URL"])
 
@@ -80,9 +89,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     import portal_site.auth.session  # noqa: F401 - registers the user loader
 
+    security.init_app(app)
     organization.init_app(app)
     i18n.init_app(app)
-    security.init_app(app)
     errors.init_app(app)
 
     app.url_map.converters["id"] = RecordIdConverter

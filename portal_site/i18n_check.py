@@ -113,10 +113,15 @@ def check_template_is_current() -> list[Problem]:
         now, before = current[key], checked_in[key]
         if now.id != before.id:
             problems.append(Problem(where, f"its plural form changed ({stale})", *key[::-1]))
-        elif list(now.auto_comments) != list(before.auto_comments):
+        elif _comment_text(now) != _comment_text(before):
             problems.append(Problem(where, f"its translator comment changed ({stale})",
                                     *key[::-1]))
     return sorted(problems, key=str)
+
+
+def _comment_text(message: Message) -> str:
+    # A long comment is wrapped over several `#.` lines in the file: compare the words.
+    return " ".join(" ".join(message.auto_comments).split())
 
 
 def check_supported_languages(paths: dict[str, Path]) -> list[Problem]:

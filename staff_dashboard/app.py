@@ -9,7 +9,7 @@ import streamlit as st
 from core import db
 from core.config import load_settings
 from core.queries.staff import unread_notification_count
-from staff_dashboard import auth, paths, ui
+from staff_dashboard import auth, paths
 
 
 class PendingMigrationsError(Exception):
@@ -81,5 +81,4 @@ with db.connection():
     else:
         page = navigation(signed_in)
         sidebar(signed_in)
-    ui.show_flashes()
     page.run()

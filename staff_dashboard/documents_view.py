@@ -1,5 +1,7 @@
 """The invoices, quotes and sales orders pages: one list-and-detail view for each kind."""
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.errors import NotFoundError
@@ -30,10 +32,12 @@ def document_date(document):
     return getattr(document, "issue_date", None) or getattr(document, "order_date", None)
 
 
-def render(kind: str) -> None:
-    """Draw the page of one kind of document."""
+def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
+    """Draw the page of one kind of document (`above_list` draws extras under the title)."""
     staff = auth.current_staff()
-    st.title(TITLES[kind])
+    ui.title(TITLES[kind])
+    if above_list:
+        above_list()
     page_key = state_key(kind, "page")
 
     def reset_page() -> None:
@@ -69,7 +73,10 @@ def render(kind: str) -> None:
         row["Viewed by"] = viewer.full_name if viewer else ""
         rows.append(row)
     ids = [document.id for document in result.items]
-    table_key = state_key(kind, f"table_{hash((viewed, status, search, result.page))}")
+    # The open document shows above the list, where a click from a notification lands.
+    detail_area = st.container()
+    generation = st.session_state.get(state_key(kind, "table_generation"), 0)
+    table_key = state_key(kind, f"table_{hash((viewed, status, search, result.page, generation))}")
     event = st.dataframe(rows, key=table_key, on_select="rerun", selection_mode="single-row",
                          hide_index=True, width="stretch")
     focus_key = document_focus_key(kind)
@@ -83,7 +90,8 @@ def render(kind: str) -> None:
                      "select a row to read its comments and reply")
 
     if st.session_state.get(focus_key):
-        detail(kind, st.session_state[focus_key])
+        with detail_area:
+            detail(kind, st.session_state[focus_key])
 
 
 def detail(kind: str, document_id: int) -> None:
@@ -96,12 +104,21 @@ def detail(kind: str, document_id: int) -> None:
         st.session_state.pop(focus_key, None)
         st.error("This document does not exist.")
         return
-    st.divider()
-    head, close = st.columns([5, 1], vertical_alignment="bottom")
-    head.subheader(f"{SINGULAR[kind]} {document.number} · {document.customer.display_name}")
-    if close.button("Close", key=state_key(kind, "close"), icon=":material/close:"):
-        st.session_state.pop(focus_key, None)
-        st.rerun()
+    with st.container(border=True):
+        head, close = st.columns([5, 1], vertical_alignment="bottom")
+        head.subheader(f"{SINGULAR[kind]} {document.number} · {document.customer.display_name}")
+        if close.button("Close", key=state_key(kind, "close"), icon=":material/close:"):
+            st.session_state.pop(focus_key, None)
+            generation_key = state_key(kind, "table_generation")  # and untick the row
+            st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+            st.rerun()
+        summary(kind, document)
+        thread(comments)
+        reply_box(kind, document)
+
+
+def summary(kind: str, document) -> None:
+    """Status, amounts, and who first viewed the document."""
     viewer = document.first_viewed_by
     seen = (f"{ui.VIEWED_MARK} First viewed {ui.fmt_time(document.first_viewed_at)} by "
             f"{viewer.full_name if viewer else 'a former contact'}"
@@ -112,6 +129,9 @@ def detail(kind: str, document_id: int) -> None:
     st.markdown(f"**{document.status.replace('_', ' ').capitalize()}** · {total}{balance}  \n"
                 f"{seen}")
 
+
+def thread(comments) -> None:
+    """The comments, oldest first, by contacts and staff."""
     st.markdown("**Comments**")
     if not comments:
         st.caption("No comments yet.")
@@ -124,6 +144,10 @@ def detail(kind: str, document_id: int) -> None:
             st.caption(f"{author} · {ui.fmt_time(comment.created_at)}")
             st.text(comment.body)
 
+
+def reply_box(kind: str, document) -> None:
+    """A staff reply: the core emails the contacts of the thread."""
+    staff = auth.current_staff()
     body_key = state_key(kind, f"reply_body_{document.id}")
     with st.form(state_key(kind, f"reply_{document.id}")):
         body = st.text_area("Reply", key=body_key,

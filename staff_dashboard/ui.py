@@ -41,6 +41,12 @@ def flash(kind: str, message: str) -> None:
     st.session_state.setdefault(keys.UI_FLASH, []).append((kind, message))
 
 
+def title(text: str) -> None:
+    """The page title, then the messages of the action that led here."""
+    st.title(text)
+    show_flashes()
+
+
 def show_flashes() -> None:
     """Show and forget the messages kept by `flash`."""
     for kind, message in st.session_state.pop(keys.UI_FLASH, []):

@@ -46,7 +46,8 @@ def _money(value) -> Decimal:
 
 
 def _day_end(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    # The day's last instant, not the next midnight: 9999-12-31 has no next day.
+    return datetime.datetime.combine(day, datetime.time.max)
 
 
 def build_statement(customer, start: datetime.date, end: datetime.date) -> Statement:
@@ -68,7 +69,7 @@ def build_statement(customer, start: datetime.date, end: datetime.date) -> State
     rows = [(inv.issue_date, 0, "invoice", inv) for inv in invoices.where(
         Invoice.issue_date >= start, Invoice.issue_date <= end)]
     rows += [(pay.paid_at.date(), 1, "payment", pay) for pay in payments.where(
-        Payment.paid_at >= start_at, Payment.paid_at < _day_end(end))]
+        Payment.paid_at >= start_at, Payment.paid_at <= _day_end(end))]
     rows.sort(key=lambda r: (r[0], r[1], r[3].id))
     balance, lines = opening, []
     charges = credits = Decimal("0.00")

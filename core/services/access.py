@@ -17,7 +17,15 @@ from core.errors import (
     ValidationError,
 )
 from core.i18n import N_, contact_language
-from core.models import AccessToken, Contact, Customer, Organization, PortalPreferences, utcnow
+from core.models import (
+    AccessToken,
+    Contact,
+    Customer,
+    Organization,
+    PortalPreferences,
+    StaffUser,
+    utcnow,
+)
 from core.security import (
     check_password_strength,
     derive_token,
@@ -237,9 +245,13 @@ def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Act
                        chunk_size: int = 500) -> list[BulkResult]:
     """Invite the primary contact of each customer; report each invited or skipped, and why."""
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    if actor.type == "staff" and not StaffUser.select().where(
+            StaffUser.id == actor.id, StaffUser.organization == organization_id).exists():
+        raise PermissionDeniedError()
     results: list[BulkResult] = []
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start:start + chunk_size]
+        chunk_start = len(results)
         with transaction():
             customers = {c.id: c for c in Customer.select().where(
                 Customer.id.in_(chunk), Customer.organization == organization_id)}
@@ -264,8 +276,8 @@ def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Act
                 results.append(BulkResult(customer.id, customer.display_name, "invited",
                                           email=contact.email))
             record(organization_id, actor, "bulk_portal_enable",
-                   invited=sum(r.outcome == "invited" for r in results[-len(chunk):]),
-                   customers=len(chunk))
+                   invited=sum(r.outcome == "invited" for r in results[chunk_start:]),
+                   customers=len(results) - chunk_start)
         if progress:
             progress(min(start + chunk_size, len(ids)), len(ids))
     return results

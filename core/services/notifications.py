@@ -48,6 +48,9 @@ def mark_notification_read(staff_id: int, notification_id: int) -> None:
                    .execute())
         if not updated:
             raise NotFoundError()
+        staff = StaffUser.get_by_id(staff_id)
+        record(staff.organization_id, Actor.staff(staff_id), "notification_read",
+               notification_id=notification_id)
 
 
 def mark_all_notifications_read(staff_id: int) -> int:

@@ -6,9 +6,9 @@ import unicodedata
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
-from core.errors import ValidationError
+from core.errors import PermissionDeniedError, ValidationError
 from core.i18n import N_
-from core.models import Organization, PortalPreferences, SlugHistory, utcnow
+from core.models import Organization, PortalPreferences, SlugHistory, StaffUser, utcnow
 
 PREFERENCE_FLAGS = (
     "allow_signup", "allow_address_edit", "show_quotes", "show_sales_orders", "show_invoices",
@@ -22,6 +22,16 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
     return slug if len(slug) >= 3 else f"portal-{slug}".strip("-")
+
+
+def _require_admin_of(organization_id: int, actor: Actor) -> None:
+    """Only an active admin of the organization (or the system itself) changes its settings."""
+    if actor.type == "system":
+        return
+    if actor.type != "staff" or not StaffUser.select().where(
+            StaffUser.id == actor.id, StaffUser.organization == organization_id,
+            StaffUser.role == "admin", StaffUser.is_active).exists():
+        raise PermissionDeniedError()
 
 
 def _slug_taken(slug: str, organization_id: int | None) -> bool:
@@ -74,6 +84,7 @@ def update_portal_preferences(organization_id: int, actor: Actor, *,
         changes["bank_transfer_instructions"] = validation.text(
             bank_transfer_instructions, "bank_transfer_instructions", max_length=1000)
     with transaction():
+        _require_admin_of(organization_id, actor)
         prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
         before = {name: getattr(prefs, name) for name in changes}
         for name, value in changes.items():
@@ -89,6 +100,7 @@ def change_portal_slug(organization_id: int, new_slug: str, actor: Actor) -> Org
     """Give the portal a new URL slug; the old one keeps redirecting."""
     new_slug = validation.slug(new_slug)
     with transaction():
+        _require_admin_of(organization_id, actor)
         org = Organization.get_by_id(organization_id)
         if new_slug == org.slug:
             return org
@@ -115,6 +127,7 @@ def update_organization(organization_id: int, actor: Actor, *, name: str | None 
     if accent_color is not None:
         changes["accent_color"] = validation.color(accent_color)
     with transaction():
+        _require_admin_of(organization_id, actor)
         org = Organization.get_by_id(organization_id)
         for field, value in changes.items():
             setattr(org, field, value)

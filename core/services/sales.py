@@ -34,16 +34,30 @@ SHIPMENT_STATUSES = ("packed", "shipped", "in_transit", "out_for_delivery", "del
 
 
 def create_item(organization_id: int, sku: str, name: str, rate, *, unit: str = "pcs",
-                stock_on_hand: int = 0) -> Item:
+                stock_on_hand: int = 0, actor: Actor | None = None) -> Item:
     """Add an item to the catalogue."""
     sku = validation.text(sku, "sku", max_length=64, required=True)
     name = validation.text(name, "name", max_length=200, required=True)
     rate = validation.amount(rate, "rate")
+    unit = validation.text(unit, "unit", max_length=20, required=True)
+    stock_on_hand = validation.integer(stock_on_hand, "stock_on_hand", minimum=-10**9,
+                                       maximum=10**9)
     with transaction():
         if Item.select().where(Item.organization == organization_id, Item.sku == sku).exists():
             raise ValidationError(N_("An item with this SKU already exists."), field="sku")
-        return Item.create(organization=organization_id, sku=sku, name=name, rate=rate,
+        item = Item.create(organization=organization_id, sku=sku, name=name, rate=rate,
                            unit=unit, stock_on_hand=stock_on_hand)
+        record(organization_id, actor or Actor("system"), "item_created", item, sku=sku)
+    return item
+
+
+def _free_number(model, organization_id: int, number) -> str:
+    """A valid document number not used yet by the organization (inside a transaction)."""
+    number = validation.text(number, "number", max_length=40, required=True)
+    if model.select().where(model.organization == organization_id,
+                            model.number == number).exists():
+        raise ValidationError(N_("This number is already used."), field="number")
+    return number
 
 
 def _number(value, field: str) -> Decimal:
@@ -98,6 +112,7 @@ def create_quote(customer_id: int, number: str, lines: list[dict], *,
     clean = _clean_lines(lines)
     with transaction():
         customer = _customer(customer_id)
+        number = _free_number(Quote, customer.organization_id, number)
         quote = Quote.create(organization=customer.organization_id, customer=customer,
                              number=number, currency=customer.currency, issue_date=issue_date,
                              expiry_date=expiry_date, status=status, notes=notes,
@@ -117,6 +132,7 @@ def create_sales_order(customer_id: int, number: str, lines: list[dict], *,
     clean = _clean_lines(lines)
     with transaction():
         customer = _customer(customer_id)
+        number = _free_number(SalesOrder, customer.organization_id, number)
         order = SalesOrder.create(organization=customer.organization_id, customer=customer,
                                   number=number, currency=customer.currency,
                                   order_date=order_date, quote=quote_id,
@@ -139,6 +155,7 @@ def create_invoice(customer_id: int, number: str, lines: list[dict], *,
     clean = _clean_lines(lines)
     with transaction():
         customer = _customer(customer_id)
+        number = _free_number(Invoice, customer.organization_id, number)
         totals = _totals(clean, tax_rate)
         due_date = due_date or issue_date + datetime.timedelta(days=customer.payment_terms_days)
         invoice = Invoice.create(organization=customer.organization_id, customer=customer,
@@ -160,16 +177,19 @@ def create_shipment(sales_order_id: int, number: str, quantities: dict[int, Deci
                     *, carrier: str = "", tracking_number: str = "",
                     actor: Actor | None = None) -> Shipment:
     """Pack a shipment from a sales order (all unshipped quantities unless given per line)."""
+    carrier = validation.text(carrier, "carrier", max_length=60)
+    tracking_number = validation.text(tracking_number, "tracking_number", max_length=80)
     with transaction():
         order = SalesOrder.get_or_none(SalesOrder.id == sales_order_id)
         if order is None:
             raise NotFoundError()
+        number = _free_number(Shipment, order.organization_id, number)
         shipment = Shipment.create(organization=order.organization_id,
                                    customer=order.customer_id, sales_order=order, number=number,
                                    carrier=carrier, tracking_number=tracking_number)
         for line in SalesOrderLine.select().where(SalesOrderLine.sales_order == order):
             remaining = line.quantity - line.quantity_shipped
-            quantity = Decimal(str((quantities or {}).get(line.id, remaining)))
+            quantity = _number((quantities or {}).get(line.id, remaining), "quantities")
             if quantity <= 0:
                 continue
             if quantity > remaining:
@@ -209,9 +229,14 @@ def add_tracking_event(shipment_id: int, status: str, *,
                        occurred_at: datetime.datetime | None = None, location: str = "",
                        description: str = "") -> TrackingEvent:
     """Record a carrier's tracking event on a shipment."""
+    location = validation.text(location, "location", max_length=120)
+    description = validation.text(description, "description", max_length=300)
     with transaction():
         shipment = Shipment.get_or_none(Shipment.id == shipment_id)
         if shipment is None:
             raise NotFoundError()
-        return add_tracking_event_locked(shipment, status, occurred_at or utcnow(),
-                                         location, description)
+        event = add_tracking_event_locked(shipment, status, occurred_at or utcnow(),
+                                          location, description)
+        record(shipment.organization_id, Actor("system"), "tracking_event_added", shipment,
+               customer_id=shipment.customer_id, status=status)
+    return event

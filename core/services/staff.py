@@ -75,12 +75,13 @@ def set_staff_active(staff_id: int, active: bool, actor: Actor) -> StaffUser:
 
 def reset_staff_password(staff_id: int, new_password: str, actor: Actor) -> None:
     """Set a staff member's password (an admin, or the member themself); ends their sessions."""
-    if actor.id != staff_id:
-        _require_admin(actor)
+    themself = actor.type == "staff" and actor.id == staff_id
+    admin = None if themself else _require_admin(actor)
     check_password_strength(new_password)
     with transaction():
         staff = StaffUser.get_or_none(StaffUser.id == staff_id)
-        if staff is None:
+        # An admin only manages their own organization's staff.
+        if staff is None or (admin and staff.organization_id != admin.organization_id):
             raise NotFoundError()
         staff.password_hash = hash_password(new_password)
         staff.session_version += 1

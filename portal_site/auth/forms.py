@@ -9,10 +9,12 @@ from core.security import MIN_PASSWORD_LENGTH
 
 
 class SignInForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email."))],
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email.")),
+                                                Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"),
-                             validators=[DataRequired(message=_l("Enter your password."))],
+                             validators=[DataRequired(message=_l("Enter your password.")),
+                                         Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Sign in"))
 

@@ -1,9 +1,9 @@
 """Sign in, sign out, accept an invitation, reset a password, sign up.
 
 Links in emails carry a token (`/<org>/accept/<token>`, `/<org>/reset/<token>`,
-`/<org>/signup/<token>`; see portal_site.mail.links). The first request moves the token into the session and
-redirects to the same page without it, so it never stays in the address bar, the history or a
-Referer header.
+`/<org>/signup/<token>`; see portal_site.mail.links). The first request moves the token into
+the session and redirects to the same page without it, so it never stays in the address bar,
+the history or a Referer header.
 """
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for

@@ -7,7 +7,7 @@ working on its next request.
 
 from functools import wraps
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from flask_login import UserMixin, current_user, login_user
 
 from core.errors import NotFoundError
@@ -50,6 +50,7 @@ def _unauthorized():
     if g.get("org") is None:
         abort(404)
     target = request.full_path if request.method == "GET" else None
+    flash(str(login_manager.login_message), "info")
     return redirect(url_for("auth.sign_in", next=target.rstrip("?") if target else None))
 
 

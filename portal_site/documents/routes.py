@@ -50,6 +50,11 @@ def _thread(kind: str, document_id: int, form: CommentForm | None = None) -> dic
 
 # -- quotes ----------------------------------------------------------------------------------
 
+def _expired(quote, today: datetime.date) -> bool:
+    """A sent quote past its expiry date can no longer be answered (core refuses it too)."""
+    return quote.status == "sent" and quote.expiry_date is not None and quote.expiry_date < today
+
+
 @bp.get("/quotes")
 @login_required
 @module_required("show_quotes")
@@ -58,16 +63,18 @@ def quotes():
     form = QuoteFilterForm(request.args)
     status = form.status.data if form.validate() else "all"
     page = portal.list_quotes(scope(), status=status, page=_page())
-    return render_template("documents/quotes.html", page=page, form=form)
+    return render_template("documents/quotes.html", page=page, form=form,
+                           today=datetime.date.today())
 
 
 def _quote_page(quote_id, decline_form=None, comment_form=None, status=200):
     quote = scope().get_document("quote", quote_id)
     documents.record_document_view(scope(), "quote", quote.id, client_ip())
-    today = datetime.date.today()
-    can_respond = quote.status == "sent" and not (quote.expiry_date and quote.expiry_date < today)
+    expired = _expired(quote, datetime.date.today())
     return render_template("documents/quote.html", quote=quote, lines=portal.get_lines(quote),
-                           can_respond=can_respond, accept_form=AcceptForm(formdata=None),
+                           can_respond=quote.status == "sent" and not expired,
+                           shown_status="expired" if expired else quote.status,
+                           accept_form=AcceptForm(formdata=None),
                            decline_form=decline_form or DeclineForm(formdata=None),
                            **_thread("quote", quote.id, comment_form)), status
 

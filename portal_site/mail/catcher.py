@@ -3,7 +3,8 @@
     python -m portal_site.mail.catcher --port 1025 [--dir instance/mail]
 
 Listens on 127.0.0.1 only, keeps every message it receives as a timestamp-named .eml file and
-prints one line per message. `read_caught()` reads the files back (for the console's Mail page).
+prints one line per message. The console's Mail page reads the files back
+(staff_dashboard/caught_mail.py).
 """
 
 import argparse
@@ -11,14 +12,10 @@ import datetime
 import email
 import email.policy
 import itertools
-import re
 import signal
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-
-LINK = re.compile(r"https?://[^\s<>\"')]+")
 
 
 class SavingHandler:
@@ -44,46 +41,6 @@ class SavingHandler:
                       f"{', '.join(envelope.rcpt_tos)}  {parsed.get('Subject', '')}  ({path})",
                       flush=True)
         return "250 Message accepted for delivery"
-
-
-@dataclass
-class CaughtMessage:
-    """One message the catcher kept."""
-
-    path: Path
-    received_at: datetime.datetime
-    sender: str
-    recipient: str
-    subject: str
-    language: str
-    text: str
-    html: str
-    links: list[str] = field(default_factory=list)
-
-
-def read_caught(directory: Path, limit: int = 200) -> list[CaughtMessage]:
-    """The newest caught messages first, with their text, HTML and the links in them."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return []
-    caught = []
-    for path in sorted(directory.glob("*.eml"), reverse=True)[:limit]:
-        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        text_part = parsed.get_body(preferencelist=("plain",))
-        html_part = parsed.get_body(preferencelist=("html",))
-        text = text_part.get_content() if text_part else ""
-        caught.append(CaughtMessage(
-            path=path,
-            received_at=datetime.datetime.fromtimestamp(path.stat().st_mtime),
-            sender=str(parsed.get("From", "")),
-            recipient=str(parsed.get("To", "")),
-            subject=str(parsed.get("Subject", "")),
-            language=str(parsed.get("Content-Language", "")),
-            text=text,
-            html=html_part.get_content() if html_part else "",
-            links=list(dict.fromkeys(LINK.findall(text))),
-        ))
-    return caught
 
 
 def main(argv: list[str] | None = None) -> int:

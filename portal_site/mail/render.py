@@ -39,10 +39,14 @@ class UndeliverableError(Exception):
     """The message can never be sent as queued (its token is dead, its record is gone...)."""
 
 
-def render(message) -> tuple[str, str, str]:
-    """The subject, text part and HTML part of an outbox message, in its language."""
+def render(message, organization=None) -> tuple[str, str, str]:
+    """The subject, text part and HTML part of an outbox message, in its language.
+
+    `organization` saves a query when the caller has the message's organization at hand.
+    """
     language = message.language if is_supported(message.language) else DEFAULT_LANGUAGE
-    organization = Organization.get_or_none(Organization.id == message.organization_id)
+    if organization is None or organization.id != message.organization_id:
+        organization = Organization.get_or_none(Organization.id == message.organization_id)
     if organization is None:
         raise UndeliverableError("the organization no longer exists")
     builder = _BUILDERS.get(message.kind)
@@ -147,7 +151,11 @@ def _contact(payload: dict) -> Contact:
 
 
 def _live_token(payload: dict, purpose: str, recipient: str) -> AccessToken:
-    token = AccessToken.get_or_none(AccessToken.id == payload.get("token_id"))
+    token = (AccessToken
+             .select(AccessToken, Contact)
+             .join(Contact)
+             .where(AccessToken.id == payload.get("token_id"))
+             .first())
     if token is None or token.purpose != purpose:
         raise UndeliverableError("the link's token no longer exists")
     if token.revoked_at or token.used_at:
@@ -164,10 +172,10 @@ def _token_email(kind: str):
 
     def build(organization, payload: dict, recipient: str) -> dict:
         token = _live_token(payload, purpose, recipient)
-        contact = _contact(payload)
-        name = contact.first_name or contact.full_name
+        contact = token.contact  # joined: the token's own contact
         context = {
-            "name": name,
+            # The full name: a translation may need it ("%(name)s 様"), not a first name alone.
+            "name": contact.full_name,
             "username": token.email,
             "link": make_link(organization.slug, raw_token_for(token)),
             "expires": format_moment(token.expires_at, organization),
@@ -208,7 +216,7 @@ def _payment_receipt(organization, payload: dict, recipient: str) -> dict:
                           number=payment.number, organization=organization.name)
     return {
         "subject": subject,
-        "name": contact.first_name or contact.full_name,
+        "name": contact.full_name,
         "pending": pending,
         "amount": amount,
         "number": payment.number,
@@ -237,7 +245,7 @@ def _comment_reply(organization, payload: dict, recipient: str) -> dict:
     return {
         "subject": gettext("New reply on %(document)s from %(organization)s",
                            document=document_label, organization=organization.name),
-        "name": contact.first_name or contact.full_name,
+        "name": contact.full_name,
         "author": staff.name if staff else organization.name,
         "document": document_label,
         "body": comment.body,

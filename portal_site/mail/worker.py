@@ -11,6 +11,7 @@ resend after an unknown outcome can be recognised by the receiving side.
 """
 
 import datetime
+import email.policy
 import logging
 import os
 import signal
@@ -21,6 +22,8 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from email.header import Header
+from email.utils import quote
 
 import flask_mail
 from email_validator import EmailNotValidError, validate_email
@@ -85,6 +88,28 @@ class TimedConnection(flask_mail.Connection):
         except (smtplib.SMTPException, OSError):
             self.host.close()
         self.host = None
+
+
+# Flask-Mail's headers are already RFC 2047-encoded strings; compat32 writes them as they are,
+# about twice as fast as policy.SMTP, which parses every header again on the way out.
+WIRE_POLICY = email.policy.compat32.clone(linesep="\r\n")
+
+
+class OutboxEmail(Message):
+    """A Flask-Mail message with the outbox's Message-ID, serialised quickly."""
+
+    def __init__(self, message_id: str, **kwargs):
+        super().__init__(**kwargs)
+        self.msgId = message_id  # the same on every attempt
+
+    def as_bytes(self) -> bytes:
+        """The message as sent on the wire (CRLF line ends)."""
+        mime = self._message()
+        mime.policy = WIRE_POLICY
+        if not self.subject.isascii():
+            # compat32 would fold the pre-encoded subject after an empty first line.
+            mime.replace_header("Subject", Header(self.subject, "utf-8"))
+        return mime.as_bytes()
 
 
 class InvalidAddressError(ValueError):
@@ -213,13 +238,19 @@ class OutboxWorker:
                 .execute())
 
     def _finish(self, message: OutboxMessage, **fields) -> None:
-        # Only while the claim is still ours: a worker that outlived its lease changes nothing.
         fields.update(attempts=message.attempts + 1, claimed_by="", claimed_at=None)
-        (OutboxMessage
-         .update(**fields)
-         .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == self.worker_id,
-                OutboxMessage.status == "sending")
-         .execute())
+        with db.transaction():
+            if db.is_postgres():
+                # Not waiting for the WAL flush makes an outcome 5-10x cheaper to record; only a
+                # crash of the database server itself (not of this worker) within a fraction of
+                # a second could forget it, and the message would then be sent again.
+                db.database.execute_sql("SET LOCAL synchronous_commit TO OFF")
+            # Only while the claim is still ours: a worker that outlived its lease changes nothing.
+            (OutboxMessage
+             .update(**fields)
+             .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == self.worker_id,
+                    OutboxMessage.status == "sending")
+             .execute())
 
     def mark_sent(self, message: OutboxMessage) -> None:
         """Record a delivered message."""
@@ -260,22 +291,25 @@ class OutboxWorker:
 
     def _organization(self, organization_id: int) -> Organization:
         if organization_id not in self._organizations:
-            self._organizations[organization_id] = Organization.get_by_id(organization_id)
+            organization = Organization.get_or_none(Organization.id == organization_id)
+            if organization is None:
+                raise UndeliverableError("the organization no longer exists")
+            self._organizations[organization_id] = organization
         return self._organizations[organization_id]
 
-    def compose(self, message: OutboxMessage) -> Message:
+    def compose(self, message: OutboxMessage) -> OutboxEmail:
         """The Flask-Mail message for an outbox row, rendered in its language."""
         _check_address(message.recipient)
-        subject, text, html = render(message)
         organization = self._organization(message.organization_id)
-        email = Message(
+        subject, text, html = render(message, organization)
+        return OutboxEmail(
+            message.message_id,
             subject=subject, recipients=[message.recipient], body=text, html=html,
-            sender=(organization.name, self.config["MAIL_DEFAULT_SENDER"]),
+            # Quoted here: Flask-Mail would split a name with a comma ("Acme, Inc.") in two.
+            sender=f'"{quote(organization.name)}" <{self.config["MAIL_DEFAULT_SENDER"]}>',
             reply_to=organization.email or None,
             extra_headers={"Content-Language": message.language,
                            "Auto-Submitted": "auto-generated"})
-        email.msgId = message.message_id  # the same on every attempt
-        return email
 
     def send_batch(self, messages: list[OutboxMessage]) -> BatchResult:
         """Send claimed messages over one SMTP connection; release what a stop leaves unsent."""
@@ -292,7 +326,7 @@ class OutboxWorker:
                     break
                 done += 1
                 try:
-                    email = self.compose(message)
+                    outgoing = self.compose(message)
                 except (UndeliverableError, InvalidAddressError) as error:
                     self.mark_failed(message, f"not sent: {error}")
                     result.failed += 1
@@ -316,7 +350,7 @@ class OutboxWorker:
                         done = len(messages)
                         break
                 try:
-                    connection.send(email)
+                    connection.send(outgoing)
                 except Exception as error:
                     self._record_error(message, error, result)
                     if not keeps_connection(error):
@@ -336,12 +370,20 @@ class OutboxWorker:
         totals: Counter = Counter()
         started = utcnow()
         while not self.stop.is_set():
-            with db.connection():
-                batch = self.claim(due_before=started if once else None)
-                if batch:
-                    result = self.send_batch(batch)
-                    totals.update(sent=result.sent, retried=result.retried,
-                                  failed=result.failed, released=result.released)
+            try:
+                with db.connection():
+                    batch = self.claim(due_before=started if once else None)
+                    if batch:
+                        result = self.send_batch(batch)
+                        totals.update(sent=result.sent, retried=result.retried,
+                                      failed=result.failed, released=result.released)
+            except Exception:
+                if once:
+                    raise
+                # A database restart must not end a long-running worker; claims expire anyway.
+                log.exception("mail worker: this round failed; trying again shortly")
+                self.stop.wait(max(self.config["MAIL_POLL_SECONDS"], 5.0))
+                continue
             if not batch:
                 if once:
                     break

@@ -1,6 +1,6 @@
 """Security headers on every response (SPEC §8)."""
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 # No inline script or style anywhere: CSS and JS are static files, the accent colour comes
 # from a per-organization stylesheet.
@@ -34,6 +34,16 @@ def _add_headers(response):
     return response
 
 
+def _refuse_nul_characters(_endpoint=None, _values=None):
+    """No database stores NUL in text (PostgreSQL refuses it): answer 400 before any query."""
+    if "\x00" in request.path:
+        abort(400)
+    for values in (request.args, request.form):
+        for _name, items in values.lists():
+            if any("\x00" in item for item in items):
+                abort(400)
+
+
 def _served_over_tls() -> bool:
     from flask import current_app
 
@@ -41,5 +51,8 @@ def _served_over_tls() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers to every response, error pages included."""
+    """Add the headers to every response, error pages included (call before the
+    organization's init_app)."""
+    # A URL value preprocessor runs before the organization is looked up from the URL.
+    app.url_value_preprocessor(_refuse_nul_characters)
     app.after_request(_add_headers)

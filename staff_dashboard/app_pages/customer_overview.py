@@ -40,7 +40,7 @@ def chosen_customer_id() -> int | None:
 
 def pick_customer() -> None:
     """No customer chosen: find one by name."""
-    st.title("Customer overview")
+    ui.title("Customer overview")
     search = st.text_input("Find a customer", key=keys.OVERVIEW_PICK_SEARCH)
     found = list_customers(staff.organization_id, CustomerFilters(search=search), per_page=20)
     for customer in found.items:
@@ -77,6 +77,7 @@ head, back = st.columns([5, 1], vertical_alignment="bottom")
 head.title(customer.display_name)
 if back.button("All customers", key="overview_back", icon=":material/arrow_back:"):
     st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+ui.show_flashes()
 
 report = st.session_state.pop(keys.OVERVIEW_ACCESS_REPORT, None)
 if report:
@@ -87,7 +88,9 @@ figures = st.columns(4)
 figures[0].metric("Portal status", ui.portal_state_label(customer.portal_status))
 figures[1].metric("Outstanding", ui.fmt_money(customer.outstanding, customer.currency))
 figures[2].metric("Invoices viewed", f"{overview.invoices_viewed} of {overview.invoices_total}")
-figures[3].metric("Portal language", ui.language_label(customer.portal_language))
+figures[3].metric("Portal language",
+                  SUPPORTED_LANGUAGES.get(customer.portal_language or "", "Default"),
+                  help="Default: the organization's language.")
 
 
 def address(kind: str) -> str:
@@ -139,7 +142,9 @@ if contacts:
             ticks = {contact.id: st.checkbox(
                 f"{contact.full_name} ({contact.email or 'no email'})",
                 value=contact.portal_state in {"invited", "active"},
-                key=f"overview_access_{contact.id}") for contact in contacts}
+                # the state in the key: a change made elsewhere re-reads the tick from the database
+                key=f"overview_access_{contact.id}_{contact.portal_state}")
+                for contact in contacts}
             error_slot = st.empty()
             if st.form_submit_button("Save portal access", type="primary"):
                 chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]

@@ -14,7 +14,7 @@ PER_PAGE = 50
 YES_NO = {"any": None, "yes": True, "no": False}
 
 staff = auth.current_staff()
-st.title("Customers")
+ui.title("Customers")
 
 
 def reset_page() -> None:
@@ -27,7 +27,8 @@ if report:
     with st.container(border=True):
         invited = sum(row["Outcome"] == "invited" for row in report)
         st.markdown(f"**Enable portal:** {invited} invited, {len(report) - invited} skipped")
-        st.dataframe(report, hide_index=True, width="stretch")
+        st.dataframe(report, hide_index=True, width="stretch", column_config={
+            "Reason": st.column_config.TextColumn(width="large")})
         if st.button("Dismiss report", key="customers_dismiss_report"):
             del st.session_state[keys.CUSTOMERS_BULK_REPORT]
             st.rerun()
@@ -68,50 +69,53 @@ rows = [{
     "Last invoice viewed": ui.fmt_time(c.last_viewed_at),
 } for c in result.items]
 ids = [c.id for c in result.items]
+# Actions sit above the long table; they are drawn once the table's selection is known.
+actions = st.container()
 # A key per filter set and page: a selection never carries over onto other rows.
 generation = st.session_state.get(keys.CUSTOMERS_TABLE_GENERATION, 0)
 table_key = f"{keys.CUSTOMERS_TABLE}_{hash((filters, result.page, generation))}"
 event = st.dataframe(rows, key=table_key, on_select="rerun", selection_mode="multi-row",
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", height="content")
 selected = [ids[i] for i in event.selection.rows if i < len(ids)]
 
-pager = st.columns([1, 1, 4], vertical_alignment="bottom")
+pager = st.columns([1, 5], vertical_alignment="bottom")
 st.session_state[keys.CUSTOMERS_PAGE] = result.page  # clamped: the last page may have gone
-pager[0].number_input("Page", min_value=1, max_value=result.pages, step=1,
-                      key=keys.CUSTOMERS_PAGE)
-pager[1].caption(f"of {result.pages} · {result.total:,} customers")
+pager[0].number_input(f"Page (of {result.pages})", min_value=1, max_value=result.pages,
+                      step=1, key=keys.CUSTOMERS_PAGE)
+pager[1].caption(f"{result.total:,} customers match · {PER_PAGE} a page")
 
-actions = st.columns([2, 2, 2], vertical_alignment="center")
-select_all = actions[0].checkbox(f"Select all {result.total:,} matching",
-                                 key=keys.CUSTOMERS_SELECT_ALL)
+bar = actions.columns([2, 2, 2], vertical_alignment="center")
+select_all = bar[0].checkbox(f"Select all {result.total:,} matching",
+                             key=keys.CUSTOMERS_SELECT_ALL)
 targets_count = result.total if select_all else len(selected)
 if len(selected) == 1 and not select_all:
     chosen = result.items[event.selection.rows[0]]
-    if actions[1].button(f"Open {chosen.display_name}", key="customers_open",
-                         icon=":material/open_in_new:"):
+    if bar[1].button(f"Open {chosen.display_name}", key="customers_open",
+                     icon=":material/open_in_new:"):
         st.session_state[keys.OVERVIEW_CUSTOMER_ID] = chosen.id
         st.switch_page(paths.CUSTOMER_OVERVIEW,
                        query_params=auth.page_params(**{keys.QUERY_CUSTOMER: chosen.id}))
 else:
-    actions[1].caption("Select one row to open the customer.")
-enable = actions[2].button(f"Enable portal for {targets_count:,} customer(s)",
-                           key="customers_enable_portal", type="primary",
-                           disabled=targets_count == 0, icon=":material/mail:")
+    bar[1].caption("Tick one row to open that customer.")
+enable = bar[2].button(f"Enable portal for {targets_count:,} customer(s)",
+                       key="customers_enable_portal", type="primary",
+                       disabled=targets_count == 0, icon=":material/mail:")
 
 if enable:
     targets = list_customer_ids(staff.organization_id, filters) if select_all else selected
-    bar = st.progress(0.0, text=f"Inviting 0 of {len(targets):,}…")
+    progress_bar = actions.progress(0.0, text=f"Inviting 0 of {len(targets):,}…")
 
     def show_progress(done: int, total: int) -> None:
         """Move the bar after each chunk."""
-        bar.progress(done / total if total else 1.0, text=f"Processed {done:,} of {total:,}…")
+        progress_bar.progress(done / total if total else 1.0,
+                              text=f"Processed {done:,} of {total:,}…")
 
     try:
         results = bulk_enable_portal(staff.organization_id, targets, ui.actor(),
                                      progress=show_progress,
                                      chunk_size=min(500, max(10, math.ceil(len(targets) / 20))))
     except DoorstepError as error:
-        st.error(str(error))
+        actions.error(str(error))
     else:
         st.session_state[keys.CUSTOMERS_BULK_REPORT] = [{
             "Customer": r.customer_name,

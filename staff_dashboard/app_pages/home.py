@@ -15,7 +15,7 @@ from staff_dashboard.charts import daily_series
 from staff_dashboard.notifications_view import notification_row
 
 staff = auth.current_staff()
-st.title(f"{staff.organization_name}")
+ui.title(f"{staff.organization_name}")
 
 CHART_DAYS = 60
 figures = home_figures(staff.organization_id)

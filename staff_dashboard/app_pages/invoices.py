@@ -7,26 +7,30 @@ from core.services.payments import confirm_bank_transfer, reject_bank_transfer
 from staff_dashboard import auth, ui
 from staff_dashboard.documents_view import render
 
-staff = auth.current_staff()
-pending = list_pending_bank_transfers(staff.organization_id)
-if pending:
+
+def bank_transfers() -> None:
+    """Bank-transfer notices waiting for staff: confirm the money arrived, or reject."""
+    staff = auth.current_staff()
+    pending = list_pending_bank_transfers(staff.organization_id)
+    if not pending:
+        return
     with st.expander(f"Bank-transfer notices to confirm ({len(pending)})", expanded=True):
         for payment in pending:
             text, confirm, reject = st.columns([4, 1, 1], vertical_alignment="center")
+            amount = ui.fmt_money(payment.amount, payment.currency)
             invoice = payment.invoice.number if payment.invoice_id else "—"
-            text.markdown(f"**{payment.customer.display_name}** · invoice {invoice} · "
-                          f"{ui.fmt_money(payment.amount, payment.currency)}  \n"
-                          f"reference {payment.reference or '—'} · "
+            text.markdown(f"**{payment.customer.display_name}** · invoice {invoice} · {amount}"
+                          f"  \nreference {payment.reference or '—'} · "
                           f"noticed {ui.fmt_time(payment.created_at)}")
             if confirm.button("Money arrived", key=f"invoices_confirm_{payment.id}",
                               type="primary"):
-                ui.run_action(lambda p=payment: confirm_bank_transfer(staff.id, p.id,
-                                                                      ui.client_ip()),
-                              f"Payment of {ui.fmt_money(payment.amount, payment.currency)} "
-                              "confirmed; the invoice balance went down.")
+                ui.run_action(
+                    lambda p=payment: confirm_bank_transfer(staff.id, p.id, ui.client_ip()),
+                    f"Payment of {amount} confirmed; the invoice balance went down.")
             if reject.button("Reject", key=f"invoices_reject_{payment.id}"):
-                ui.run_action(lambda p=payment: reject_bank_transfer(staff.id, p.id,
-                                                                     ui.client_ip()),
-                              "Bank-transfer notice rejected.")
+                ui.run_action(
+                    lambda p=payment: reject_bank_transfer(staff.id, p.id, ui.client_ip()),
+                    "Bank-transfer notice rejected.")
 
-render("invoice")
+
+render("invoice", above_list=bank_transfers)

@@ -13,7 +13,7 @@ PER_PAGE = 50
 STATUSES = ("", "queued", "sending", "sent", "failed")
 
 staff = auth.current_staff()
-st.title("Mail")
+ui.title("Mail")
 outbox_tab, caught_tab = st.tabs(["Outbox", "Caught mail (local catcher)"])
 
 with outbox_tab:

@@ -12,7 +12,7 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
 LANGUAGES = ["", *SUPPORTED_LANGUAGES]
 
 staff = auth.current_staff()
-st.title("New customer")
+ui.title("New customer")
 slots: dict = {}
 values: dict = {}
 

@@ -10,7 +10,7 @@ from staff_dashboard.notifications_view import notification_row
 PER_PAGE = 25
 
 staff = auth.current_staff()
-st.title("Notifications")
+ui.title("Notifications")
 unread = unread_notification_count(staff.id)
 
 top = st.columns([2, 2, 3], vertical_alignment="center")

@@ -31,7 +31,7 @@ staff = auth.current_staff()
 organization = get_organization(staff.organization_id)
 preferences = get_preferences(staff.organization_id)
 base_url = load_settings().portal_base_url
-st.title("Portal preferences")
+ui.title("Portal preferences")
 
 st.subheader("Portal address")
 with st.form("preferences_slug"):

@@ -9,7 +9,7 @@ from staff_dashboard import auth, keys, ui
 
 ui.require_admin()
 me = auth.current_staff()
-st.title("Staff")
+ui.title("Staff")
 
 members = list_staff(me.organization_id)
 for member in members:

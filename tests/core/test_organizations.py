@@ -3,7 +3,7 @@
 import pytest
 
 from core.audit import Actor
-from core.errors import ValidationError
+from core.errors import PermissionDeniedError, ValidationError
 from core.models import AuditEvent, Organization, PortalPreferences
 from core.queries.portal import get_organization_by_slug
 from core.services.organizations import (
@@ -124,3 +124,20 @@ def test_the_organization_details_change(org, staff):
     for kwargs in ({"name": " "}, {"default_language": "xx"}, {"accent_color": "red"}):
         with unchanged(), pytest.raises(ValidationError):
             update_organization(org.id, staff, **kwargs)
+
+
+def test_only_an_admin_of_the_organization_changes_its_settings(org, staff_member):
+    from core.services.staff import create_staff
+    from tests.conftest import PASSWORD
+
+    other = create_organization("Other Org")
+    outsider = create_staff(other.id, "boss@other.example", "Boss", PASSWORD, role="admin")
+    for actor in (Actor.staff(staff_member.id), Actor.staff(outsider.id), Actor.contact(1),
+                  Actor.anonymous()):
+        with unchanged():
+            with pytest.raises(PermissionDeniedError):
+                update_portal_preferences(org.id, actor, allow_signup=True)
+            with pytest.raises(PermissionDeniedError):
+                change_portal_slug(org.id, "taken-over", actor)
+            with pytest.raises(PermissionDeniedError):
+                update_organization(org.id, actor, name="Taken Over")

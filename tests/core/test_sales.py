@@ -33,6 +33,17 @@ def test_an_item_is_added_once_per_sku(org):
         create_item(org.id, "WID-1", "Other", "1.00")
     with unchanged(), pytest.raises(ValidationError):
         create_item(org.id, "", "Nameless sku", "1.00")
+    assert actions() == ["organization_created", "item_created"]
+
+
+def test_a_document_number_is_used_once_per_organization(customer):
+    line = [{"description": "x", "rate": "5"}]
+    create_invoice(customer.id, "INV-1", line, issue_date=TODAY)
+    create_quote(customer.id, "INV-1", line, issue_date=TODAY)  # numbering is per kind
+    for number, message in (("INV-1", "already used"), ("", "required"), ("x" * 41, "at most")):
+        with unchanged(), pytest.raises(ValidationError, match=message) as caught:
+            create_invoice(customer.id, number, line, issue_date=TODAY)
+        assert caught.value.field == "number"
 
 
 def test_an_invoice_totals_its_lines_with_tax_and_adds_to_the_outstanding(customer):
@@ -136,3 +147,18 @@ def test_tracking_events_move_the_shipment_along(customer):
         add_tracking_event(shipment.id, "lost_at_sea")
     with unchanged(), pytest.raises(NotFoundError):
         add_tracking_event(10**7, "shipped")
+    with unchanged(), pytest.raises(ValidationError) as caught:
+        add_tracking_event(shipment.id, "shipped", location="x" * 121)
+    assert caught.value.field == "location"
+    assert actions().count("tracking_event_added") == 2
+
+
+def test_bad_shipment_input_is_refused(customer):
+    order = create_sales_order(customer.id, "SO-1", [{"description": "x", "rate": "1"}],
+                               order_date=TODAY)
+    line = SalesOrderLine.get()
+    create_shipment(order.id, "SH-1", {line.id: 0})
+    for kwargs in ({"number": "SH-1"}, {"number": "SH-2", "carrier": "x" * 61},
+                   {"number": "SH-2", "quantities": {line.id: "lots"}}):
+        with unchanged(), pytest.raises(ValidationError):
+            create_shipment(order.id, **kwargs)

@@ -3,6 +3,8 @@ gettext: each translatable string comes back as ⟦…⟧, so anything else a pe
 be data (names, numbers, dates, amounts)."""
 
 import re
+import shutil
+import subprocess
 from collections import Counter, deque
 from urllib.parse import urljoin, urlsplit
 
@@ -144,6 +146,10 @@ class Crawl:
             hops += 1
         if response.mimetype == "text/html":
             self.record(f"GET {url}", url, response.get_data(as_text=True))
+        elif response.mimetype == "application/pdf":
+            problems = _untranslated(pdf_text(response.get_data()).splitlines(), self.matcher)
+            if problems:
+                self.findings[f"PDF {url}"] = problems
         return response
 
     def crawl(self, *starts: str) -> None:
@@ -179,6 +185,15 @@ class Crawl:
                     self.record(f"POST {path} {sorted(data)}", path,
                                 response.get_data(as_text=True))
                 Contact.update(language=PSEUDO_LOCALE).execute()
+
+
+def pdf_text(content: bytes) -> str:
+    """The text a PDF shows, read back with poppler's pdftotext (`make test` installs it)."""
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext is missing: apt-get install poppler-utils"
+    result = subprocess.run([pdftotext, "-layout", "-enc", "UTF-8", "-", "-"], input=content,
+                            capture_output=True, check=True)
+    return result.stdout.decode("utf-8")
 
 
 def _report(findings: dict[str, list[str]]) -> str:

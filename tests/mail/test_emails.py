@@ -19,7 +19,7 @@ from core.models import AccessToken, Contact, OutboxMessage
 from core.outbox import ALL_KINDS
 from core.queries.scoping import ContactScope
 from core.services import access, comments, documents, payments
-from core.services.organizations import update_portal_preferences
+from core.services.organizations import update_organization, update_portal_preferences
 from portal_site.mail.render import render
 from tests.conftest import PASSWORD, token_of
 from tests.mail.servers import deliver, statuses
@@ -172,7 +172,8 @@ def test_the_invitation_shows_the_portal_its_username_and_a_working_accept_butto
         org, make_customer, make_app, smtp):
     customer = make_customer(email="emma@harbor.example", allow_portal_access=True)
 
-    deliver(make_app(smtp.port, PORTAL_BASE_URL=BASE))
+    app = make_app(smtp.port, PORTAL_BASE_URL=BASE)
+    deliver(app)
 
     (message,) = smtp.handler.by_recipient("emma@harbor.example")
     body = parts(message)
@@ -186,6 +187,8 @@ def test_the_invitation_shows_the_portal_its_username_and_a_working_accept_butto
     # The link's token is the contact's live invitation: following it would work.
     contact = access.describe_token(org.id, accept.group(2), "invitation")
     assert contact.customer_id == customer.id
+    page = app.test_client().get(accept.group(1)[len(BASE):], follow_redirects=True)
+    assert page.status_code == 200 and "emma@harbor.example" in page.get_data(as_text=True)
 
 
 def test_every_link_comes_from_portal_base_url_or_the_console(every_kind, make_app, smtp, org):
@@ -298,3 +301,46 @@ def test_user_entered_text_is_escaped_in_the_html_part(make_active_contact, make
     assert "<script>" not in body["html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in body["html"]
     assert "<script>alert(1)</script> & co" in body["text"]
+
+
+def test_headers_survive_the_wire_with_any_name_and_language(
+        org, admin, make_customer, mail_app, smtp):
+    name = 'Müller & Söhne, "Trading" 佐藤電機'
+    update_organization(org.id, Actor.staff(admin.id), name=name)
+    make_customer(email="hanako@sato.example", language="ja", allow_portal_access=True)
+    queued = OutboxMessage.get(OutboxMessage.recipient == "hanako@sato.example")
+    with mail_app.app_context():
+        expected_subject, _, _ = render(queued)
+
+    deliver(mail_app)
+
+    (message,) = smtp.handler.by_recipient("hanako@sato.example")
+    assert message["Subject"] == expected_subject and name in expected_subject
+    (sender,) = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (name, "portal@acme.example")
+    assert message["Message-ID"] == queued.message_id
+    assert message["Content-Language"] == "ja"
+    assert "hanako@sato.example" in parts(message)["text"]
+
+
+def test_a_forged_host_on_a_portal_request_never_reaches_the_email_and_the_link_works(
+        org, make_active_contact, make_app, smtp):
+    contact = make_active_contact(email="lena@baeckerei.example", language="de")
+    app = make_app(smtp.port, PORTAL_BASE_URL=BASE, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    asked = client.post(f"/{org.slug}/forgot-password", data={"email": contact.email},
+                        base_url="http://evil.example", headers=forged)
+    assert asked.status_code == 200
+    deliver(app)
+
+    (message,) = [m for m in smtp.handler.by_recipient(contact.email)
+                  if kind_of(m) == "password_reset"]
+    assert "evil.example" not in message.as_string()
+    (link,) = {link for link in links_in(message) if "/reset/" in link}
+    assert link.startswith(f"{BASE}/{org.slug}/reset/")
+    # The portal serves that path: following it shows the contact's username.
+    page = client.get(link[len(BASE):], follow_redirects=True)
+    assert page.status_code == 200
+    assert contact.email in page.get_data(as_text=True)

@@ -150,3 +150,19 @@ def test_draft_documents_are_not_shown(signed_in, contact, org, make_invoice):
     draft = make_invoice(contact.customer, "5.00", status="draft")
     assert draft.number not in text_of(signed_in.get(f"/{org.slug}/invoices"))
     assert signed_in.get(f"/{org.slug}/invoices/{draft.id}").status_code == 404
+
+
+def test_an_expired_quote_says_so_and_cannot_be_answered(signed_in, contact, org):
+    from core.services import sales
+
+    today = datetime.date.today()
+    quote = sales.create_quote(contact.customer_id, "Q-OLD", [
+        {"description": "Old offer", "quantity": 1, "rate": "5.00"}],
+        issue_date=today - datetime.timedelta(days=60),
+        expiry_date=today - datetime.timedelta(days=30))
+    assert "Expired" in text_of(signed_in.get(f"/{org.slug}/quotes"))
+    page = text_of(signed_in.get(f"/{org.slug}/quotes/{quote.id}"))
+    assert "Expired" in page and "Accept quote" not in page
+    refused = signed_in.post(f"/{org.slug}/quotes/{quote.id}/accept")
+    assert "This quote has expired." in text_of(signed_in.get(refused.location))
+    assert Quote.get_by_id(quote.id).status == "sent"

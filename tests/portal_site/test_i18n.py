@@ -2,9 +2,11 @@
 
 import datetime
 
+import pytest
+
 from core.audit import Actor
 from core.services import organizations
-from tests.portal_site.conftest import text_of
+from tests.portal_site.conftest import Auth, text_of
 
 ISSUED = datetime.date(2026, 3, 9)
 
@@ -63,3 +65,81 @@ def test_error_pages_use_the_page_language(client, org):
         response = client.get(path, headers={"Accept-Language": "ja"})
         assert response.status_code == status
         assert '<html lang="ja"' in text_of(response)
+
+
+@pytest.fixture
+def translated_client(database_url, tmp_path):
+    """A client of an app reading catalogs compiled from translations/*.po for this test."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from portal_site import TRANSLATIONS_DIR, create_app
+    from portal_site.extensions import babel
+
+    catalogs = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
+    assert catalogs, "no catalogs in translations/"
+    for po_path in catalogs:
+        target = tmp_path / po_path.relative_to(TRANSLATIONS_DIR).with_suffix(".mo")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po, target.open("wb") as mo:
+            write_mo(mo, read_po(po))
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
+    # Flask-Babel caches loaded catalogs per process by locale alone, whatever the directory.
+    cache = babel.domain_instance.cache
+    cache.clear()
+    yield app.test_client()
+    cache.clear()
+
+
+@pytest.mark.parametrize("language, currency, balance, heading", [
+    ("de", "EUR", "1.250,00\xa0€", "Offener Saldo"),
+    ("ja", "JPY", "￥1,250", "未払い残高"),
+    ("ar", "AED", "د.إ.", "الرصيد المستحق"),
+])
+def test_home_reads_in_the_contact_language(translated_client, org, make_active_contact,
+                                            make_invoice, language, currency, balance,
+                                            heading):
+    contact = make_active_contact(language=language, currency=currency)
+    make_invoice(contact.customer, "1250.00")
+    Auth(translated_client, org).sign_in(contact)
+    html = text_of(translated_client.get(f"/{org.slug}/"))
+    assert heading in html and balance in html
+    assert "Outstanding balance" not in html
+
+
+@pytest.mark.parametrize("language, title", [
+    ("de", "Seite nicht gefunden"), ("ja", "ページが見つかりません"),
+    ("ar", "الصفحة غير موجودة"),
+])
+def test_the_404_page_is_translated(translated_client, org, language, title):
+    response = translated_client.get(f"/{org.slug}/missing",
+                                     headers={"Accept-Language": language})
+    assert response.status_code == 404 and title in text_of(response)
+
+
+def test_the_429_page_is_translated(translated_client, contact, org):
+    for _ in range(6):
+        response = translated_client.post(
+            f"/{org.slug}/login", data={"email": contact.email, "password": "wrong"},
+            headers={"Accept-Language": "de"})
+    assert response.status_code == 429
+    assert "Zu viele Versuche" in text_of(response)
+    assert response.headers["Retry-After"]
+
+
+def test_a_server_error_shows_a_translated_page_without_details(database_url, org,
+                                                                 monkeypatch):
+    from portal_site import create_app
+    from portal_site.auth import routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(routes, "render_template", broken)
+    app = create_app({"TESTING": False, "WTF_CSRF_ENABLED": False})
+    response = app.test_client().get(f"/{org.slug}/login", headers={"Accept-Language": "ja"})
+    assert response.status_code == 500
+    html = text_of(response)
+    assert '<html lang="ja"' in html and "secret internals" not in html
+    assert response.headers["Content-Security-Policy"]

@@ -1,8 +1,8 @@
 """A customer's overview: contacts and portal access, language, edits, activity."""
 
+from core.audit import Actor
 from core.models import AccessToken, Contact, Customer, OutboxMessage
 from core.services.customers import add_contact
-from core.audit import Actor
 from staff_dashboard import keys
 from tests.staff_dashboard.conftest import open_console, texts
 
@@ -36,8 +36,8 @@ def test_unticking_a_contact_disables_it(admin, make_active_contact):
                         email="second@x.example")
     app = overview(admin, contact.customer)
 
-    app.checkbox(key=f"overview_access_{contact.id}").uncheck()
-    app.checkbox(key=f"overview_access_{other.id}").check()
+    app.checkbox(key=f"overview_access_{contact.id}_active").uncheck()
+    app.checkbox(key=f"overview_access_{other.id}_not_invited").check()
     next(b for b in app.button if b.label == "Save portal access").click().run()
 
     assert not app.exception
@@ -45,6 +45,17 @@ def test_unticking_a_contact_disables_it(admin, make_active_contact):
     assert Contact.get_by_id(contact.id).portal_state == "disabled"
     assert Contact.get_by_id(other.id).portal_state == "invited"
     assert OutboxMessage.select().where(OutboxMessage.recipient == other.email).count() == 1
+    assert not app.checkbox(key=f"overview_access_{contact.id}_disabled").value
+
+
+def test_a_contact_disabled_by_its_button_is_unticked(admin, make_active_contact):
+    contact = make_active_contact()
+    app = overview(admin, contact.customer)
+    assert app.checkbox(key=f"overview_access_{contact.id}_active").value
+
+    app.button(key=f"overview_disable_{contact.id}").click().run()
+
+    assert not app.checkbox(key=f"overview_access_{contact.id}_disabled").value
 
 
 def test_re_invite_issues_a_fresh_invitation(admin, make_customer):

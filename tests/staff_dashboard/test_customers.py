@@ -57,7 +57,8 @@ def test_pages_are_cut_on_the_server(admin, make_customer):
         make_customer(f"Customer {n:02d}")
     app = open_console(admin, page=PAGE)
     assert len(names_listed(app)) == 50
-    assert "of 2 · 55 customers" in texts(app.caption)
+    assert "55 customers match · 50 a page" in texts(app.caption)
+    assert app.number_input(key=keys.CUSTOMERS_PAGE).label == "Page (of 2)"
 
     app.number_input(key=keys.CUSTOMERS_PAGE).set_value(2).run()
 

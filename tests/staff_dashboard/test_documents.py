@@ -97,3 +97,16 @@ def test_bank_transfer_notices_are_confirmed_on_the_invoices_page(admin, make_ac
 
     assert Payment.get_by_id(payment.id).status == "succeeded"
     assert Invoice.get_by_id(invoice.id).balance == Decimal("100.00")
+
+
+def test_close_hides_the_document_picked_in_the_list(admin, make_active_contact, make_invoice):
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer)
+    app = open_console(admin, page="app_pages/invoices.py")
+    app.session_state[app.dataframe[0].key] = {"selection": {"rows": [0], "columns": []}}
+    app.run()
+    assert f"Invoice {invoice.number} · {contact.customer.display_name}" in texts(app.subheader)
+
+    next(b for b in app.button if b.label == "Close").click().run()
+
+    assert texts(app.subheader) == []

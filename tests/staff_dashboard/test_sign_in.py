@@ -3,9 +3,9 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.audit import Actor
 from core.models import StaffSession
 from core.services.staff import set_staff_active
-from core.audit import Actor
 from tests.conftest import PASSWORD
 from tests.staff_dashboard.conftest import APP, open_console, texts
 

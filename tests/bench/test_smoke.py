@@ -1,0 +1,77 @@
+"""The benchmark suite end to end on a tiny organization: every figure comes out.
+
+It asserts nothing about speed (that is what `make bench` is for), only that each part still
+runs against the current code: data generation, the portal and the baseline under load, query
+counts, console queries, bulk "Enable portal", the outbox and worker memory.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from core.config import PROJECT_ROOT
+
+PAGES = {"home", "invoice list", "invoice list, paid", "invoice detail", "statement, 1 year",
+         "baseline"}
+
+
+def _engine() -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return "postgres" if url.startswith("postgres") else "sqlite"
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None,
+                    reason="wrk (Debian package) is not installed: `make bench` installs it")
+def test_the_benchmark_produces_every_figure(tmp_path):
+    engine = _engine()
+    env = dict(os.environ, DOORSTEP_BENCH_DIR=str(tmp_path / "data"))
+    env.pop("DATABASE_URL", None)
+    if engine == "postgres":
+        # A database of the benchmark's own, never the test suite's.
+        env["BENCH_POSTGRES_URL"] = "postgresql://127.0.0.1:5432/test_bench_smoke"
+    parts = "web,console,bulk,outbox" if engine == "sqlite" else "web,console,bulk"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "tiny", "--engine", engine, "--quick",
+         "--fresh", "--duration", "1", "--rounds", "1", "--warmup", "0", "--visitors", "4",
+         "--outbox-messages", "20", "--only", parts, "--output", str(tmp_path / "results")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+
+    [result_file] = (tmp_path / "results").glob("*.json")
+    results = json.loads(result_file.read_text())
+    run = results["runs"][f"tiny/{engine}"]
+    assert run["data"]["rows"] > 1000 and run["data"]["load_seconds"] > 0
+
+    pages = run["web"]["pages"]
+    assert set(pages) == PAGES
+    for name, figure in pages.items():
+        assert figure["requests"] > 0 and figure["rps"] > 0, name
+        assert 0 < figure["p50_ms"] <= figure["p99_ms"], name
+        assert figure["rps_ratio"] > 0 and figure["p99_ratio"] > 0, name
+        assert figure["queries"] >= 1, name
+        # Every answer was the page itself: no error, no redirect to the sign-in page.
+        assert figure["not_ok"] == 0 and figure["socket_errors"] == 0, name
+    assert pages["baseline"]["queries"] == 1
+    assert run["web"]["memory"]["portal_worker_rss_mb"] > 10
+
+    console = run["console"]["queries"]
+    assert "home figures" in console and "invoices, not viewed" in console
+    assert all(q["p50_ms"] > 0 and q["queries"] >= 1 for q in console.values())
+
+    bulk = run["bulk"]
+    assert bulk["customers"] == 60 and bulk["invited"] > 0
+    assert bulk["outbox_rows"] == bulk["invited"] and bulk["seconds"] > 0
+
+    if "outbox" in parts:
+        [outbox] = results["outbox"]["results"]
+        assert outbox["messages"] == 20 and outbox["messages_per_second"] > 0
+
+    targets = {check["target"] for check in results["targets"]}
+    assert "home: req/s >= 0.5 x baseline" in targets
+    assert "portal worker <= 150 MB resident" in targets
+    assert "Targets" in finished.stdout
+    assert result_file.with_suffix(".md").read_text().count("| --- |") >= 1

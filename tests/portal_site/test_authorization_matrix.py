@@ -1,0 +1,153 @@
+"""Who may use each route: built from app.url_map, so a new route without an entry fails.
+
+For every route and method: an anonymous visitor, a contact of the customer that owns the
+record, a contact of another customer, a disabled contact, and a record that does not exist.
+Another customer's record and a missing one must answer the same 404.
+"""
+
+import re
+
+from core.audit import Actor
+from core.gateways import Card
+from core.services import access, organizations, payments
+from tests.portal_site.conftest import Auth, text_of
+
+PUBLIC, CONTACT = "public", "contact"
+
+# endpoint -> (who may use it, the kind of record its URL names)
+MATRIX = {
+    "static": (PUBLIC, None),
+    "site.theme": (PUBLIC, None),
+    "auth.sign_in": (PUBLIC, None),
+    "auth.sign_out": (CONTACT, None),
+    "auth.invitation_link": (PUBLIC, None),
+    "auth.accept_invitation": (PUBLIC, None),
+    "auth.forgot_password": (PUBLIC, None),
+    "auth.reset_link": (PUBLIC, None),
+    "auth.reset_password": (PUBLIC, None),
+    "auth.sign_up": (PUBLIC, None),
+    "auth.signup_link": (PUBLIC, None),
+    "auth.complete_signup": (PUBLIC, None),
+    "home.index": (CONTACT, None),
+    "documents.quotes": (CONTACT, None),
+    "documents.quote": (CONTACT, "quote"),
+    "documents.quote_accept": (CONTACT, "quote"),
+    "documents.quote_decline": (CONTACT, "quote"),
+    "documents.quote_comment": (CONTACT, "quote"),
+    "documents.orders": (CONTACT, None),
+    "documents.order": (CONTACT, "sales_order"),
+    "documents.sales_order_comment": (CONTACT, "sales_order"),
+    "documents.invoices": (CONTACT, None),
+    "documents.invoice": (CONTACT, "invoice"),
+    "documents.invoice_pdf": (CONTACT, "invoice"),
+    "documents.invoice_comment": (CONTACT, "invoice"),
+    "documents.shipments": (CONTACT, None),
+    "documents.shipment": (CONTACT, "shipment"),
+    "documents.shipment_comment": (CONTACT, "shipment"),
+    "payments.pay": (CONTACT, "invoice"),
+    "payments.history": (CONTACT, None),
+    "payments.receipt": (CONTACT, "payment"),
+    "statement.index": (CONTACT, None),
+    "statement.pdf": (CONTACT, None),
+    "profile.index": (CONTACT, None),
+    "profile.details": (CONTACT, None),
+    "profile.addresses": (CONTACT, None),
+    "profile.password": (CONTACT, None),
+    "profile.language": (CONTACT, None),
+}
+MISSING_ID = 2_000_000_000
+FORM_DATA = {"body": "A question", "reason": "Not needed", "first_name": "Changed",
+             "language": "de", "amount": "1.00", "method": "bank_transfer",
+             "idempotency_key": "matrix-key", "billing_city": "Elsewhere"}
+
+
+def _url(rule, org_slug: str, record_id) -> str:
+    values = {"org_slug": org_slug, "token": "not-a-real-token", "filename": "portal.css"}
+    url = rule.rule
+    for name in rule.arguments:
+        value = values.get(name, record_id)
+        url = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), url)
+    return url
+
+
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _call(client, method: str, url: str):
+    return client.post(url, data=FORM_DATA) if method == "POST" else client.get(url)
+
+
+def _is_sign_in_redirect(response) -> bool:
+    return response.status_code == 302 and "/login" in response.location
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "routes without an authorization entry"
+    assert set(MATRIX) - endpoints == set(), "entries for routes that no longer exist"
+
+
+def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
+    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    owner, stranger, to_disable = (make_active_contact() for _ in range(3))
+    own, theirs = papers_of(owner.customer), papers_of(stranger.customer)
+    own_records, their_records = ({
+        "quote": p.quote.id, "sales_order": p.order.id, "invoice": p.invoice.id,
+        "shipment": p.shipment.id} for p in (own, theirs))
+    for contact, records in ((owner, own_records), (stranger, their_records)):
+        from core.queries.scoping import ContactScope
+
+        records["payment"] = payments.pay_invoice(
+            ContactScope.for_contact(contact.id), records["invoice"], "5.00", method="card",
+            idempotency_key=f"seed-{contact.id}",
+            card=Card("4242424242424242", "12/39", "123")).id
+
+    def signed_in_as(contact):
+        client = app.test_client()
+        Auth(client, org).sign_in(contact)
+        return client
+
+    disabled = signed_in_as(to_disable)
+    access.disable_contact(to_disable.id, Actor.staff(admin.id))
+    problems = []
+
+    def check(condition: bool, what: str):
+        if not condition:
+            problems.append(what)
+
+    for rule in app.url_map.iter_rules():
+        who, record = MATRIX[rule.endpoint]
+        for method in _methods(rule):
+            own_url = _url(rule, org.slug, own_records.get(record, 1))
+            label = f"{method} {rule.rule}"
+
+            anonymous = _call(app.test_client(), method, own_url)
+            check(anonymous.status_code < 500, f"{label}: anonymous got a server error")
+            if who == CONTACT:
+                check(_is_sign_in_redirect(anonymous), f"{label}: anonymous was let in")
+                gone = _call(disabled, method, own_url)
+                check(_is_sign_in_redirect(gone), f"{label}: a disabled contact was let in")
+
+            if record:
+                as_stranger = signed_in_as(stranger)
+                foreign = _call(as_stranger, method, own_url)
+                missing = _call(as_stranger, method, _url(rule, org.slug, MISSING_ID))
+                check(foreign.status_code == 404,
+                      f"{label}: another customer's record gave {foreign.status_code}")
+                check(missing.status_code == 404,
+                      f"{label}: a missing record gave {missing.status_code}")
+                check(text_of(foreign) == text_of(missing),
+                      f"{label}: another customer's record and a missing one differ")
+
+            owner_client = signed_in_as(owner)
+            as_owner = _call(owner_client, method, own_url)
+            check(as_owner.status_code < 500, f"{label}: the owner got a server error")
+            if rule.endpoint == "auth.sign_out":
+                # Signing out answers with the sign-in page, and the session is over.
+                check(_is_sign_in_redirect(owner_client.get(f"/{org.slug}/")),
+                      f"{label}: the session survived signing out")
+            elif who == CONTACT:
+                check(as_owner.status_code != 404 and not _is_sign_in_redirect(as_owner),
+                      f"{label}: the owner was refused ({as_owner.status_code})")
+    assert problems == []
