@@ -150,6 +150,8 @@ class Customer(BaseModel):
             (("organization", "portal_language", "display_name"), False),
             (("organization", "outstanding"), False),
             (("organization", "last_viewed_at"), False),
+            # Counts "has email" / "no email" from the index alone.
+            (("organization", "email"), False),
         )
 
 
@@ -174,6 +176,8 @@ class Contact(BaseModel):
         indexes = (
             (("organization", "email"), True),
             (("customer", "is_primary"), False),
+            # The console home's counts by portal state and of stale invitations.
+            (("organization", "portal_state", "state_changed_at"), False),
         )
 
     @property
@@ -248,6 +252,7 @@ class Quote(_Document):
             (("customer", "issue_date"), False),
             (("organization", "number"), True),
             (("organization", "first_viewed_at"), False),
+            (("organization", "created_at"), False),  # the console's list, newest first
         )
 
 
@@ -275,6 +280,7 @@ class SalesOrder(_Document):
             (("customer", "order_date"), False),
             (("organization", "number"), True),
             (("organization", "first_viewed_at"), False),
+            (("organization", "created_at"), False),  # the console's list, newest first
         )
 
 
@@ -306,6 +312,9 @@ class Invoice(_Document):
             (("organization", "number"), True),
             (("organization", "first_viewed_at"), False),
             (("organization", "issue_date"), False),
+            (("organization", "created_at"), False),  # the console's list, newest first
+            # Drafts (and viewed drafts) counted from the index for the console home.
+            (("organization", "status", "first_viewed_at"), False),
         )
 
 

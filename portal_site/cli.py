@@ -13,6 +13,7 @@ import click
 from core import db
 from core.config import PROJECT_ROOT, load_settings
 from core.errors import DoorstepError
+from portal_site.i18n_cli import i18n
 
 
 def _bind():
@@ -188,6 +189,8 @@ def _supervise(processes) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
 
+
+main.add_command(i18n)  # doorstep i18n extract | update | compile | check | init LANG
 
 if __name__ == "__main__":
     main()

@@ -106,7 +106,8 @@ def detail(kind: str, document_id: int) -> None:
         return
     with st.container(border=True):
         head, close = st.columns([5, 1], vertical_alignment="bottom")
-        head.subheader(f"{SINGULAR[kind]} {document.number} · {document.customer.display_name}")
+        head.subheader(f"{SINGULAR[kind]} {ui.md(document.number)} · "
+                       f"{ui.md(document.customer.display_name)}")
         if close.button("Close", key=state_key(kind, "close"), icon=":material/close:"):
             st.session_state.pop(focus_key, None)
             generation_key = state_key(kind, "table_generation")  # and untick the row
@@ -121,7 +122,7 @@ def summary(kind: str, document) -> None:
     """Status, amounts, and who first viewed the document."""
     viewer = document.first_viewed_by
     seen = (f"{ui.VIEWED_MARK} First viewed {ui.fmt_time(document.first_viewed_at)} by "
-            f"{viewer.full_name if viewer else 'a former contact'}"
+            f"{ui.md(viewer.full_name) if viewer else 'a former contact'}"
             if document.first_viewed_at else f"{ui.NOT_VIEWED_MARK} Not viewed yet")
     total = ui.fmt_money(document.total, document.currency)
     balance = (f" · balance {ui.fmt_money(document.balance, document.currency)}"
@@ -141,7 +142,7 @@ def thread(comments) -> None:
                   else "Former user")
         with st.chat_message("assistant" if comment.staff_id else "user",
                              avatar="🏢" if comment.staff_id else "👤"):
-            st.caption(f"{author} · {ui.fmt_time(comment.created_at)}")
+            st.caption(f"{ui.md(author)} · {ui.fmt_time(comment.created_at)}")
             st.text(comment.body)
 
 

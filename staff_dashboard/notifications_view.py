@@ -39,7 +39,7 @@ def notification_row(notification, *, key_prefix: str) -> None:
         text, buttons = st.columns([5, 2], vertical_alignment="center")
         icon = KIND_ICONS.get(notification.kind, "🔔")
         weight = "" if notification.is_read else "**"
-        text.markdown(f"{icon} {weight}{_escape(notification.message)}{weight}")
+        text.markdown(f"{icon} {weight}{ui.md(notification.message)}{weight}")
         text.caption(ui.fmt_time(notification.created_at)
                      + ("" if notification.is_read else " · unread"))
         left, right = buttons.columns(2)
@@ -52,9 +52,3 @@ def notification_row(notification, *, key_prefix: str) -> None:
             ui.run_action(lambda: mark_notification_read(staff.id, notification.id),
                           "Notification marked read.")
 
-
-def _escape(text: str) -> str:
-    """Markdown-escape text customers wrote (a comment may contain * or links)."""
-    for char in "\\`*_[]#|<>~$:":
-        text = text.replace(char, "\\" + char)
-    return text

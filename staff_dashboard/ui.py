@@ -109,16 +109,19 @@ def portal_state_label(state: str) -> str:
     return f"{PORTAL_STATE_ICONS.get(state, '')} {PORTAL_STATE_LABELS.get(state, state)}".strip()
 
 
+def md(text) -> str:
+    """Text someone typed, made safe to put inside Markdown (labels, titles, messages)."""
+    text = "" if text is None else str(text)
+    for char in "\\`*_[]#|<>~$:":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def require_admin() -> None:
     """Stop the page for anyone who is not an admin (the navigation already hides it)."""
     if not current_staff().is_admin:
         st.error("Only an administrator can open this page.")
         st.stop()
-
-
-def field_slots(*names: str) -> dict:
-    """Empty placeholders keyed by field name, to show a validation error beside its field."""
-    return {name: st.empty() for name in names}
 
 
 def show_field_error(error: DoorstepError, slots: dict, fallback=None) -> None:

@@ -13,6 +13,7 @@ from core.models import (
     InvoiceLine,
     Organization,
     Payment,
+    PortalPreferences,
     Quote,
     QuoteLine,
     SalesOrder,
@@ -42,6 +43,24 @@ def get_organization_by_slug(slug: str) -> tuple[Organization | None, bool]:
     old = (SlugHistory.select(SlugHistory, Organization).join(Organization)
            .where(SlugHistory.slug == slug).first())
     return (old.organization, False) if old else (None, False)
+
+
+def get_portal_site(slug: str) -> tuple[Organization | None, PortalPreferences | None, bool]:
+    """The organization a slug names with its portal preferences, and whether the slug is current.
+
+    One query for a current slug (every portal request resolves one), two for an old one.
+    """
+    from core.models import SlugHistory
+
+    row = (Organization.select(Organization, PortalPreferences)
+           .join(PortalPreferences, on=(PortalPreferences.organization == Organization.id))
+           .where(Organization.slug == slug)
+           .first())
+    if row is not None:
+        return row, row.portalpreferences, True
+    old = (SlugHistory.select(SlugHistory, Organization).join(Organization)
+           .where(SlugHistory.slug == slug).first())
+    return (old.organization, None, False) if old else (None, None, False)
 
 
 @dataclass

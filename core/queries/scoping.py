@@ -48,8 +48,24 @@ class ContactScope:
         self.preferences = preferences
 
     @classmethod
-    def for_contact(cls, contact_id: int, session_version: int | None = None) -> "ContactScope":
-        """The scope of an active contact (one query); NotFoundError when it may not sign in."""
+    def for_contact(cls, contact_id: int, session_version: int | None = None, *,
+                    organization: Organization | None = None,
+                    preferences: PortalPreferences | None = None) -> "ContactScope":
+        """The scope of an active contact (one query); NotFoundError when it may not sign in.
+
+        A caller that already holds the organization and its preferences (the portal resolves
+        them from the URL) passes them, and only the contact and its customer are read.
+        """
+        if organization is not None and preferences is not None:
+            row = (Contact.select(Contact, Customer)
+                   .join(Customer)
+                   .where(Contact.id == contact_id, Contact.organization == organization.id)
+                   .first())
+            if (row is None or row.portal_state != "active"
+                    or session_version is not None and row.session_version != session_version):
+                raise NotFoundError()
+            row.organization = organization
+            return cls(row, row.customer, organization, preferences)
         row = (Contact.select(Contact, Customer, Organization, PortalPreferences)
                .join(Customer).switch(Contact)
                .join(Organization)

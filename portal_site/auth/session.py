@@ -37,10 +37,10 @@ def load_user(user_id: str) -> PortalUser | None:
     if org is None:
         return None
     try:
-        scope = ContactScope.for_contact(contact_id, version)
+        # Limited to the organization of the URL: a session never opens another portal.
+        scope = ContactScope.for_contact(contact_id, version, organization=org,
+                                         preferences=g.prefs)
     except NotFoundError:
-        return None
-    if scope.organization.id != org.id:
         return None
     return PortalUser(scope)
 

@@ -2,12 +2,15 @@
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from core.audit import Actor, record
+from core.db import transaction
 from core.errors import (
     DoorstepError,
     InvalidStateError,
@@ -29,6 +32,8 @@ PAGES = {
           _l("This action is not possible in the record's current state.")),
     429: (_l("Too many attempts"),
           _l("Too many attempts. Please wait a few minutes and try again.")),
+    503: (_l("Not available right now"),
+          _l("The PDF can't be made right now. Please try again later or contact us.")),
     500: (_l("Something went wrong"),
           _l("Something went wrong on our side. Please try again in a moment.")),
 }
@@ -47,8 +52,30 @@ def error_page(status: int, message: str | None = None, title: str | None = None
     return body, status
 
 
+def _audit_denied(reason: str) -> None:
+    """Leave an audit event for a refused request (SPEC §8: denied requests are audited)."""
+    org = g.get("org")
+    if org is None:
+        return
+    ip = request.remote_addr or ""
+    actor = (Actor.contact(current_user.scope.contact.id, ip)
+             if current_user.is_authenticated else Actor.anonymous(ip))
+    try:
+        with transaction():
+            record(org.id, actor, "request_denied", reason=reason, method=request.method,
+                   path=request.path[:300])
+    except Exception:  # an audit failure must not turn a refusal into a server error
+        log.exception("could not audit a denied request")
+
+
+def _record_not_found(_error: NotFoundError):
+    # A record the contact may not see (or that does not exist): audited, then the same
+    # 404 page as any missing page, so another customer's record and a missing one look alike.
+    _audit_denied("not_found")
+    return error_page(404)
+
+
 def _not_found(_error):
-    # Another customer's record and a missing one must look exactly alike.
     return error_page(404)
 
 
@@ -62,6 +89,7 @@ def _token(error: TokenError):
 
 
 def _denied(error: PermissionDeniedError):
+    _audit_denied("permission")
     return error_page(403, translated(error))
 
 
@@ -75,6 +103,7 @@ def _domain(error: DoorstepError):
 
 
 def _csrf(_error: CSRFError):
+    _audit_denied("csrf")
     return error_page(400, gettext("The form has expired. Go back, reload the page and send "
                                    "it again."), title=gettext("Please try again"))
 
@@ -85,6 +114,11 @@ def _http(error: HTTPException):
     return error_page(error.code if error.code in PAGES else 400)
 
 
+def _pdf_unavailable(error):
+    log.error("PDF fonts missing: %s", error)
+    return error_page(503)
+
+
 def _server_error(error):
     log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
     return error_page(500)
@@ -92,7 +126,7 @@ def _server_error(error):
 
 def init_app(app: Flask) -> None:
     """Register every error handler of the portal."""
-    app.register_error_handler(NotFoundError, _not_found)
+    app.register_error_handler(NotFoundError, _record_not_found)
     app.register_error_handler(RateLimitedError, _rate_limited)
     app.register_error_handler(TokenError, _token)
     app.register_error_handler(PermissionDeniedError, _denied)
@@ -102,3 +136,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(404, _not_found)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(500, _server_error)
+    try:
+        from portal_site.pdf import FontsMissingError
+    except ImportError:  # a build without PDF support still serves every page
+        return
+    app.register_error_handler(FontsMissingError, _pdf_unavailable)

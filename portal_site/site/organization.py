@@ -2,16 +2,16 @@
 
 from flask import Flask, abort, current_app, g, redirect, request
 
-from core.models import PortalPreferences
-from core.queries.portal import get_organization_by_slug
+from core.queries.portal import get_portal_site
 
 
 def _pull_org_slug(endpoint, values) -> None:
-    """Turn the `org_slug` URL value into `g.org` and `g.prefs`; 404 for an unknown slug."""
+    """Turn the `org_slug` URL value into `g.org` and `g.prefs` (one query); 404 for an
+    unknown slug, 301 for an old one."""
     if not values or "org_slug" not in values:
         return
     slug = values.pop("org_slug")
-    org, current = get_organization_by_slug(slug)
+    org, prefs, current = get_portal_site(slug)
     if org is None:
         abort(404)
     if not current:
@@ -20,8 +20,7 @@ def _pull_org_slug(endpoint, values) -> None:
         query = request.query_string.decode("latin-1")
         abort(redirect(f"{request.script_root}/{org.slug}{rest}" + (f"?{query}" if query else ""),
                        301))
-    g.org = org
-    g.prefs = PortalPreferences.get(PortalPreferences.organization == org.id)
+    g.org, g.prefs = org, prefs
 
 
 def _add_org_slug(endpoint, values) -> None:

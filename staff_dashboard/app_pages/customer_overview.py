@@ -44,7 +44,7 @@ def pick_customer() -> None:
     search = st.text_input("Find a customer", key=keys.OVERVIEW_PICK_SEARCH)
     found = list_customers(staff.organization_id, CustomerFilters(search=search), per_page=20)
     for customer in found.items:
-        if st.button(customer.display_name, key=f"overview_pick_{customer.id}"):
+        if st.button(ui.md(customer.display_name), key=f"overview_pick_{customer.id}"):
             open_customer(customer.id)
     st.stop()
 
@@ -74,7 +74,7 @@ if st.query_params.get(keys.QUERY_CUSTOMER) != str(customer_id):
 
 customer, contacts = overview.customer, overview.contacts
 head, back = st.columns([5, 1], vertical_alignment="bottom")
-head.title(customer.display_name)
+head.title(ui.md(customer.display_name))
 if back.button("All customers", key="overview_back", icon=":material/arrow_back:"):
     st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
 ui.show_flashes()
@@ -97,13 +97,13 @@ def address(kind: str) -> str:
     """A billing or shipping address on one line."""
     parts = [getattr(customer, f"{kind}_{part}") for part in
              ("street", "postal_code", "city", "region", "country")]
-    return ", ".join(p for p in parts if p) or "—"
+    return ui.md(", ".join(p for p in parts if p)) or "—"
 
 
-with st.expander("Details", expanded=False):
+with st.expander("Details", expanded=True):
     st.markdown(
-        f"**Company:** {customer.company_name or '—'}  \n"
-        f"**Email:** {customer.email or '—'} · **Phone:** {customer.phone or '—'}  \n"
+        f"**Company:** {ui.md(customer.company_name) or '—'}  \n"
+        f"**Email:** {ui.md(customer.email) or '—'} · **Phone:** {ui.md(customer.phone) or '—'}  \n"
         f"**Currency:** {customer.currency} · **Payment terms:** "
         f"{customer.payment_terms_days} days  \n"
         f"**Billing address:** {address('billing')}  \n"
@@ -116,9 +116,10 @@ if not contacts:
 for contact in contacts:
     with st.container(border=True):
         info, state, buttons = st.columns([3, 2, 2], vertical_alignment="center")
-        info.markdown(f"**{contact.full_name}**" + (" · primary" if contact.is_primary else "")
-                      + f"  \n{contact.email or 'no email'}"
-                      + (f" · {contact.phone}" if contact.phone else ""))
+        info.markdown(f"**{ui.md(contact.full_name)}**"
+                      + (" · primary" if contact.is_primary else "")
+                      + f"  \n{ui.md(contact.email) or 'no email'}"
+                      + (f" · {ui.md(contact.phone)}" if contact.phone else ""))
         state.markdown(ui.portal_state_label(contact.portal_state))
         state.caption(f"since {ui.fmt_time(contact.state_changed_at)}")
         if contact.portal_state in {"invited", "disabled"} or (
@@ -140,7 +141,7 @@ if contacts:
                    "removing one disables the contact at once and signs it out.")
         with st.form("overview_configure_access"):
             ticks = {contact.id: st.checkbox(
-                f"{contact.full_name} ({contact.email or 'no email'})",
+                f"{ui.md(contact.full_name)} ({ui.md(contact.email) or 'no email'})",
                 value=contact.portal_state in {"invited", "active"},
                 # the state in the key: a change made elsewhere re-reads the tick from the database
                 key=f"overview_access_{contact.id}_{contact.portal_state}")

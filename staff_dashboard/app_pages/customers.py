@@ -90,7 +90,7 @@ select_all = bar[0].checkbox(f"Select all {result.total:,} matching",
 targets_count = result.total if select_all else len(selected)
 if len(selected) == 1 and not select_all:
     chosen = result.items[event.selection.rows[0]]
-    if bar[1].button(f"Open {chosen.display_name}", key="customers_open",
+    if bar[1].button(f"Open {ui.md(chosen.display_name)}", key="customers_open",
                      icon=":material/open_in_new:"):
         st.session_state[keys.OVERVIEW_CUSTOMER_ID] = chosen.id
         st.switch_page(paths.CUSTOMER_OVERVIEW,

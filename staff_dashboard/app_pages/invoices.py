@@ -19,8 +19,8 @@ def bank_transfers() -> None:
             text, confirm, reject = st.columns([4, 1, 1], vertical_alignment="center")
             amount = ui.fmt_money(payment.amount, payment.currency)
             invoice = payment.invoice.number if payment.invoice_id else "—"
-            text.markdown(f"**{payment.customer.display_name}** · invoice {invoice} · {amount}"
-                          f"  \nreference {payment.reference or '—'} · "
+            text.markdown(f"**{ui.md(payment.customer.display_name)}** · invoice {invoice} · "
+                          f"{amount}  \nreference {ui.md(payment.reference) or '—'} · "
                           f"noticed {ui.fmt_time(payment.created_at)}")
             if confirm.button("Money arrived", key=f"invoices_confirm_{payment.id}",
                               type="primary"):

@@ -47,7 +47,7 @@ with outbox_tab:
         st.caption("Select a message to see its details; a failed one can be sent again.")
     else:
         with st.container(border=True):
-            st.markdown(f"**{chosen.kind.replace('_', ' ')}** to {chosen.recipient} · "
+            st.markdown(f"**{chosen.kind.replace('_', ' ')}** to {ui.md(chosen.recipient)} · "
                         f"{chosen.status} · {chosen.attempts} attempt(s) · "
                         f"message id `{chosen.message_id}`")
             if chosen.last_error:
@@ -67,8 +67,8 @@ with caught_tab:
     elif not caught:
         st.caption(f"No emails caught yet in {mail_folder()}.")
     for message in caught or []:
-        with st.expander(f"{message.subject} → {message.recipient}"):
-            st.caption(f"{message.date} · from {message.sender} · {message.file}")
+        with st.expander(f"{ui.md(message.subject)} → {ui.md(message.recipient)}"):
+            st.caption(f"{message.date} · from {ui.md(message.sender)} · {ui.md(message.file)}")
             for link in message.links:
                 st.markdown(f"- [{link}]({link})")
             st.text(message.text)

@@ -15,7 +15,7 @@ members = list_staff(me.organization_id)
 for member in members:
     with st.container(border=True):
         info, action = st.columns([5, 1], vertical_alignment="center")
-        info.markdown(f"**{member.name}** · {member.email} · {member.role}"
+        info.markdown(f"**{ui.md(member.name)}** · {ui.md(member.email)} · {member.role}"
                       + ("" if member.is_active else " · **deactivated**"))
         info.caption("Last sign-in: " + (ui.fmt_time(member.last_login_at) or "never"))
         if member.id == me.id:

@@ -141,3 +141,14 @@ def test_only_an_admin_of_the_organization_changes_its_settings(org, staff_membe
                 change_portal_slug(org.id, "taken-over", actor)
             with pytest.raises(PermissionDeniedError):
                 update_organization(org.id, actor, name="Taken Over")
+
+
+def test_the_portal_site_of_a_slug(org, staff):
+    from core.queries.portal import get_portal_site
+
+    change_portal_slug(org.id, "acme-portal", staff)
+    found, prefs, current = get_portal_site("acme-portal")
+    assert (found.id, prefs.organization_id, current) == (org.id, org.id, True)
+    found, prefs, current = get_portal_site("acme-trading")
+    assert (found.id, prefs, current) == (org.id, None, False)
+    assert get_portal_site("nobody") == (None, None, False)

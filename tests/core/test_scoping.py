@@ -194,3 +194,21 @@ def test_a_scope_is_only_given_to_an_active_contact_with_a_current_session(world
         ContactScope.for_contact(me.id, me.session_version + 1)
     with pytest.raises(NotFoundError):
         ContactScope.for_contact(MISSING)
+
+
+def test_a_scope_built_from_the_portals_organization_refuses_another_organizations_contact(
+        world):
+    from core.queries.portal import get_portal_site
+
+    me, stranger = world["me"][0], world["stranger"][0]
+    org, prefs, current = get_portal_site(me.organization.slug)
+    assert current and prefs.organization_id == org.id
+
+    scope = ContactScope.for_contact(me.id, me.session_version, organization=org,
+                                     preferences=prefs)
+    assert scope.customer.id == me.customer_id
+    with pytest.raises(NotFoundError):
+        ContactScope.for_contact(stranger.id, organization=org, preferences=prefs)
+    with pytest.raises(NotFoundError):
+        ContactScope.for_contact(me.id, me.session_version + 1, organization=org,
+                                 preferences=prefs)

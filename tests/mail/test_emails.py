@@ -344,3 +344,22 @@ def test_a_forged_host_on_a_portal_request_never_reaches_the_email_and_the_link_
     page = client.get(link[len(BASE):], follow_redirects=True)
     assert page.status_code == 200
     assert contact.email in page.get_data(as_text=True)
+
+
+def test_a_bank_transfer_notice_is_acknowledged_not_receipted(make_active_contact, make_invoice,
+                                                              mail_app, smtp):
+    payer = make_active_contact(email="p@p.example")
+    invoice = make_invoice(payer.customer, "80.00")
+    payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, "80.00",
+                         method="bank_transfer", idempotency_key="k", reference="TRX-9")
+
+    deliver(mail_app)
+
+    (notice,) = [m for m in smtp.handler.by_recipient("p@p.example")
+                 if kind_of(m) == "payment_receipt"]
+    text = parts(notice)["text"]
+    assert "bank transfer notice" in notice["Subject"]
+    assert "We will confirm the payment when the money arrives." in text
+    assert "TRX-9" in text and "$80.00" in text
+    (staff,) = smtp.handler.by_recipient("admin@acme.example")
+    assert "sent a bank transfer notice of $80.00" in parts(staff)["text"]

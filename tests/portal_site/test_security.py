@@ -243,3 +243,12 @@ def test_hostile_input_in_every_form_and_query_never_breaks_a_page(
                     response = client.get(f"{url}?{query}")
                 assert response.status_code < 500, (method, url, value[:20])
     assert client.get(f"/{org.slug}/%00").status_code == 400
+
+
+def test_a_denied_request_leaves_an_audit_event(signed_in, org, make_customer, make_invoice,
+                                                contact):
+    theirs = make_invoice(make_customer(), "10.00")
+    assert signed_in.get(f"/{org.slug}/invoices/{theirs.id}").status_code == 404
+    event = AuditEvent.get(AuditEvent.action == "request_denied")
+    assert event.actor_type == "contact" and event.actor_id == contact.id
+    assert f"/invoices/{theirs.id}" in event.details
