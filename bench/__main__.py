@@ -181,7 +181,7 @@ def main(argv=None) -> int:
               f"{machine['cpu_model']}, {machine['memory']}; Python {machine['python']}, "
               f"SQLite {machine['sqlite']}"
               + (f", PostgreSQL {machine['postgres']}" if machine.get("postgres") else "")
-              + f"; load average {machine['load_average_at_start'][0]:.1f} at the start\n")
+              + f"; load average {machine['load_average_at_start'][0]:.1f} at the start\n\n")
     (args.output / f"{name}.md").write_text(header + render(results, markdown=True))
     print()
     print(render(results))

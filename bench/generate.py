@@ -44,7 +44,7 @@ from core.models import (
 from core.security import derive_token, hash_password, hash_token
 from core.services.customers import search_text_of
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3
 PASSWORD = "bench-password-42"  # every active contact's and staff member's password
 ORGANIZATION_NAME = "Bench Wholesale"
 STAFF = [("admin@bench-wholesale.example", "Avery Admin", "admin"),
@@ -609,7 +609,8 @@ class _Builder:
             parts = [first, amount - first]
         for part in parts:
             payment_id = self.next_id(Payment)
-            paid_at = self._at(day + datetime.timedelta(days=rng.randint(0, terms + 20)))
+            latest = max(0, min(terms + 20, (self.today - day).days))
+            paid_at = self._at(day + datetime.timedelta(days=rng.randint(0, latest)))
             portal = bool(active) and rng.random() < 0.5
             self.loader.add(Payment, (
                 payment_id, self.org, customer_id, invoice_id,
@@ -707,7 +708,8 @@ def generate(size: Size | str, *, seed: int = 1, progress=print) -> dict:
         for model, columns in COLUMNS.items():
             loader.plan(model, columns)
         tables = [model._meta.table_name for model in COLUMNS]
-        now = utcnow().replace(microsecond=0)
+        # The day's start, not this second: the same seed gives the same rows all day long.
+        now = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
         builder = _Builder(size, seed, org.id, staff_ids, loader, now)
         with _IndexesDropped(tables):
             builder.run(progress)

@@ -99,7 +99,7 @@ def _flatness(runs: dict) -> list[dict]:
 def render(results: dict, markdown: bool = False) -> str:
     """Every table of a run, as text or Markdown."""
     out: list[str] = []
-    heading = (lambda text: out.extend(["", f"### {text}", ""])) if markdown else (
+    heading = (lambda text: out.extend(["", f"#### {text}", ""])) if markdown else (
         lambda text: out.extend(["", text, "=" * len(text)]))
     runs = results.get("runs", {})
 

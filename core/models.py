@@ -436,7 +436,7 @@ class OutboxMessage(BaseModel):
     recipient = CharField(max_length=254)
     language = CharField(max_length=10, default="en")
     payload = TextField(default="{}")  # JSON: ids and values the template needs, never a token
-    status = CharField(max_length=10, default="queued")  # queued | sending | sent | failed
+    status = CharField(max_length=10, default="queued")  # queued|sending|sent|failed|cancelled
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     last_error = TextField(default="")

@@ -24,6 +24,7 @@ from core.models import (
     TrackingEvent,
 )
 from core.pagination import Page, paginate
+from core.prepared import Param, PreparedSelect
 from core.queries.scoping import ContactScope
 
 INVOICE_FILTERS = ("all", "outstanding", "overdue", "paid")
@@ -45,6 +46,14 @@ def get_organization_by_slug(slug: str) -> tuple[Organization | None, bool]:
     return (old.organization, False) if old else (None, False)
 
 
+# Every portal request reads this: its SQL is built once (see core.prepared).
+_PORTAL_SITE = PreparedSelect(lambda: (
+    Organization.select(Organization, PortalPreferences)
+    .join(PortalPreferences, on=(PortalPreferences.organization == Organization.id))
+    .where(Organization.slug == Param("slug"))
+    .limit(1)))
+
+
 def get_portal_site(slug: str) -> tuple[Organization | None, PortalPreferences | None, bool]:
     """The organization a slug names with its portal preferences, and whether the slug is current.
 
@@ -52,10 +61,7 @@ def get_portal_site(slug: str) -> tuple[Organization | None, PortalPreferences |
     """
     from core.models import SlugHistory
 
-    row = (Organization.select(Organization, PortalPreferences)
-           .join(PortalPreferences, on=(PortalPreferences.organization == Organization.id))
-           .where(Organization.slug == slug)
-           .first())
+    row = _PORTAL_SITE.first(slug=slug)
     if row is not None:
         return row, row.portalpreferences, True
     old = (SlugHistory.select(SlugHistory, Organization).join(Organization)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import outbox, throttle, validation
-from core.audit import Actor, record
+from core.audit import Actor, event_row, record, record_many
 from core.db import transaction
 from core.errors import (
     AuthenticationError,
@@ -240,6 +240,69 @@ SKIP_REASONS = {
 }
 
 
+def _invite_many(contacts: list[Contact], actor: Actor) -> None:
+    """`invite_contact_locked` for many contacts (emails checked, none active), set-based.
+
+    The same rows as one by one — older invitation links revoked, state "invited", each
+    customer's portal status refreshed, a token and its (re)invitation email each, an audit
+    event each — in a dozen statements instead of eight per contact.
+    """
+    if not contacts:
+        return
+    ids = [contact.id for contact in contacts]
+    now = utcnow()
+    invited_before = {row[0] for row in AccessToken.select(AccessToken.contact)
+                      .where(AccessToken.contact.in_(ids), AccessToken.purpose == "invitation")
+                      .tuples()}
+    (AccessToken.update(revoked_at=now)
+     .where(AccessToken.contact.in_(ids), AccessToken.purpose == "invitation",
+            AccessToken.used_at.is_null(), AccessToken.revoked_at.is_null())
+     .execute())
+    Contact.update(portal_state="invited", state_changed_at=now).where(
+        Contact.id.in_(ids)).execute()
+    for contact in contacts:
+        contact.portal_state, contact.state_changed_at = "invited", now
+    _refresh_portal_statuses({contact.customer_id for contact in contacts})
+    tokens = []
+    for contact in contacts:
+        nonce = new_nonce()
+        tokens.append(dict(
+            organization=contact.organization_id, contact=contact.id, purpose="invitation",
+            email=contact.email, nonce=nonce,
+            token_hash=hash_token(derive_token("invitation", nonce)),
+            language=contact_language(contact), created_at=now,
+            expires_at=now + TOKEN_LIFETIME["invitation"]))
+    AccessToken.insert_many(tokens).execute()
+    token_ids = dict(AccessToken.select(AccessToken.token_hash, AccessToken.id)
+                     .where(AccessToken.token_hash.in_([t["token_hash"] for t in tokens]))
+                     .tuples())
+    again = [contact.id in invited_before for contact in contacts]
+    outbox.enqueue_many([
+        outbox.message_row(contact.organization_id, "reinvitation" if was else "invitation",
+                           contact.email, token["language"],
+                           token_id=token_ids[token["token_hash"]], contact_id=contact.id)
+        for contact, token, was in zip(contacts, tokens, again, strict=True)])
+    record_many([
+        event_row(contact.organization_id, actor,
+                  "contact_reinvited" if was else "contact_invited", contact,
+                  customer_id=contact.customer_id, email=contact.email)
+        for contact, was in zip(contacts, again, strict=True)])
+
+
+def _refresh_portal_statuses(customer_ids: set[int]) -> None:
+    """`refresh_customer_portal_status` for many customers."""
+    best: dict[int, str] = {}
+    for customer_id, state in (Contact.select(Contact.customer, Contact.portal_state)
+                               .where(Contact.customer.in_(list(customer_ids))).tuples()):
+        best[customer_id] = max(best.get(customer_id, "not_invited"), state,
+                                key=STATE_RANK.__getitem__)
+    by_status: dict[str, list[int]] = {}
+    for customer_id in customer_ids:
+        by_status.setdefault(best.get(customer_id, "not_invited"), []).append(customer_id)
+    for status, members in by_status.items():
+        Customer.update(portal_status=status).where(Customer.id.in_(members)).execute()
+
+
 def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Actor,
                        progress: Callable[[int, int], None] | None = None,
                        chunk_size: int = 500) -> list[BulkResult]:
@@ -258,6 +321,7 @@ def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Act
             primaries = {c.customer_id: c for c in Contact.select().where(
                 Contact.customer.in_(list(customers)), Contact.is_primary)}
             org = Organization.get_by_id(organization_id)
+            to_invite = []
             for customer_id in chunk:
                 customer = customers.get(customer_id)
                 if customer is None:
@@ -272,9 +336,10 @@ def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Act
                     continue
                 contact.customer = customer
                 contact.organization = org
-                invite_contact_locked(contact, actor)
+                to_invite.append(contact)
                 results.append(BulkResult(customer.id, customer.display_name, "invited",
                                           email=contact.email))
+            _invite_many(to_invite, actor)
             record(organization_id, actor, "bulk_portal_enable",
                    invited=sum(r.outcome == "invited" for r in results[chunk_start:]),
                    customers=len(results) - chunk_start)

@@ -263,6 +263,12 @@ class OutboxWorker:
         log.warning("failed #%s %s to %s: %s", message.id, message.kind, message.recipient,
                     error)
 
+    def mark_cancelled(self, message: OutboxMessage, reason: str) -> None:
+        """Record a message that is no longer worth sending."""
+        self._finish(message, status="cancelled", last_error=reason[:MAX_ERROR_LENGTH])
+        log.info("cancelled #%s %s to %s: %s", message.id, message.kind, message.recipient,
+                 reason)
+
     def mark_retry(self, message: OutboxMessage, error: str) -> str:
         """Queue a transiently failed message again later, or fail it when out of attempts."""
         attempts = message.attempts + 1
@@ -327,7 +333,12 @@ class OutboxWorker:
                 done += 1
                 try:
                     outgoing = self.compose(message)
-                except (UndeliverableError, InvalidAddressError) as error:
+                except UndeliverableError as error:
+                    # Nothing went wrong: the email became pointless (a newer link replaced
+                    # it, or it was used already), so it is cancelled rather than failed.
+                    self.mark_cancelled(message, f"not sent: {error}")
+                    continue
+                except InvalidAddressError as error:
                     self.mark_failed(message, f"not sent: {error}")
                     result.failed += 1
                     continue

@@ -28,7 +28,8 @@ def _darker(color: str, factor: float = 0.55) -> str:
 def theme():
     """The organization's accent colour as CSS custom properties."""
     accent = g.org.accent_color if _COLOR.match(g.org.accent_color or "") else DEFAULT_ACCENT
-    ink = accent if _text_on(accent) == "#ffffff" else _darker(accent)
+    # Links sit on the grey page canvas too: even a dark accent is darkened a little (4.5:1).
+    ink = _darker(accent, 0.8) if _text_on(accent) == "#ffffff" else _darker(accent)
     css = (":root {\n"
            f"  --accent: {accent};\n"
            f"  --on-accent: {_text_on(accent)};\n"

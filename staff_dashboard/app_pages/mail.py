@@ -10,7 +10,7 @@ from staff_dashboard import auth, keys, ui
 from staff_dashboard.caught_mail import mail_folder, read_caught_mail
 
 PER_PAGE = 50
-STATUSES = ("", "queued", "sending", "sent", "failed")
+STATUSES = ("", "queued", "sending", "sent", "failed", "cancelled")
 
 staff = auth.current_staff()
 ui.title("Mail")
@@ -70,5 +70,5 @@ with caught_tab:
         with st.expander(f"{ui.md(message.subject)} → {ui.md(message.recipient)}"):
             st.caption(f"{message.date} · from {ui.md(message.sender)} · {ui.md(message.file)}")
             for link in message.links:
-                st.markdown(f"- [{link}]({link})")
+                st.markdown(f"- [{ui.md(link)}](<{link}>)")
             st.text(message.text)

@@ -144,7 +144,9 @@ def start_stack(workdir: Path) -> Stack:
         "MAIL_PORT": str(smtp_port),
         "SECRET_KEY": "e2e-secret",
         "DOORSTEP_INSTANCE": str(workdir / "instance"),
-        "WORKER_POLL_SECONDS": "0.5",
+        # The worker's settings (portal_site/mail/worker.py MAIL_DEFAULTS): look often, retry soon.
+        "MAIL_POLL_SECONDS": "0.5",
+        "MAIL_RETRY_BASE_SECONDS": "1",
         "HOME_DIR": str(workdir),
         "PYTHONPATH": str(ROOT),
     })
