@@ -94,6 +94,8 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
 
+    # babel.cfg extracts {% trans %} blocks trimmed; render them trimmed so they match.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.url_map.converters["id"] = RecordIdConverter
     app.jinja_env.globals["pdf_available"] = (
         importlib.util.find_spec("portal_site.pdf") is not None)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import urlparse
 
 import click
 
@@ -16,6 +17,14 @@ from core.errors import DoorstepError
 from portal_site.i18n_cli import i18n
 
 
+def _masked(url: str) -> str:
+    """The URL with its password replaced, fit for an error message."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
+
+
 def _bind():
     settings = load_settings()
     try:
@@ -23,7 +32,7 @@ def _bind():
         with db.connection():
             pass
     except Exception as error:  # a bad URL or an unreachable server: say which, plainly
-        raise click.ClickException(f"Cannot open the database {settings.database_url!r}: "
+        raise click.ClickException(f"Cannot open the database {_masked(settings.database_url)}: "
                                    f"{error}") from error
     return settings, database
 

@@ -12,6 +12,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("PORTAL_BASE_URL", "https://portal.example.test")
 
 import pytest  # noqa: E402
+from peewee import sort_models  # noqa: E402
 
 from core import db  # noqa: E402
 from core.audit import Actor  # noqa: E402
@@ -42,15 +43,21 @@ def database_url():
 
 @pytest.fixture(autouse=True)
 def database(database_url):
-    """An open connection to an empty database for each test."""
+    """An open connection to an empty database for each test (ids start at 1 again).
+
+    On PostgreSQL, DELETE plus a sequence reset takes milliseconds where TRUNCATE of every
+    table takes up to a second per test.
+    """
     database = db.database
     database.connect(reuse_if_open=True)
-    tables = [m._meta.table_name for m in ALL_MODELS]
-    if db.is_postgres():
-        database.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                             + " RESTART IDENTITY CASCADE")
-    else:
-        with database.atomic():
+    tables = [m._meta.table_name for m in reversed(sort_models(ALL_MODELS))]
+    with database.atomic():
+        if db.is_postgres():
+            for table in tables:
+                database.execute_sql(f'DELETE FROM "{table}"')
+            database.execute_sql("SELECT " + ", ".join(
+                f"setval(pg_get_serial_sequence('\"{t}\"', 'id'), 1, false)" for t in tables))
+        else:
             database.execute_sql("PRAGMA defer_foreign_keys = ON")
             for table in tables:
                 database.execute_sql(f'DELETE FROM "{table}"')

@@ -23,7 +23,7 @@ class PayForm(FlaskForm):
     card_number = StringField(_l("Card number"), validators=[Optional(), Length(max=40)],
                               render_kw={"inputmode": "numeric", "autocomplete": "cc-number"})
     card_expiry = StringField(_l("Expiry (MM/YY)"), validators=[Optional(), Length(max=7)],
-                              render_kw={"autocomplete": "cc-exp", "placeholder": "MM/YY"})
+                              render_kw={"autocomplete": "cc-exp", "placeholder": _l("MM/YY")})
     card_cvc = StringField(_l("Security code"), validators=[Optional(), Length(max=4)],
                            render_kw={"inputmode": "numeric", "autocomplete": "cc-csc"})
     reference = StringField(_l("Your transfer reference (optional)"),

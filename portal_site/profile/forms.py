@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from core.i18n import SUPPORTED_LANGUAGES
 from core.security import MIN_PASSWORD_LENGTH
@@ -61,4 +61,7 @@ class LanguageForm(FlaskForm):
         _l("Language"),
         choices=choices(("", _l("Same as my company's setting")),
                         *SUPPORTED_LANGUAGES.items()),
-        validate_choice=True)
+        # Our own message: WTForms' built-in "Not a valid choice." is not in our catalogs.
+        validate_choice=False,
+        validators=[AnyOf(["", *SUPPORTED_LANGUAGES],
+                          message=_l("Choose one of the offered languages."))])

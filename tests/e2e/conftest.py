@@ -61,7 +61,7 @@ def stack():
     running = start_stack(workdir)
     try:
         running.demo = json.loads(running.doorstep("demo", "--json"))
-        db.bind(running.env["DATABASE_URL"])
+        running.database = db.make_database(running.env["DATABASE_URL"])
         yield running
     finally:
         running.stop()
@@ -70,9 +70,17 @@ def stack():
 
 @pytest.fixture
 def database(stack):
-    """Tests here read and write the stack's database (overrides the cleaning fixture)."""
-    with db.connection():
-        yield db.database
+    """Tests here read and write the stack's database (overrides the cleaning fixture); the
+    binding of other test folders is put back afterwards."""
+    previous = db.database.obj
+    db.database.initialize(stack.database)
+    try:
+        with db.connection():
+            yield db.database
+    finally:
+        if not stack.database.is_closed():
+            stack.database.close()
+        db.database.initialize(previous)
 
 
 @pytest.fixture(scope="session")
