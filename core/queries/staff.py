@@ -261,19 +261,21 @@ class HomeFigures:
 def home_figures(organization_id: int, now: datetime.datetime | None = None) -> HomeFigures:
     """Invited/active contacts, stale invitations, viewed invoices, portal payments this month."""
     now = now or utcnow()
-    states = dict(Contact.select(Contact.portal_state, fn.COUNT(Contact.id))
-                  .where(Contact.organization == organization_id)
-                  .group_by(Contact.portal_state).tuples())
+    contacts = Contact.select().where(Contact.organization == organization_id)
+    # One count a state, each an index range: grouping every contact scans the table.
+    states = {state: contacts.where(Contact.portal_state == state).count()
+              for state in ("invited", "active")}
     stale = Contact.select().where(
         Contact.organization == organization_id, Contact.portal_state == "invited",
         Contact.state_changed_at < now - datetime.timedelta(days=7)).count()
-    # Four counts that each read one index range, instead of one pass over every invoice row
-    # (seconds at a million invoices): all and viewed, less the drafts among each.
+    # Counts that each read one index range, instead of one pass over every invoice row
+    # (seconds at a million invoices): viewed and not viewed, less the drafts among each.
     invoices = Invoice.select().where(Invoice.organization == organization_id)
     drafts = invoices.where(Invoice.status == "draft")
-    total = invoices.count() - drafts.count()
-    viewed = (invoices.where(Invoice.first_viewed_at.is_null(False)).count()
-              - drafts.where(Invoice.first_viewed_at.is_null(False)).count())
+    viewed, not_viewed = (
+        invoices.where(Invoice.first_viewed_at.is_null(is_null)).count()
+        - drafts.where(Invoice.first_viewed_at.is_null(is_null)).count()
+        for is_null in (False, True))
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     paid = (Payment.select(fn.SUM(Payment.amount).alias("amount"),
                            fn.COUNT(Payment.id).alias("n"))
@@ -288,7 +290,7 @@ def home_figures(organization_id: int, now: datetime.datetime | None = None) -> 
         contacts_active=states.get("active", 0),
         invitations_stale=stale,
         invoices_viewed=viewed,
-        invoices_not_viewed=total - viewed,
+        invoices_not_viewed=not_viewed,
         portal_payments_month=Decimal(str(paid["amount"] or 0)).quantize(Decimal("0.01")),
         portal_payments_month_count=paid["n"] or 0,
     )

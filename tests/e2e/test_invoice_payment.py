@@ -29,6 +29,14 @@ def test_contact_views_pays_and_downloads_an_invoice(page, new_page, portal, con
     expect(staff.get_by_role("heading", name=f"Invoice {invoice.number}")).to_be_visible()
     expect(staff.get_by_text(re.compile(
         r"👁 First viewed \d{4}-\d\d-\d\d \d\d:\d\d by Erin Payer"))).to_be_visible()
+    number = staff.get_by_role("textbox", name="Number")
+    number.fill(invoice.number)
+    number.press("Enter")
+    expect(staff.get_by_text("of 1 · 1 invoices")).to_be_visible()
+    row = staff.get_by_test_id("stDataFrame").last
+    # The viewed mark opens the invoice's row (the header says 👁 too, then "Number").
+    expect(row).to_contain_text(re.compile(rf"👁\s*{invoice.number}"))
+    expect(row).to_contain_text("Erin Payer")
 
     page.get_by_role("link", name="Pay this invoice").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Pay invoice {invoice.number}")

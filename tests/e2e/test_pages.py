@@ -57,7 +57,7 @@ def test_signed_out_pages_are_accessible(page, portal, axe):
 
 
 def test_signed_in_pages_are_accessible(page, portal, axe, make_contact):
-    sam = make_contact("en", first_name="Sam", last_name="Seen")
+    sam = make_contact("en", first_name="Sam", last_name="Seen", company="Seaside Hardware")
     with db.connection():
         shipment = sales.create_shipment(sam.order.id, f"SH-{sam.order.number}", carrier="DHL",
                                          tracking_number="JD000111222")
