@@ -169,6 +169,10 @@ def start_stack(workdir: Path) -> Stack:
           "--server.port", str(console_port), "--server.address", "127.0.0.1",
           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none")
     spawn("worker", sys.executable, "-m", "portal_site.cli", "worker")
-    wait_http(stack.portal_url + "/")
-    wait_http(stack.console_url + "/")
+    try:
+        wait_http(stack.portal_url + "/")
+        wait_http(stack.console_url + "/")
+    except AssertionError:
+        stack.stop()  # no server outlives a failed start
+        raise AssertionError(f"the servers did not start; their logs are in {logs}") from None
     return stack

@@ -34,6 +34,7 @@ def test_removed_access_signs_the_contact_out_and_reinvite_restores_it(
     page.locator("input[name=email]").fill(rita.email)
     page.locator("input[name=password]").fill(rita.password)
     page.locator("form:has(input[name=password]) [type=submit]").click()
+    expect(page.get_by_role("alert")).to_have_text("The email or password is not correct.")
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_role("link", name="Invoices")).to_have_count(0)
 
