@@ -56,8 +56,7 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST)) >/dev/null; }
 
 translations: $(STAMP)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d translations; fi
+	$(BIN)/doorstep i18n compile
 
 # The translators' workflow (translations/README.md); same as `doorstep i18n extract|update|check`.
 i18n-extract: $(STAMP)
