@@ -155,7 +155,7 @@ def run(no_console):
     processes.append(("Portal", subprocess.Popen(
         [python, "-m", "gunicorn", "--workers", "2", "--bind",
          f"127.0.0.1:{settings.portal_port}", "portal_site:create_app()"], env=env),
-        f"{settings.portal_base_url}/"))
+        _portal_urls(settings.portal_base_url)))
     if not no_console and (PROJECT_ROOT / "staff_dashboard" / "app.py").exists():
         processes.append(("Console", subprocess.Popen(
             [python, "-m", "streamlit", "run", str(PROJECT_ROOT / "staff_dashboard" / "app.py"),
@@ -169,6 +169,16 @@ def run(no_console):
     for name, _, where in processes:
         click.echo(f"  {name:<12} {where}")
     _supervise(processes)
+
+
+def _portal_urls(base_url: str) -> str:
+    """Each organization's portal address (a portal lives under its slug, not at the root)."""
+    from core.models import Organization
+
+    with db.connection():
+        slugs = [org.slug for org in Organization.select(Organization.slug)
+                 .order_by(Organization.id)]
+    return ", ".join(f"{base_url}/{slug}/" for slug in slugs) or f"{base_url}/<slug>/"
 
 
 def _supervise(processes) -> None:
