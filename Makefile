@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
 APT_FONTS := fonts-dejavu-core fonts-ipafont-gothic
 APT_I18N := gettext
 APT_PDF_TOOLS := poppler-utils
-APT_TEST := chromium
+APT_TEST := chromium wrk
 
 .PHONY: run test test-sqlite test-postgres setup fonts browser translations lint bench clean \
 	i18n-extract i18n-update i18n-check
@@ -50,10 +50,14 @@ fonts:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
 	fi
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download) and wrk,
+# the load generator the benchmark smoke test runs.
 browser:
-	@test -x /usr/bin/chromium || { echo "Installing chromium"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST)) >/dev/null; }
+	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
+	fi
 
 translations: $(STAMP)
 	$(BIN)/doorstep i18n compile

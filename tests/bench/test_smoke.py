@@ -11,8 +11,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 from core.config import PROJECT_ROOT
 
 PAGES = {"home", "invoice list", "invoice list, paid", "invoice detail", "statement, 1 year",
@@ -24,9 +22,8 @@ def _engine() -> str:
     return "postgres" if url.startswith("postgres") else "sqlite"
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None,
-                    reason="wrk (Debian package) is not installed: `make bench` installs it")
 def test_the_benchmark_produces_every_figure(tmp_path):
+    assert shutil.which("wrk"), "wrk (Debian package) is missing: `make test` installs it"
     engine = _engine()
     env = dict(os.environ, DOORSTEP_BENCH_DIR=str(tmp_path / "data"))
     env.pop("DATABASE_URL", None)
