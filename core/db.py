@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from core.config import PROJECT_ROOT
 
@@ -18,10 +19,14 @@ SQLITE_PRAGMAS = {
     "cache_size": -32000,
 }
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# A pooled database keeps closed connections for reuse, so a server's per-request
+# connect/close skips the PostgreSQL handshake and SQLite's pragmas. Idle connections are
+# renewed after STALE_SECONDS; a request waits up to WAIT_SECONDS for a free one.
+POOL_OPTIONS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
 
 
-def make_database(url: str):
-    """Build a peewee database for a `sqlite:///path` or `postgresql://` URL."""
+def make_database(url: str, pooled: bool = False):
+    """Build a peewee database for a `sqlite:///path` or `postgresql://` URL (optionally pooled)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
@@ -35,22 +40,27 @@ def make_database(url: str):
             path = str(file)
         # IMMEDIATE: a transaction that reads then writes holds the write lock from its start,
         # so two writers never both read a balance and then both fail to upgrade their lock.
+        if pooled:
+            return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                                        check_same_thread=False, **POOL_OPTIONS)
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                               check_same_thread=False)
     if parsed.scheme in {"postgres", "postgresql"}:
-        return PostgresqlDatabase(
+        database_class = PooledPostgresqlDatabase if pooled else PostgresqlDatabase
+        return database_class(
             unquote(parsed.path.lstrip("/")),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname or None,
             port=parsed.port or None,
+            **(POOL_OPTIONS if pooled else {}),
         )
     raise ValueError(f"Unsupported DATABASE_URL scheme {parsed.scheme!r}: use sqlite or postgresql")
 
 
-def bind(url: str):
+def bind(url: str, pooled: bool = False):
     """Point the shared proxy at the database named by `url` and return it."""
-    db = make_database(url)
+    db = make_database(url, pooled=pooled)
     database.initialize(db)
     return db
 

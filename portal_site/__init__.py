@@ -67,7 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     if db.database.obj is None or config and "DATABASE_URL" in config:
-        db.bind(app.config["DATABASE_URL"])
+        # Pooled: the connect/close around each request below reuses the worker's connection.
+        db.bind(app.config["DATABASE_URL"], pooled=True)
 
     @app.before_request
     def _open_db():

@@ -1,6 +1,7 @@
 """Reads for the customer portal; each takes a ContactScope and never an unscoped id."""
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,9 +24,9 @@ from core.models import (
     StaffUser,
     TrackingEvent,
 )
-from core.pagination import Page, paginate
+from core.pagination import Page, clamp, paginate
 from core.prepared import Param, PreparedSelect
-from core.queries.scoping import ContactScope
+from core.queries.scoping import HIDDEN_STATUSES, ContactScope
 
 INVOICE_FILTERS = ("all", "outstanding", "overdue", "paid")
 
@@ -84,37 +85,111 @@ class HomeSummary:
     recent_orders: list
 
 
+# The home page's reads, built once (see core.prepared); each mirrors the scope's query
+# (`ContactScope.documents` / `.payments`: the customer's records, hidden statuses left out).
+_HOME_OVERDUE = PreparedSelect(lambda: (
+    Invoice.select(fn.SUM(Invoice.balance).alias("amount"), fn.COUNT(Invoice.id).alias("n"))
+    .where(Invoice.customer == Param("customer"),
+           Invoice.status.not_in(HIDDEN_STATUSES["invoice"]),
+           Invoice.status.in_(("sent", "partially_paid")),
+           Invoice.due_date < Param("today"))
+    .dicts().limit(1)))
+_HOME_LAST_PAYMENT = PreparedSelect(lambda: (
+    Payment.select()
+    .where(Payment.customer == Param("customer"), Payment.status != "void",
+           Payment.status == "succeeded")
+    .order_by(Payment.paid_at.desc()).limit(1)))
+_HOME_RECENT = {
+    kind: PreparedSelect(lambda model=model, date=date, limit=limit,
+                         hidden=HIDDEN_STATUSES[kind]: (
+        model.select()
+        .where(model.customer == Param("customer"), model.status.not_in(hidden))
+        .order_by(date.desc(), model.id.desc()).limit(limit)))
+    for kind, model, date, limit in (("invoice", Invoice, Invoice.issue_date, 5),
+                                     ("quote", Quote, Quote.issue_date, 3),
+                                     ("sales_order", SalesOrder, SalesOrder.order_date, 3))
+}
+
+
 def home_summary(scope: ContactScope, today: datetime.date | None = None) -> HomeSummary:
     """Outstanding, overdue, credits, last payment and recent documents (fixed query count)."""
     today = today or datetime.date.today()
-    overdue_row = (scope.documents("invoice")
-                   .select(fn.SUM(Invoice.balance).alias("amount"), fn.COUNT(Invoice.id)
-                           .alias("n"))
-                   .where(Invoice.status.in_(("sent", "partially_paid")),
-                          Invoice.due_date < today)
-                   .dicts().first()) or {}
+    customer = scope.customer.id
+    overdue_row = {}
+    if scope.module_enabled("invoice"):
+        overdue_row = _HOME_OVERDUE.first(customer=customer, today=today) or {}
+    last_payment = (_HOME_LAST_PAYMENT.first(customer=customer)
+                    if scope.module_enabled("payment") else None)
+
+    def recent(kind: str) -> list:
+        if not scope.module_enabled(kind):
+            return []
+        return list(_HOME_RECENT[kind].execute(customer=customer))
+
     return HomeSummary(
         currency=scope.customer.currency,
         outstanding=_money(scope.customer.outstanding),
         overdue=_money(overdue_row.get("amount")),
         overdue_count=overdue_row.get("n") or 0,
         unused_credits=_money(scope.customer.unused_credits),
-        last_payment=(scope.payments().where(Payment.status == "succeeded")
-                      .order_by(Payment.paid_at.desc()).first()),
-        recent_invoices=list(scope.documents("invoice")
-                             .order_by(Invoice.issue_date.desc(), Invoice.id.desc()).limit(5)),
-        recent_quotes=list(scope.documents("quote")
-                           .order_by(Quote.issue_date.desc(), Quote.id.desc()).limit(3)),
-        recent_orders=list(scope.documents("sales_order")
-                           .order_by(SalesOrder.order_date.desc(), SalesOrder.id.desc())
-                           .limit(3)),
+        last_payment=last_payment,
+        recent_invoices=recent("invoice"),
+        recent_quotes=recent("quote"),
+        recent_orders=recent("sales_order"),
     )
+
+
+def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
+    """The COUNT and the page SELECT of one shape of invoice list (see `list_invoices`)."""
+    def where(query):
+        query = query.where(Invoice.customer == Param("customer"),
+                            Invoice.status.not_in(HIDDEN_STATUSES["invoice"]))
+        if status == "outstanding":
+            query = query.where(Invoice.status.in_(("sent", "partially_paid")))
+        elif status == "overdue":
+            query = query.where(Invoice.status.in_(("sent", "partially_paid")),
+                                Invoice.due_date < Param("today"))
+        elif status == "paid":
+            query = query.where(Invoice.status == "paid")
+        if has_from:
+            query = query.where(Invoice.issue_date >= Param("date_from"))
+        if has_to:
+            query = query.where(Invoice.issue_date <= Param("date_to"))
+        return query
+
+    count = PreparedSelect(lambda: where(Invoice.select(fn.COUNT(Invoice.id))).tuples())
+    rows = PreparedSelect(lambda: (
+        where(Invoice.select()).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+        .limit(Param("limit")).offset(Param("offset"))))
+    return count, rows
+
+
+# Every shape of the invoice list (status filter x date bounds given), built once each.
+_INVOICE_LISTS = {(status, has_from, has_to): _invoice_list_queries(status, has_from, has_to)
+                  for status in INVOICE_FILTERS for has_from in (False, True)
+                  for has_to in (False, True)}
+
+
+def _is_day(value) -> bool:
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
 
 def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, date_to=None,
                   page=1, per_page=25, today: datetime.date | None = None) -> Page:
     """This customer's invoices, newest first; filter by status and issue-date range."""
     today = today or datetime.date.today()
+    prepared = _INVOICE_LISTS.get((status, bool(date_from), bool(date_to)))
+    if (prepared is not None and scope.module_enabled("invoice")
+            and all(value is None or _is_day(value) for value in (date_from, date_to))):
+        # The portal's most visited list: prepared SQL, same rows and page as below.
+        count, rows = prepared
+        values = {"customer": scope.customer.id, "today": today, "date_from": date_from,
+                  "date_to": date_to}
+        page, per_page = clamp(page, per_page)
+        total = count.first(**values)[0]
+        page = min(page, max(1, math.ceil(total / per_page)))
+        items = list(rows.execute(**values, limit=per_page, offset=(page - 1) * per_page))
+        return Page(items, page, per_page, total)
     query = scope.documents("invoice")
     if status == "outstanding":
         query = query.where(Invoice.status.in_(("sent", "partially_paid")))

@@ -2,7 +2,11 @@
 
 import datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency as babel_format_currency
+from babel.numbers import get_currency_precision
 from flask import Flask, g, request, session
 from flask_babel import (
     format_currency,
@@ -74,9 +78,60 @@ def select_timezone() -> str:
     return org.timezone if org is not None and org.timezone else "UTC"
 
 
+# Amounts Babel's pattern engine formats, compared with the fast path before it is trusted.
+_MONEY_SAMPLES = tuple(Decimal(v) for v in (
+    "0", "0.5", "1", "0.125", "0.135", "2.675", "12.34", "999.995", "1000", "12345.6",
+    "1234567.89", "-1", "-0.5", "-1234.56", "-9876543.21", "1000000000"))
+_SENTINEL = Decimal("1234567.89")
+_NUMBER = "\x00"  # where the digits go in a locale's currency template
+
+
+def _money_formatter(locale, currency: str):
+    """A formatter for one locale and currency that gives Babel's exact output, or None."""
+    digits = get_currency_precision(currency)
+    sentinel = f"{_SENTINEL:,.{digits}f}"
+
+    def shaped(value, sign_template, plain_template):
+        number = f"{abs(value):,.{digits}f}"
+        return (sign_template if value < 0 else plain_template).replace(
+            _NUMBER, number.translate(separators))
+
+    try:
+        positive = babel_format_currency(_SENTINEL, currency, locale=locale)
+        negative = babel_format_currency(-_SENTINEL, currency, locale=locale)
+        separators = str.maketrans({",": locale.number_symbols["latn"]["group"],
+                                    ".": locale.number_symbols["latn"]["decimal"]})
+        localized = sentinel.translate(separators)
+        if positive.count(localized) != 1 or negative.count(localized) != 1:
+            return None
+        plain, signed = positive.replace(localized, _NUMBER), negative.replace(localized, _NUMBER)
+        for sample in _MONEY_SAMPLES:
+            if shaped(sample, signed, plain) != babel_format_currency(sample, currency,
+                                                                       locale=locale):
+                return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    return lambda value: shaped(value, signed, plain)
+
+
+_cached_money_formatter = lru_cache(maxsize=256)(_money_formatter)
+
+
 def money(amount, currency: str) -> str:
     """An amount in the document's currency, in the page's locale."""
-    return format_currency(Decimal(str(amount or 0)), currency)
+    value = Decimal(str(amount or 0))
+    locale = get_locale()
+    # Babel's pattern engine costs ~50 µs an amount; the per-locale-and-currency formatter
+    # gives the same text (checked when it is built) in a fraction of that.
+    formatter = _cached_money_formatter(locale, currency) if locale is not None else None
+    if formatter is None:
+        return format_currency(value, currency)
+    return formatter(value)
+
+
+@lru_cache(maxsize=8192)
+def _medium_date(locale, day: datetime.date) -> str:
+    return babel_format_date(day, "medium", locale=locale)
 
 
 def date(value) -> str:
@@ -85,7 +140,11 @@ def date(value) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = to_user_timezone(value).date()
-    return format_date(value, "medium")
+    locale = get_locale()
+    if locale is None or not isinstance(value, datetime.date):
+        return format_date(value, "medium")
+    # A page shows few distinct days, the same ones again and again: format each once.
+    return _medium_date(locale, value)
 
 
 def date_time(value) -> str:
