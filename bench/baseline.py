@@ -17,7 +17,9 @@ from core.models import Invoice
 def create_app(database_url: str | None = None) -> Flask:
     """The baseline app, bound to `database_url` (default: DATABASE_URL)."""
     app = Flask(__name__)
-    db.bind(database_url or load_settings().database_url)
+    # The same pooled connections as the portal under gunicorn: the ratio compares page work,
+    # not who pays for connection setup.
+    db.bind(database_url or load_settings().database_url, pooled=True)
 
     @app.before_request
     def _open_db():
