@@ -18,9 +18,6 @@ from core.models import (
     OutboxMessage,
     Payment,
     PortalPreferences,
-    Quote,
-    SalesOrder,
-    Shipment,
     SlugHistory,
     StaffSession,
     StaffUser,
@@ -351,12 +348,3 @@ def list_old_slugs(organization_id: int) -> list[str]:
     return [row.slug for row in SlugHistory.select(SlugHistory.slug)
             .where(SlugHistory.organization == organization_id)
             .order_by(SlugHistory.replaced_at.desc(), SlugHistory.id.desc())]
-
-
-def list_customer_quotes_orders(customer_id: int) -> dict:
-    """Counts of a customer's quotes, sales orders and shipments (for the overview)."""
-    return {
-        "quotes": Quote.select().where(Quote.customer == customer_id).count(),
-        "sales_orders": SalesOrder.select().where(SalesOrder.customer == customer_id).count(),
-        "shipments": Shipment.select().where(Shipment.customer == customer_id).count(),
-    }

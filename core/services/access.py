@@ -34,6 +34,7 @@ from core.security import (
     new_nonce,
     verify_password,
 )
+from core.services.customers import load_customer
 from core.services.notifications import notify_staff
 
 TOKEN_LIFETIME = {
@@ -187,13 +188,9 @@ def configure_portal_access(customer_id: int, contact_ids_with_access: list[int]
     """Give exactly the chosen contacts access: invite the new ones, disable the unchosen ones."""
     chosen = {int(i) for i in contact_ids_with_access}
     with transaction():
-        customer = Customer.get_or_none(Customer.id == customer_id)
-        if customer is None:
-            raise NotFoundError()
+        customer = load_customer(customer_id, actor)
         contacts = list(Contact.select().where(Contact.customer == customer)
                         .order_by(Contact.id))
-        if actor.type == "staff":
-            _load_contact(contacts[0].id, actor) if contacts else None
         unknown = chosen - {c.id for c in contacts}
         if unknown:
             raise NotFoundError()

@@ -124,7 +124,7 @@ def update_customer(customer_id: int, actor: Actor, **changes) -> Customer:
         clean["portal_language"] = validation.language(changes["portal_language"],
                                                        "portal_language")
     with transaction():
-        customer = _get_customer(customer_id, actor)
+        customer = load_customer(customer_id, actor)
         for name, value in clean.items():
             setattr(customer, name, value)
         customer.search_text = search_text_of(customer)
@@ -148,7 +148,7 @@ def add_contact(customer_id: int, actor: Actor, *, first_name: str, last_name: s
                            "phone": phone, "is_primary": is_primary, "language": language},
                           None)
     with transaction():
-        customer = _get_customer(customer_id, actor)
+        customer = load_customer(customer_id, actor)
         _ensure_email_free(customer.organization_id, data["email"], "email")
         has_contacts = Contact.select().where(Contact.customer == customer).exists()
         data["is_primary"] = data["is_primary"] or not has_contacts
@@ -211,7 +211,8 @@ def _same_org(actor: Actor, record_) -> bool:
     return staff is not None and staff.organization_id == record_.organization_id
 
 
-def _get_customer(customer_id: int, actor: Actor) -> Customer:
+def load_customer(customer_id: int, actor: Actor) -> Customer:
+    """The customer, or NotFoundError when it is missing or of another organization."""
     customer = Customer.get_or_none(Customer.id == customer_id)
     if customer is None or (actor.type == "staff" and not _same_org(actor, customer)):
         raise NotFoundError()

@@ -26,15 +26,24 @@ class EmailForm(FlaskForm):
     submit = SubmitField(_l("Send me a link"))
 
 
-class NewPasswordForm(FlaskForm):
-    password = PasswordField(
+def new_password_field() -> PasswordField:
+    """The "New password" field every form that sets a password uses."""
+    return PasswordField(
         _l("New password"),
         validators=[DataRequired(message=_l("Choose a password.")),
                     Length(min=MIN_PASSWORD_LENGTH, max=200,
                            message=_l("Use %(min)d to %(max)d characters."))],
         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
+
+
+def repeat_password_field(label) -> PasswordField:
+    """The field that must repeat `password`."""
+    return PasswordField(
+        label, validators=[EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class NewPasswordForm(FlaskForm):
+    password = new_password_field()
+    confirm = repeat_password_field(_l("Repeat the password"))
     submit = SubmitField(_l("Set password and sign in"))

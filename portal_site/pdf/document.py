@@ -351,6 +351,15 @@ class BusinessDocument(FPDF):
         self.cell(width - 8, 6.5, value, align=self.end)
         return y + 15
 
+    def opening_blocks(self, party_caption: str, customer, facts: list[tuple[str, str]],
+                       figure_label: str, figure_value: str) -> None:
+        """The party block, the facts and the one highlighted figure, then room below them."""
+        party_bottom = self.party_block(party_caption, customer, self.epw * 0.5)
+        facts_bottom = self.facts_block(facts, self.epw * 0.46)
+        self.set_y(facts_bottom + 2)
+        box_bottom = self.highlight_box(figure_label, figure_value, self.epw * 0.46)
+        self.set_y(max(party_bottom, box_bottom) + 8)
+
     def table_style(self) -> FontFace:
         """The heading row style of every table: bold on the accent tint."""
         return FontFace(family=self.family, emphasis="BOLD", size_pt=8.5, color=INK,

@@ -59,12 +59,8 @@ def render_invoice_pdf(invoice, lines, organization, customer, payments, locale:
             (_("Status"), _status_label(invoice, fmt.today())),
             (_("Currency"), invoice.currency),
         ]
-        party_bottom = pdf.party_block(_("Bill to"), customer, pdf.epw * 0.5)
-        facts_bottom = pdf.facts_block(facts, pdf.epw * 0.46)
-        pdf.set_y(facts_bottom + 2)
-        box_bottom = pdf.highlight_box(_("Balance due"), fmt.money(invoice.balance),
-                                       pdf.epw * 0.46)
-        pdf.set_y(max(party_bottom, box_bottom) + 8)
+        pdf.opening_blocks(_("Bill to"), customer, facts, _("Balance due"),
+                           fmt.money(invoice.balance))
 
         pdf.data_table(
             [(_("Description"), 52, False), (_("Qty"), 12, True), (_("Rate"), 18, True),

@@ -27,12 +27,8 @@ def render_statement_pdf(statement, organization, customer, locale: str) -> byte
             (_("To"), fmt.date(statement.end)),
             (_("Currency"), statement.currency),
         ]
-        party_bottom = pdf.party_block(_("Account of"), customer, pdf.epw * 0.5)
-        facts_bottom = pdf.facts_block(facts, pdf.epw * 0.46)
-        pdf.set_y(facts_bottom + 2)
-        box_bottom = pdf.highlight_box(_("Closing balance"), fmt.money(statement.closing_balance),
-                                       pdf.epw * 0.46)
-        pdf.set_y(max(party_bottom, box_bottom) + 8)
+        pdf.opening_blocks(_("Account of"), customer, facts, _("Closing balance"),
+                           fmt.money(statement.closing_balance))
 
         kinds = {"invoice": _("Invoice"), "payment": _("Payment")}
         rows = [[fmt.date(statement.start, "medium"),

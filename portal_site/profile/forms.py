@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from core.i18n import SUPPORTED_LANGUAGES
-from core.security import MIN_PASSWORD_LENGTH
+from portal_site.auth.forms import new_password_field, repeat_password_field
 from portal_site.site.forms import choices
 
 
@@ -44,16 +44,8 @@ class PasswordForm(FlaskForm):
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"})
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(message=_l("Choose a password.")),
-                    Length(min=MIN_PASSWORD_LENGTH, max=200,
-                           message=_l("Use %(min)d to %(max)d characters."))],
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[EqualTo("password", message=_l("The two passwords do not match."))],
-        render_kw={"autocomplete": "new-password"})
+    password = new_password_field()
+    confirm = repeat_password_field(_l("Repeat the new password"))
 
 
 class LanguageForm(FlaskForm):
