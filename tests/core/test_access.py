@@ -181,6 +181,14 @@ def test_staff_of_another_organization_cannot_invite_or_disable(contact):
                 action(contact.id, outsider)
         with pytest.raises(NotFoundError):
             access.invite_contact(10**6, outsider)
+        with pytest.raises(NotFoundError):
+            access.configure_portal_access(contact.customer_id, [], outsider)
+        # Also for a customer with no contacts yet (nothing to infer the organization from).
+        from core.services.customers import create_customer
+
+        bare = create_customer(contact.organization_id, Actor("system"), display_name="Bare")
+        with pytest.raises(NotFoundError):
+            access.configure_portal_access(bare.id, [], outsider)
 
 
 # -- configure portal access -------------------------------------------------------------------
