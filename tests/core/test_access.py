@@ -183,12 +183,17 @@ def test_staff_of_another_organization_cannot_invite_or_disable(contact):
             access.invite_contact(10**6, outsider)
         with pytest.raises(NotFoundError):
             access.configure_portal_access(contact.customer_id, [], outsider)
-        # Also for a customer with no contacts yet (nothing to infer the organization from).
-        from core.services.customers import create_customer
 
-        bare = create_customer(contact.organization_id, Actor("system"), display_name="Bare")
-        with pytest.raises(NotFoundError):
-            access.configure_portal_access(bare.id, [], outsider)
+
+def test_staff_of_another_organization_cannot_configure_a_customer_without_contacts(org):
+    from core.services.customers import create_customer
+    from core.services.staff import create_staff
+
+    bare = create_customer(org.id, Actor("system"), display_name="Bare")
+    other = create_organization("Other Org")
+    outsider = Actor.staff(create_staff(other.id, "x@other.example", "X", PASSWORD).id)
+    with unchanged(), pytest.raises(NotFoundError):
+        access.configure_portal_access(bare.id, [], outsider)
 
 
 # -- configure portal access -------------------------------------------------------------------
