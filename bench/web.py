@@ -38,12 +38,17 @@ SECRET_KEY = "bench-secret-key-not-for-production"
 PORTAL_BASE_URL = "http://127.0.0.1"  # plain http on loopback: session cookies are not Secure
 PORTAL_APP = "portal_site:create_app()"
 BASELINE_APP = "bench.baseline:create_app()"
+# Signing in and loading pages with the same User-Agent, as one browser would: Flask-Login's
+# session protection marks a session whose client fingerprint changed non-fresh, and the
+# portal would then answer every replayed request with a new session cookie.
+USER_AGENT = "doorstep-bench/1 (wrk)"
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE = re.compile(r'value="([^"]*)"')
 
 WRK_SCRIPT = r"""
 -- Rotates over the benchmark's requests (path + session cookie); counts answers other than 200.
 local requests = %(requests)s
+local user_agent = %(user_agent)s
 local counter = 0
 local threads = {}
 bad = 0
@@ -61,9 +66,9 @@ function request()
   counter = counter %% #requests + 1
   local r = requests[counter]
   if r[2] ~= "" then
-    return wrk.format("GET", r[1], {["Cookie"] = r[2]})
+    return wrk.format("GET", r[1], {["Cookie"] = r[2], ["User-Agent"] = user_agent})
   end
-  return wrk.format("GET", r[1])
+  return wrk.format("GET", r[1], {["User-Agent"] = user_agent})
 end
 
 function response(status, headers, body)
@@ -186,6 +191,7 @@ class Browser:
     def __init__(self):
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, url: str) -> tuple[int, str]:
         """GET a URL (following redirects); status and body."""
@@ -304,7 +310,7 @@ def run_wrk(base: str, requests: list[tuple[str, str]], seconds: int, work_dir: 
     table = "{\n" + ",\n".join(f"  {{{_lua_string(p)}, {_lua_string(c)}}}"
                                for p, c in requests) + "\n}"
     script = work_dir / "rotate.lua"
-    script.write_text(WRK_SCRIPT % {"requests": table})
+    script.write_text(WRK_SCRIPT % {"requests": table, "user_agent": _lua_string(USER_AGENT)})
     command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS),
                "-d", f"{max(1, int(seconds))}s", "--timeout", "30s", "-s", str(script), base]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -468,20 +474,24 @@ def measure_web(url: str, password: str, *, seconds: int = 12, rounds: int = 3,
 
 
 def _check_pages(portal: Server, baseline: Server, plans: dict) -> None:
-    """Every URL answers 200 with its cookie (a redirect to sign-in would fake the figures)."""
+    """Every URL answers 200 with its cookie (a redirect to sign-in would fake the figures), and
+    without a new session cookie (a browser keeps the one it got; replaying a stale one would
+    measure the session being signed again on every request)."""
     opener = urllib.request.build_opener(_NoRedirect)
     for name, requests in plans.items():
         server = baseline if name == "baseline" else portal
         for path, cookie in requests[:3]:
-            request = urllib.request.Request(server.base + path,
-                                             headers={"Cookie": cookie} if cookie else {})
+            headers = {"User-Agent": USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+            request = urllib.request.Request(server.base + path, headers=headers)
             try:
                 with opener.open(request, timeout=60) as answer:
-                    status = answer.status
+                    status, renewed = answer.status, answer.headers.get("Set-Cookie")
             except urllib.error.HTTPError as error:
-                status = error.code
+                status, renewed = error.code, None
             if status != 200:
                 raise RuntimeError(f"{name}: {path} answered {status}, not 200")
+            if renewed:
+                raise RuntimeError(f"{name}: {path} answered with a new session cookie")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

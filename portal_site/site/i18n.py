@@ -14,43 +14,43 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     get_locale,
+    gettext,
     to_user_timezone,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.i18n import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, contact_language, is_rtl
+from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, contact_language, is_rtl
 
 # Set while an invitation, reset or sign-up link is being completed (see portal_site.auth).
 PENDING_LANGUAGE_KEY = "pending_language"
 
 STATUS_LABELS = {
     "quote": {
-        "draft": _l("Draft"), "sent": _l("Awaiting your response"), "accepted": _l("Accepted"),
-        "declined": _l("Declined"), "expired": _l("Expired"), "invoiced": _l("Invoiced"),
+        "draft": N_("Draft"), "sent": N_("Awaiting your response"), "accepted": N_("Accepted"),
+        "declined": N_("Declined"), "expired": N_("Expired"), "invoiced": N_("Invoiced"),
     },
     "sales_order": {
-        "draft": _l("Draft"), "confirmed": _l("Confirmed"), "closed": _l("Closed"),
-        "void": _l("Void"),
+        "draft": N_("Draft"), "confirmed": N_("Confirmed"), "closed": N_("Closed"),
+        "void": N_("Void"),
     },
     "fulfilment": {
-        "not_shipped": _l("Not shipped"), "partially_shipped": _l("Partially shipped"),
-        "shipped": _l("Shipped"),
+        "not_shipped": N_("Not shipped"), "partially_shipped": N_("Partially shipped"),
+        "shipped": N_("Shipped"),
     },
     "invoice": {
-        "draft": _l("Draft"), "sent": _l("Unpaid"), "partially_paid": _l("Partially paid"),
-        "paid": _l("Paid"), "void": _l("Void"), "overdue": _l("Overdue"),
+        "draft": N_("Draft"), "sent": N_("Unpaid"), "partially_paid": N_("Partially paid"),
+        "paid": N_("Paid"), "void": N_("Void"), "overdue": N_("Overdue"),
     },
     "payment": {
-        "succeeded": _l("Received"), "pending": _l("Awaiting confirmation"), "void": _l("Void"),
+        "succeeded": N_("Received"), "pending": N_("Awaiting confirmation"), "void": N_("Void"),
     },
     "method": {
-        "card": _l("Card"), "bank_transfer": _l("Bank transfer"), "cash": _l("Cash"),
-        "cheque": _l("Cheque"),
+        "card": N_("Card"), "bank_transfer": N_("Bank transfer"), "cash": N_("Cash"),
+        "cheque": N_("Cheque"),
     },
     "shipment": {
-        "packed": _l("Packed"), "shipped": _l("Shipped"), "in_transit": _l("In transit"),
-        "out_for_delivery": _l("Out for delivery"), "delivered": _l("Delivered"),
+        "packed": N_("Packed"), "shipped": N_("Shipped"), "in_transit": N_("In transit"),
+        "out_for_delivery": N_("Out for delivery"), "delivered": N_("Delivered"),
     },
 }
 
@@ -119,8 +119,12 @@ _cached_money_formatter = lru_cache(maxsize=256)(_money_formatter)
 
 def money(amount, currency: str) -> str:
     """An amount in the document's currency, in the page's locale."""
+    return money_in(get_locale(), amount, currency)
+
+
+def money_in(locale, amount, currency: str) -> str:
+    """An amount in the document's currency, in `locale`."""
     value = Decimal(str(amount or 0))
-    locale = get_locale()
     # Babel's pattern engine costs ~50 µs an amount; the per-locale-and-currency formatter
     # gives the same text (checked when it is built) in a fraction of that.
     formatter = _cached_money_formatter(locale, currency) if locale is not None else None
@@ -138,9 +142,15 @@ def date(value) -> str:
     """A date (or a UTC timestamp's day in the organization's time zone) in the page's locale."""
     if value is None:
         return ""
+    return date_in(get_locale(), value)
+
+
+def date_in(locale, value) -> str:
+    """A date (or a UTC timestamp's day in the organization's time zone) in `locale`."""
+    if value is None:
+        return ""
     if isinstance(value, datetime.datetime):
         value = to_user_timezone(value).date()
-    locale = get_locale()
     if locale is None or not isinstance(value, datetime.date):
         return format_date(value, "medium")
     # A page shows few distinct days, the same ones again and again: format each once.
@@ -160,7 +170,13 @@ def quantity(value) -> str:
 def status_label(kind: str, status: str) -> str:
     """The translated label of a status."""
     label = STATUS_LABELS.get(kind, {}).get(status)
-    return str(label) if label is not None else status
+    return gettext(label) if label is not None else status
+
+
+def status_label_in(translations, kind: str, status: str) -> str:
+    """The label of a status, from a given catalog."""
+    label = STATUS_LABELS.get(kind, {}).get(status)
+    return translations.ugettext(label) if label is not None else status
 
 
 def page_locale() -> dict:
