@@ -79,7 +79,15 @@ def create_app(config: dict | None = None) -> Flask:
         if not db.database.is_closed():
             db.database.close()
 
-    from portal_site.site import errors, i18n, organization, security, templating, urls
+    from portal_site.site import (
+        errors,
+        filter_forms,
+        i18n,
+        organization,
+        security,
+        templating,
+        urls,
+    )
 
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)
@@ -96,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     urls.init_app(app)
+    filter_forms.init_app(app)
 
     # babel.cfg extracts {% trans %} blocks trimmed; render them trimmed so they match.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

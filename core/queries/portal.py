@@ -29,6 +29,18 @@ from core.prepared import Param, PreparedSelect
 from core.queries.scoping import HIDDEN_STATUSES, ContactScope
 
 INVOICE_FILTERS = ("all", "outstanding", "overdue", "paid")
+# What a list row shows of a document: lists read these columns only (a row of a wide table
+# costs peewee per column).
+INVOICE_LIST_COLUMNS = (Invoice.id, Invoice.number, Invoice.currency, Invoice.total,
+                        Invoice.balance, Invoice.status, Invoice.issue_date, Invoice.due_date)
+_RECENT_COLUMNS = {
+    "invoice": (Invoice.id, Invoice.number, Invoice.currency, Invoice.total, Invoice.status,
+                Invoice.issue_date),
+    "quote": (Quote.id, Quote.number, Quote.currency, Quote.total, Quote.status,
+              Quote.issue_date),
+    "sales_order": (SalesOrder.id, SalesOrder.number, SalesOrder.currency, SalesOrder.total,
+                    SalesOrder.fulfilment, SalesOrder.order_date),
+}
 
 
 def _money(value) -> Decimal:
@@ -101,8 +113,8 @@ _HOME_LAST_PAYMENT = PreparedSelect(lambda: (
     .order_by(Payment.paid_at.desc()).limit(1)))
 _HOME_RECENT = {
     kind: PreparedSelect(lambda model=model, date=date, limit=limit,
-                         hidden=HIDDEN_STATUSES[kind]: (
-        model.select()
+                         hidden=HIDDEN_STATUSES[kind], columns=_RECENT_COLUMNS[kind]: (
+        model.select(*columns)
         .where(model.customer == Param("customer"), model.status.not_in(hidden))
         .order_by(date.desc(), model.id.desc()).limit(limit)))
     for kind, model, date, limit in (("invoice", Invoice, Invoice.issue_date, 5),
@@ -159,7 +171,8 @@ def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
 
     count = PreparedSelect(lambda: where(Invoice.select(fn.COUNT(Invoice.id))).tuples())
     rows = PreparedSelect(lambda: (
-        where(Invoice.select()).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+        where(Invoice.select(*INVOICE_LIST_COLUMNS))
+        .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
         .limit(Param("limit")).offset(Param("offset"))))
     return count, rows
 
@@ -202,8 +215,8 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
         query = query.where(Invoice.issue_date >= date_from)
     if date_to:
         query = query.where(Invoice.issue_date <= date_to)
-    return paginate(query.order_by(Invoice.issue_date.desc(), Invoice.id.desc()), page,
-                    per_page)
+    return paginate(query.select(*INVOICE_LIST_COLUMNS)
+                    .order_by(Invoice.issue_date.desc(), Invoice.id.desc()), page, per_page)
 
 
 def list_quotes(scope: ContactScope, *, status: str = "all", page=1, per_page=25) -> Page:
