@@ -11,13 +11,29 @@ would:
 
 Values are passed as the database stores them (ids, strings, dates), since the field converters
 that run while SQL is built do not run again.
+
+On pooled PostgreSQL connections (`core.db.PostgresPool`, which servers use) the statement is
+also prepared on the server, once per connection (`PREPARE`, then `EXECUTE` with the values):
+the server then skips parsing and planning, which for these small indexed reads costs more than
+running them (a join of two wide tables: 240 µs a run unprepared, 110 prepared). A short-lived
+connection would pay the PREPARE more often than it saves, so it runs the SQL as it is; SQLite's
+driver keeps its own cache of compiled statements.
 """
 
+import itertools
+import re
+import weakref
 from collections.abc import Callable
 
 from peewee import Node
 
 from core.db import database
+
+_names = itertools.count(1)
+# The statements prepared on each PostgreSQL connection (they live as long as the connection;
+# a rollback does not remove them).
+_prepared_on: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PLACEHOLDER = re.compile(r"%%|%s")
 
 
 class _Slot:
@@ -44,6 +60,7 @@ class PreparedSelect:
 
     def __init__(self, build: Callable):
         self._build = build
+        self._name = f"doorstep_q{next(_names)}"
         self._compiled: dict[type, tuple] = {}
 
     def _compile(self, target):
@@ -51,18 +68,35 @@ class PreparedSelect:
         if compiled is None:
             query = self._build().bind(target)
             sql, params = query.sql()
-            compiled = self._compiled[type(target)] = (query, sql, tuple(params))
+            server = (_server_statements(self._name, sql, len(params))
+                      if getattr(target, "prepares_statements", False) else None)
+            compiled = self._compiled[type(target)] = (query, sql, tuple(params), server)
         return compiled
 
     def execute(self, **values):
         """Run with these values; rows come back as the built query would give them."""
         target = database.obj
-        query, sql, params = self._compile(target)
+        query, sql, params, server = self._compile(target)
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
-        return query._get_cursor_wrapper(target.execute_sql(sql, bound))
+        if server is None:
+            return query._get_cursor_wrapper(target.execute_sql(sql, bound))
+        prepare, execute = server
+        names = _prepared_on.setdefault(target.connection(), set())
+        if self._name not in names:
+            target.execute_sql(prepare)
+            names.add(self._name)
+        return query._get_cursor_wrapper(target.execute_sql(execute, bound))
 
     def first(self, **values):
         """The first row, or None (build the query with `.limit(1)`)."""
         for row in self.execute(**values):
             return row
         return None
+
+
+def _server_statements(name: str, sql: str, count: int) -> tuple[str, str]:
+    """PREPARE and EXECUTE statements for a psycopg query (`%s` placeholders become `$n`)."""
+    numbers = itertools.count(1)
+    body = _PLACEHOLDER.sub(lambda m: "%" if m.group(0) == "%%" else f"${next(numbers)}", sql)
+    arguments = f" ({', '.join(['%s'] * count)})" if count else ""
+    return f"PREPARE {name} AS {body}", f"EXECUTE {name}{arguments}"

@@ -1,0 +1,72 @@
+"""Pooled connections as servers use them: prepared reads give the rows peewee would, each
+statement is prepared once per PostgreSQL connection, and a connection lost while idle in the
+pool is replaced instead of failing the next request."""
+
+import psycopg2
+import pytest
+from playhouse.test_utils import count_queries
+
+from core import db
+from core.queries import portal
+from core.queries.scoping import ContactScope
+
+
+@pytest.fixture
+def pooled(database_url, database):
+    """The shared database bound to a pool (as the portal binds it), restored afterwards."""
+    plain = db.database.obj
+    database.close()
+    pool = db.bind(database_url, pooled=True)
+    yield pool
+    if not pool.is_closed():
+        pool.close()
+    pool.close_all()
+    db.database.initialize(plain)
+    plain.connect(reuse_if_open=True)
+
+
+def _statements(run) -> list[str]:
+    with count_queries(only_select=False) as counter:
+        run()
+    return [record.msg[0].split()[0] for record in counter.get_queries()]
+
+
+def test_prepared_reads_match_peewee_and_prepare_once_per_connection(
+        pooled, make_active_contact, make_invoice):
+    contact = make_active_contact()
+    invoices = [make_invoice(contact.customer, total) for total in ("5.00", "6.00", "7.00")]
+    org = contact.organization
+    with db.connection():
+        site, prefs, current = portal.get_portal_site(org.slug)
+        assert (site.id, prefs.organization_id, current) == (org.id, org.id, True)
+        scope = ContactScope.for_contact(contact.id, organization=site, preferences=prefs)
+
+        def read():
+            return [(i.id, i.total) for i in portal.list_invoices(scope).items]
+
+        first = _statements(read)
+        again = _statements(read)
+        expected = sorted(((i.id, i.total) for i in invoices), reverse=True)
+        assert sorted(read(), reverse=True) == expected
+    if db.is_postgres():
+        assert first.count("PREPARE") == 2 and first.count("EXECUTE") == 2
+        assert again == ["EXECUTE", "EXECUTE"]
+    else:
+        assert first == again == ["SELECT", "SELECT"]
+
+
+def test_a_connection_lost_while_idle_in_the_pool_is_replaced(pooled, monkeypatch):
+    if not db.is_postgres():
+        with db.connection():
+            assert db.database.execute_sql("SELECT 1").fetchone() == (1,)
+        return
+    with db.connection():
+        backend = db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    params = dict(pooled.connect_params, dbname=pooled.database)
+    with psycopg2.connect(**params) as other:
+        other.autocommit = True
+        other.cursor().execute("SELECT pg_terminate_backend(%s)", (backend,))
+    # Idle past the window: the pool pings the connection, finds it gone and opens another.
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0)
+    with db.connection():
+        assert db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != backend
