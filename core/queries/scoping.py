@@ -68,11 +68,7 @@ class ContactScope:
         if organization is not None and preferences is not None:
             row = _CONTACT_IN_ORGANIZATION.first(contact=int(contact_id),
                                                  organization=organization.id)
-            if (row is None or row.portal_state != "active"
-                    or session_version is not None and row.session_version != session_version):
-                raise NotFoundError()
-            row.organization = organization
-            return cls(row, row.customer, organization, preferences)
+            return cls.of_contact_row(row, session_version, organization, preferences)
         row = (Contact.select(Contact, Customer, Organization, PortalPreferences)
                .join(Customer).switch(Contact)
                .join(Organization)
@@ -84,6 +80,19 @@ class ContactScope:
         if session_version is not None and row.session_version != session_version:
             raise NotFoundError()
         return cls(row, row.customer, row.organization, row.organization.portalpreferences)
+
+    @classmethod
+    def of_contact_row(cls, row: Contact | None, session_version: int | None,
+                       organization: Organization,
+                       preferences: PortalPreferences) -> "ContactScope":
+        """The scope of a contact row already read with its customer (from this organization);
+        NotFoundError when there is none, or it may not sign in, or the session is stale."""
+        if (row is None or row.id is None or row.organization_id != organization.id
+                or row.portal_state != "active"
+                or session_version is not None and row.session_version != session_version):
+            raise NotFoundError()
+        row.organization = organization
+        return cls(row, row.customer, organization, preferences)
 
     def module_enabled(self, kind: str) -> bool:
         """True when the organization shows this kind of record in the portal."""

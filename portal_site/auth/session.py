@@ -14,6 +14,10 @@ from core.errors import NotFoundError
 from core.queries.scoping import ContactScope
 from portal_site.extensions import login_manager
 
+# Where the organization's lookup leaves the session's contact row for the user loader.
+VISITING_CONTACT = "visiting_contact"
+_NOT_READ = object()
+
 
 class PortalUser(UserMixin):
     """A signed-in contact; every read goes through `scope`."""
@@ -26,20 +30,38 @@ class PortalUser(UserMixin):
         return f"{self.scope.contact.id}:{self.scope.contact.session_version}"
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> PortalUser | None:
-    """The contact of a session, when its version is current and it belongs to this portal."""
+def parse_user_id(user_id) -> tuple[int, int] | None:
+    """(contact id, session version) from a session's user id, or None."""
     try:
         contact_id, version = (int(part) for part in user_id.split(":"))
     except (AttributeError, ValueError):
         return None
+    return contact_id, version
+
+
+def session_contact_id() -> int | None:
+    """The contact id the session names (not yet checked), or None."""
+    parsed = parse_user_id(session.get("_user_id"))
+    return parsed[0] if parsed else None
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> PortalUser | None:
+    """The contact of a session, when its version is current and it belongs to this portal."""
+    parsed = parse_user_id(user_id)
     org = g.get("org")
-    if org is None:
+    if parsed is None or org is None:
         return None
+    contact_id, version = parsed
+    # Read with the organization when the URL was resolved (see portal_site.site.organization).
+    preloaded = g.pop(VISITING_CONTACT, _NOT_READ)
     try:
         # Limited to the organization of the URL: a session never opens another portal.
-        scope = ContactScope.for_contact(contact_id, version, organization=org,
-                                         preferences=g.prefs)
+        if preloaded is not _NOT_READ and (preloaded is None or preloaded.id == contact_id):
+            scope = ContactScope.of_contact_row(preloaded, version, org, g.prefs)
+        else:
+            scope = ContactScope.for_contact(contact_id, version, organization=org,
+                                             preferences=g.prefs)
     except NotFoundError:
         return None
     return PortalUser(scope)

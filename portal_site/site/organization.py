@@ -2,16 +2,24 @@
 
 from flask import Flask, abort, current_app, g, redirect, request
 
-from core.queries.portal import get_portal_site
+from core.queries.portal import get_portal_site, get_portal_site_and_contact
+from portal_site.auth.session import VISITING_CONTACT, session_contact_id
 
 
 def _pull_org_slug(endpoint, values) -> None:
-    """Turn the `org_slug` URL value into `g.org` and `g.prefs` (one query); 404 for an
-    unknown slug, 301 for an old one."""
+    """Turn the `org_slug` URL value into `g.org` and `g.prefs` (one query, which also reads
+    the session's contact); 404 for an unknown slug, 301 for an old one."""
     if not values or "org_slug" not in values:
         return
     slug = values.pop("org_slug")
-    org, prefs, current = get_portal_site(slug)
+    contact_id = session_contact_id()
+    if contact_id is None:
+        org, prefs, current = get_portal_site(slug)
+    else:
+        # Signed in: the session's contact comes in the same query (checked by the loader).
+        org, prefs, current, contact = get_portal_site_and_contact(slug, contact_id)
+        if current:
+            g.setdefault(VISITING_CONTACT, contact)
     if org is None:
         abort(404)
     if not current:
