@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, Select, fn
 
 from core.models import (
     Comment,
@@ -34,14 +34,6 @@ INVOICE_FILTERS = ("all", "outstanding", "overdue", "paid")
 # costs peewee per column).
 INVOICE_LIST_COLUMNS = (Invoice.id, Invoice.number, Invoice.currency, Invoice.total,
                         Invoice.balance, Invoice.status, Invoice.issue_date, Invoice.due_date)
-_RECENT_COLUMNS = {
-    "invoice": (Invoice.id, Invoice.number, Invoice.currency, Invoice.total, Invoice.status,
-                Invoice.issue_date),
-    "quote": (Quote.id, Quote.number, Quote.currency, Quote.total, Quote.status,
-              Quote.issue_date),
-    "sales_order": (SalesOrder.id, SalesOrder.number, SalesOrder.currency, SalesOrder.total,
-                    SalesOrder.fulfilment, SalesOrder.order_date),
-}
 
 
 def _money(value) -> Decimal:
@@ -124,54 +116,103 @@ class HomeSummary:
     recent_orders: list
 
 
-# The home page's reads, built once (see core.prepared); each mirrors the scope's query
+# The home page's reads in one round trip (built once, see core.prepared): the overdue figure,
+# the last payment and the recent documents, each part mirroring the scope's query
 # (`ContactScope.documents` / `.payments`: the customer's records, hidden statuses left out).
-_HOME_OVERDUE = PreparedSelect(lambda: (
-    Invoice.select(fn.SUM(Invoice.balance).alias("amount"), fn.COUNT(Invoice.id).alias("n"))
-    .where(Invoice.customer == Param("customer"),
-           Invoice.status.not_in(HIDDEN_STATUSES["invoice"]),
-           Invoice.status.in_(("sent", "partially_paid")),
-           Invoice.due_date < Param("today"))
-    .dicts().limit(1)))
-_HOME_LAST_PAYMENT = PreparedSelect(lambda: (
-    Payment.select()
-    .where(Payment.customer == Param("customer"), Payment.status != "void",
-           Payment.status == "succeeded")
-    .order_by(Payment.paid_at.desc()).limit(1)))
-_HOME_RECENT = {
-    kind: PreparedSelect(lambda model=model, date=date, limit=limit,
-                         hidden=HIDDEN_STATUSES[kind], columns=_RECENT_COLUMNS[kind]: (
-        model.select(*columns)
-        .where(model.customer == Param("customer"), model.status.not_in(hidden))
-        .order_by(date.desc(), model.id.desc()).limit(limit)))
-    for kind, model, date, limit in (("invoice", Invoice, Invoice.issue_date, 5),
-                                     ("quote", Quote, Quote.issue_date, 3),
-                                     ("sales_order", SalesOrder, SalesOrder.order_date, 3))
-}
+# Every part gives the same columns: kind, id, number, currency, amount, status, day, time.
+_HOME_LIMITS = {"invoice": 5, "quote": 3, "sales_order": 3}
+
+
+def _home_part(kind: str, query):
+    # A subquery each, so that every part keeps its own ORDER BY and LIMIT inside the UNION.
+    return Select(from_list=[query.alias(f"home_{kind}")], columns=[SQL("*")])
+
+
+def _home_query():
+    kind = {name: SQL(f"'{name}'").alias("kind") for name in
+            ("overdue", "payment", *_HOME_LIMITS)}
+    # Typed NULLs: PostgreSQL gives an untyped NULL in a subquery the type text.
+    text, no_day, no_time = (SQL("CAST(NULL AS VARCHAR)"), SQL("CAST(NULL AS DATE)"),
+                             SQL("CAST(NULL AS TIMESTAMP)"))
+    overdue = (Invoice.select(kind["overdue"], fn.COUNT(Invoice.id).alias("id"),
+                              text.alias("number"), text.alias("currency"),
+                              fn.SUM(Invoice.balance).alias("amount"), text.alias("status"),
+                              no_day.alias("day"), no_time.alias("at"))
+               .where(Invoice.customer == Param("customer"),
+                      Invoice.status.not_in(HIDDEN_STATUSES["invoice"]),
+                      Invoice.status.in_(("sent", "partially_paid")),
+                      Invoice.due_date < Param("today")))
+    payment = (Payment.select(kind["payment"], Payment.id, Payment.number, Payment.currency,
+                              Payment.amount, Payment.status, no_day.alias("day"),
+                              Payment.paid_at.alias("at"))
+               .where(Payment.customer == Param("customer"), Payment.status != "void",
+                      Payment.status == "succeeded")
+               .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(1))
+    parts = [_home_part("overdue", overdue), _home_part("payment", payment)]
+    for name, model, date, status in (("invoice", Invoice, Invoice.issue_date, Invoice.status),
+                                      ("quote", Quote, Quote.issue_date, Quote.status),
+                                      ("sales_order", SalesOrder, SalesOrder.order_date,
+                                       SalesOrder.fulfilment)):
+        recent = (model.select(kind[name], model.id, model.number, model.currency, model.total,
+                               status.alias("status"), date.alias("day"), no_time.alias("at"))
+                  .where(model.customer == Param("customer"),
+                         model.status.not_in(HIDDEN_STATUSES[name]))
+                  .order_by(date.desc(), model.id.desc()).limit(_HOME_LIMITS[name]))
+        parts.append(_home_part(name, recent))
+    union = parts[0]
+    for part in parts[1:]:
+        union = union.union_all(part)
+    return union.tuples()
+
+
+_HOME = PreparedSelect(_home_query)
+
+
+def _home_record(kind: str, row):
+    """A document or payment of the home page, from one row of `_HOME`."""
+    _kind, record_id, number, currency, amount, status, day, at = row
+    if kind == "payment":
+        return Payment(id=record_id, number=number, currency=currency, status=status,
+                       amount=Payment.amount.python_value(amount),
+                       paid_at=Payment.paid_at.python_value(at))
+    model = {"invoice": Invoice, "quote": Quote, "sales_order": SalesOrder}[kind]
+    date_field = SalesOrder.order_date if kind == "sales_order" else model.issue_date
+    record = model(id=record_id, number=number, currency=currency,
+                   total=model.total.python_value(amount))
+    setattr(record, "fulfilment" if kind == "sales_order" else "status", status)
+    setattr(record, date_field.name, date_field.python_value(day))
+    return record
 
 
 def home_summary(scope: ContactScope, today: datetime.date | None = None) -> HomeSummary:
-    """Outstanding, overdue, credits, last payment and recent documents (fixed query count)."""
+    """Outstanding, overdue, credits, last payment and recent documents (one query)."""
     today = today or datetime.date.today()
-    customer = scope.customer.id
-    overdue_row = {}
-    if scope.module_enabled("invoice"):
-        overdue_row = _HOME_OVERDUE.first(customer=customer, today=today) or {}
-    last_payment = (_HOME_LAST_PAYMENT.first(customer=customer)
-                    if scope.module_enabled("payment") else None)
+    found: dict[str, list] = {"overdue": [], "payment": [], "invoice": [], "quote": [],
+                              "sales_order": []}
+    for row in _HOME.execute(customer=scope.customer.id, today=today):
+        found[row[0]].append(row)
+    overdue_count, overdue_amount = (found["overdue"][0][1], found["overdue"][0][4]) if found[
+        "overdue"] else (0, None)
+    enabled = {kind: scope.module_enabled(kind) for kind in found if kind != "overdue"}
 
     def recent(kind: str) -> list:
-        if not scope.module_enabled(kind):
+        if not enabled[kind]:
             return []
-        return list(_HOME_RECENT[kind].execute(customer=customer))
+        records = [_home_record(kind, row) for row in found[kind]]
+        # A UNION keeps no order of its own: newest first again, as each part read them.
+        day = "order_date" if kind == "sales_order" else "issue_date"
+        return sorted(records, key=lambda r: (getattr(r, day), r.id), reverse=True)
 
+    payments = ([_home_record("payment", row) for row in found["payment"]]
+                if enabled["payment"] else [])
+    show_overdue = scope.module_enabled("invoice")
     return HomeSummary(
         currency=scope.customer.currency,
         outstanding=_money(scope.customer.outstanding),
-        overdue=_money(overdue_row.get("amount")),
-        overdue_count=overdue_row.get("n") or 0,
+        overdue=_money(overdue_amount if show_overdue else None),
+        overdue_count=(overdue_count or 0) if show_overdue else 0,
         unused_credits=_money(scope.customer.unused_credits),
-        last_payment=last_payment,
+        last_payment=payments[0] if payments else None,
         recent_invoices=recent("invoice"),
         recent_quotes=recent("quote"),
         recent_orders=recent("sales_order"),
