@@ -32,10 +32,15 @@ class Page:
         return self.page > 1
 
 
+# A million pages of the largest size: far past any real list, well inside a 64-bit OFFSET.
+MAX_PAGE = 1_000_000
+
+
 def clamp(page, per_page, default_per_page: int = 25) -> tuple[int, int]:
     """Page number and size from untrusted input, within bounds."""
     try:
-        page = max(1, int(page or 1))
+        # Past MAX_PAGE no list has rows; the cap keeps the OFFSET within any database's range.
+        page = min(MAX_PAGE, max(1, int(page or 1)))
     except (TypeError, ValueError):
         page = 1
     try:

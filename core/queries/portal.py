@@ -239,7 +239,9 @@ def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
 
     count = PreparedSelect(lambda: where(Invoice.select(fn.COUNT(Invoice.id))).tuples())
     rows = PreparedSelect(lambda: (
-        where(Invoice.select(*INVOICE_LIST_COLUMNS))
+        # Each row also carries the list's total (a window count): one round trip a page.
+        where(Invoice.select(*INVOICE_LIST_COLUMNS,
+                             fn.COUNT(Invoice.id).over().alias("list_total")))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
         .limit(Param("limit")).offset(Param("offset"))))
     return count, rows
@@ -267,9 +269,13 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
         values = {"customer": scope.customer.id, "today": today, "date_from": date_from,
                   "date_to": date_to}
         page, per_page = clamp(page, per_page)
-        total = count.first(**values)[0]
-        page = min(page, max(1, math.ceil(total / per_page)))
         items = list(rows.execute(**values, limit=per_page, offset=(page - 1) * per_page))
+        total = items[0].list_total if items else 0
+        if not items and page > 1:
+            # Past the last page (an old link): count, and show the last page instead.
+            total = count.first(**values)[0]
+            page = max(1, math.ceil(total / per_page))
+            items = list(rows.execute(**values, limit=per_page, offset=(page - 1) * per_page))
         return Page(items, page, per_page, total)
     query = scope.documents("invoice")
     if status == "outstanding":

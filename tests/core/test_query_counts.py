@@ -63,3 +63,18 @@ def test_lists_cost_the_same_number_of_queries_for_10_and_1000_records(
     assert portal.list_shipments(scope).total == 1000
     assert large == small
     assert max(large.values()) <= 5, large
+
+
+def test_the_invoice_list_counts_in_the_page_query_and_shows_the_last_page_past_the_end(
+        make_active_contact, scope_of, make_invoice):
+    contact = make_active_contact()
+    made = [make_invoice(contact.customer, f"{n}.00") for n in range(1, 6)]
+    scope = scope_of(contact)
+    with count_queries() as counter:
+        first = portal.list_invoices(scope, per_page=2)
+    assert (first.total, first.page, len(first.items), counter.count) == (5, 1, 2, 1)
+    past = portal.list_invoices(scope, page=99, per_page=2)
+    assert (past.total, past.page) == (5, 3)
+    assert [i.id for i in past.items] == [made[0].id]
+    paid = portal.list_invoices(scope, status="paid", page=4, per_page=2)
+    assert (paid.total, paid.page, paid.items) == (0, 1, [])
