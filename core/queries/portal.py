@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, SQL, Select, fn
 
+from core.db import is_postgres
 from core.models import (
     Comment,
     Contact,
@@ -219,6 +220,13 @@ def home_summary(scope: ContactScope, today: datetime.date | None = None) -> Hom
     )
 
 
+def _window_total() -> tuple:
+    """On PostgreSQL each row of a page also carries the list's total (a window count), so a
+    page costs one round trip; SQLite answers a separate index-only COUNT faster than a window
+    over every row of a large customer, and has no round trip to save."""
+    return (fn.COUNT(Invoice.id).over().alias("list_total"),) if is_postgres() else ()
+
+
 def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
     """The COUNT and the page SELECT of one shape of invoice list (see `list_invoices`)."""
     def where(query):
@@ -239,9 +247,7 @@ def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
 
     count = PreparedSelect(lambda: where(Invoice.select(fn.COUNT(Invoice.id))).tuples())
     rows = PreparedSelect(lambda: (
-        # Each row also carries the list's total (a window count): one round trip a page.
-        where(Invoice.select(*INVOICE_LIST_COLUMNS,
-                             fn.COUNT(Invoice.id).over().alias("list_total")))
+        where(Invoice.select(*INVOICE_LIST_COLUMNS, *_window_total()))
         .order_by(Invoice.issue_date.desc(), Invoice.id.desc())
         .limit(Param("limit")).offset(Param("offset"))))
     return count, rows
@@ -269,13 +275,14 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
         values = {"customer": scope.customer.id, "today": today, "date_from": date_from,
                   "date_to": date_to}
         page, per_page = clamp(page, per_page)
-        items = list(rows.execute(**values, limit=per_page, offset=(page - 1) * per_page))
-        total = items[0].list_total if items else 0
-        if not items and page > 1:
-            # Past the last page (an old link): count, and show the last page instead.
-            total = count.first(**values)[0]
-            page = max(1, math.ceil(total / per_page))
+        if is_postgres():
             items = list(rows.execute(**values, limit=per_page, offset=(page - 1) * per_page))
+            if items or page == 1:
+                return Page(items, page, per_page, items[0].list_total if items else 0)
+            # Past the last page (an old link): count, and show the last page instead.
+        total = count.first(**values)[0]
+        page = min(page, max(1, math.ceil(total / per_page)))
+        items = list(rows.execute(**values, limit=per_page, offset=(page - 1) * per_page))
         return Page(items, page, per_page, total)
     query = scope.documents("invoice")
     if status == "outstanding":

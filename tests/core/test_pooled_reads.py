@@ -52,7 +52,7 @@ def test_prepared_reads_match_peewee_and_prepare_once_per_connection(
         assert first == ["PREPARE", "EXECUTE"]
         assert again == ["EXECUTE"]
     else:
-        assert first == again == ["SELECT"]
+        assert first == again == ["SELECT", "SELECT"]
 
 
 def test_a_connection_lost_while_idle_in_the_pool_is_replaced(pooled, monkeypatch):

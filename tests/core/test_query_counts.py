@@ -4,6 +4,7 @@ import datetime
 
 from playhouse.test_utils import count_queries
 
+from core import db
 from core.queries import portal
 from core.services.payments import record_offline_payment
 from core.services.sales import create_invoice, create_sales_order, create_shipment
@@ -72,7 +73,9 @@ def test_the_invoice_list_counts_in_the_page_query_and_shows_the_last_page_past_
     scope = scope_of(contact)
     with count_queries() as counter:
         first = portal.list_invoices(scope, per_page=2)
-    assert (first.total, first.page, len(first.items), counter.count) == (5, 1, 2, 1)
+    # PostgreSQL counts in the page's query (a round trip saved), SQLite in an index-only COUNT.
+    assert (first.total, first.page, len(first.items)) == (5, 1, 2)
+    assert counter.count == (1 if db.is_postgres() else 2)
     past = portal.list_invoices(scope, page=99, per_page=2)
     assert (past.total, past.page) == (5, 3)
     assert [i.id for i in past.items] == [made[0].id]
