@@ -79,6 +79,28 @@ def _render_context() -> dict:
     return context
 
 
+@pass_context
+def _money_filter(context, amount, currency: str) -> str:
+    """`amount|money(currency)`: a filter, which Jinja calls directly (a function call in a
+    template goes through Context.call, about 1 µs: a list's rows make hundreds)."""
+    return context["money"](amount, currency)
+
+
+@pass_context
+def _date_filter(context, value) -> str:
+    """`value|fmt_date`."""
+    return context["fmt_date"](value)
+
+
+@pass_context
+def _status_filter(context, status: str, kind: str) -> str:
+    """`status|status_label(kind)`."""
+    return context["status_label"](kind, status)
+
+
 def init_app(app: Flask) -> None:
-    """Register the per-render context (after Flask-Babel and Flask-Login are set up)."""
+    """Register the per-render context (after Flask-Babel and Flask-Login are set up), and the
+    formatting filters list rows use."""
     app.context_processor(_render_context)
+    app.jinja_env.filters.update(money=_money_filter, fmt_date=_date_filter,
+                                 status_label=_status_filter)
