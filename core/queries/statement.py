@@ -1,6 +1,7 @@
 """Statement of account: opening balance, transactions in a date range, closing balance."""
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from peewee import fn
 from core.errors import ValidationError
 from core.i18n import N_
 from core.models import Invoice, Payment
+from core.pagination import Page, clamp
 
 COUNTED_INVOICES = ("sent", "partially_paid", "paid")
 
@@ -66,25 +68,42 @@ def build_statement(customer, start: datetime.date, end: datetime.date) -> State
                       .where(Invoice.issue_date < start).scalar())
                - _money(payments.select(fn.SUM(Payment.amount))
                         .where(Payment.paid_at < start_at).scalar()))
-    # Only the columns a line shows: a year of a big customer is a thousand rows.
-    rows = [(inv.issue_date, 0, "invoice", inv) for inv in invoices.select(
-        Invoice.id, Invoice.issue_date, Invoice.number, Invoice.total).where(
-        Invoice.issue_date >= start, Invoice.issue_date <= end)]
-    rows += [(pay.paid_at.date(), 1, "payment", pay) for pay in payments.select(
-        Payment.id, Payment.paid_at, Payment.number, Payment.amount).where(
-        Payment.paid_at >= start_at, Payment.paid_at <= _day_end(end))]
-    rows.sort(key=lambda r: (r[0], r[1], r[3].id))
+    # Only the columns a line shows, as tuples: a year of a big customer is a thousand rows.
+    zero = Decimal("0.00")
+    rows = [(day, 0, record_id, "invoice", number, total, zero)
+            for record_id, day, number, total in invoices.select(
+                Invoice.id, Invoice.issue_date, Invoice.number, Invoice.total).where(
+                Invoice.issue_date >= start, Invoice.issue_date <= end).tuples()]
+    rows += [(paid_at.date(), 1, record_id, "payment", number, zero, amount)
+             for record_id, paid_at, number, amount in payments.select(
+                 Payment.id, Payment.paid_at, Payment.number, Payment.amount).where(
+                 Payment.paid_at >= start_at, Payment.paid_at <= _day_end(end)).tuples()]
+    rows.sort(key=lambda r: r[:3])
     balance, lines = opening, []
-    charges = credits = Decimal("0.00")
-    for day, _, kind, obj in rows:
-        if kind == "invoice":
-            charge, credit = obj.total, Decimal("0.00")
-        else:
-            charge, credit = Decimal("0.00"), obj.amount
+    charges = credits = zero
+    for day, _, record_id, kind, number, charge, credit in rows:
         balance += charge - credit
         charges += charge
         credits += credit
-        lines.append(StatementLine(day, kind, obj.number, charge, credit,
-                                   balance, obj.id))
+        lines.append(StatementLine(day, kind, number, charge, credit, balance, record_id))
     return Statement(customer.id, customer.currency, start, end, opening, lines, balance,
                      charges, credits)
+
+
+STATEMENT_LINES_PER_PAGE = 50
+
+
+def statement_page(statement: Statement, page=1,
+                   per_page: int = STATEMENT_LINES_PER_PAGE) -> Page:
+    """One page of a statement's lines, with the balance brought forward from the page before
+    and carried to the next in `extra` (the web page shows a big customer's year in pages,
+    each the same work to show; the PDF has every line)."""
+    page, per_page = clamp(page, per_page)
+    total = len(statement.lines)
+    page = min(page, max(1, math.ceil(total / per_page)))
+    first = (page - 1) * per_page
+    lines = statement.lines[first:first + per_page]
+    brought = statement.lines[first - 1].balance if first else None
+    carried = lines[-1].balance if lines and first + per_page < total else None
+    return Page(lines, page, per_page, total,
+                extra={"brought_forward": brought, "carried_forward": carried})

@@ -8,7 +8,7 @@ from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from core.errors import ValidationError
-from core.queries.statement import build_statement
+from core.queries.statement import build_statement, statement_page
 from portal_site.auth.session import module_required, scope
 from portal_site.site.forms import pdf_response, show_error
 from portal_site.statement import bp
@@ -46,8 +46,9 @@ def read_range():
 def index():
     """The statement page for the chosen range."""
     form, statement = read_range()
-    return render_template("statement/index.html", form=form, statement=statement), \
-        200 if statement else 400
+    lines = statement_page(statement, request.args.get("page")) if statement else None
+    return render_template("statement/index.html", form=form, statement=statement,
+                           lines=lines), 200 if statement else 400
 
 
 @bp.get("/statement.pdf")

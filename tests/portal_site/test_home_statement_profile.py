@@ -38,6 +38,25 @@ def test_statement_for_a_range_shows_opening_transactions_and_closing(
     assert 'data-testid="closing">$100.00' in html
 
 
+def test_a_long_statement_shows_in_pages_with_balances_carried_between_them(
+        signed_in, contact, org, make_invoice):
+    today = datetime.date.today()
+    made = [make_invoice(contact.customer, "10.00", issue_date=today - datetime.timedelta(days=n))
+            for n in range(55, 0, -1)]  # 55 lines, oldest first
+    url = f"/{org.slug}/statement?start={today - datetime.timedelta(days=60)}&end={today}"
+    first = text_of(signed_in.get(url))
+    assert "Opening balance" in first and "Balance carried forward" in first
+    assert f"Invoice {made[49].number}" in first and f"Invoice {made[50].number}" not in first
+    assert "$500.00" in first and 'data-testid="closing"' in first  # the closing tile stays
+    assert "Page 1 of 2" in first
+    second = text_of(signed_in.get(url + "&page=2"))
+    assert "Balance brought forward" in second and "Opening balance" not in second.split(
+        "<tbody>")[1]
+    assert f"Invoice {made[50].number}" in second and f"Invoice {made[49].number}" not in second
+    assert "Page 2 of 2" in second and "Balance carried forward" not in second
+    assert 'data-testid="closing">$550.00' in second
+
+
 def test_statement_defaults_to_recent_months_and_explains_a_reversed_range(
         signed_in, contact, org, make_invoice):
     make_invoice(contact.customer, "30.00")
