@@ -16,7 +16,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from portal_site.site import i18n
+from portal_site.site import i18n, urls
 
 
 def _template_gettext(translations):
@@ -66,6 +66,7 @@ def _render_context() -> dict:
     if has_request_context():
         context["request"] = request._get_current_object()
         context["session"] = session._get_current_object()
+        context["url_scope"] = urls.url_scope()
     locale = get_locale()
     if locale is None:
         return context

@@ -9,6 +9,7 @@ blueprint) goes to Flask's `url_for` unchanged.
 
 from flask import Flask, g, request
 from flask import url_for as flask_url_for
+from jinja2 import pass_context
 
 # Ids are put in place of these numbers, which are valid record ids (see RecordIdConverter)
 # long enough never to occur by chance in a slug or a path.
@@ -22,15 +23,21 @@ def _is_record_id(name: str, value) -> bool:
     return name.endswith("_id") and type(value) is int and value > 0
 
 
-def memo_url_for(app: Flask, endpoint: str, **values) -> str:
-    """`url_for(endpoint, **values)`, from a memoized shape when it can be."""
+def url_scope() -> tuple:
+    """What a URL's shape depends on besides its arguments: mount point and organization."""
+    return request.script_root, getattr(g.get("org"), "slug", None)
+
+
+def memo_url_for(app: Flask, endpoint: str, scope: tuple | None = None, **values) -> str:
+    """`url_for(endpoint, **values)`, from a memoized shape when it can be (`scope`: this
+    request's `url_scope()`, when the caller has it already)."""
     if endpoint.startswith(".") or any(name.startswith("_") for name in values):
         return flask_url_for(endpoint, **values)  # relative to the blueprint, or external
     ids = [name for name, value in values.items() if _is_record_id(name, value)]
     if len(ids) > len(_PLACEHOLDERS):
         return flask_url_for(endpoint, **values)
     args = tuple((name, _ID if name in ids else value) for name, value in values.items())
-    key = (endpoint, request.script_root, getattr(g.get("org"), "slug", None), args)
+    key = (endpoint, *(scope or url_scope()), args)
     try:
         memo: dict = app.extensions["doorstep_url_memo"]
         shape = memo.get(key)
@@ -80,5 +87,10 @@ def _build_shape(endpoint: str, values: dict, ids: list):
 def init_app(app: Flask) -> None:
     """Templates build URLs through the memo (Python code keeps Flask's `url_for`)."""
     app.extensions["doorstep_url_memo"] = {}
-    app.jinja_env.globals["url_for"] = lambda endpoint, **values: memo_url_for(
-        app, endpoint, **values)
+
+    @pass_context
+    def template_url_for(context, endpoint: str, **values) -> str:
+        # The request's scope, resolved once per render (see portal_site.site.templating).
+        return memo_url_for(app, endpoint, context.get("url_scope"), **values)
+
+    app.jinja_env.globals["url_for"] = template_url_for
