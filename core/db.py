@@ -54,7 +54,7 @@ class PostgresPool(PooledPostgresqlDatabase):
 
     def _close(self, conn, close_conn=False):
         super()._close(conn, close_conn)
-        if not close_conn:
+        if not close_conn and not conn.closed:  # back in the pool, not closed as stale
             self._returned_at[self.conn_key(conn)] = time.monotonic()
 
 
