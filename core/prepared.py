@@ -34,6 +34,8 @@ _names = itertools.count(1)
 # a rollback does not remove them).
 _prepared_on: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%%|%s")
+# What a cursor wrapper holds of one run (the rest of its state is the row plan).
+_PER_RUN = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
 
 
 class _Slot:
@@ -62,6 +64,7 @@ class PreparedSelect:
         self._build = build
         self._name = f"doorstep_q{next(_names)}"
         self._compiled: dict[type, tuple] = {}
+        self._row_plans: dict[type, dict] = {}
 
     def _compile(self, target):
         compiled = self._compiled.get(type(target))
@@ -79,13 +82,35 @@ class PreparedSelect:
         query, sql, params, server = self._compile(target)
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
         if server is None:
-            return query._get_cursor_wrapper(target.execute_sql(sql, bound))
-        prepare, execute = server
-        names = _prepared_on.setdefault(target.connection(), set())
-        if self._name not in names:
-            target.execute_sql(prepare)
-            names.add(self._name)
-        return query._get_cursor_wrapper(target.execute_sql(execute, bound))
+            cursor = target.execute_sql(sql, bound)
+        else:
+            prepare, execute = server
+            names = _prepared_on.setdefault(target.connection(), set())
+            if self._name not in names:
+                target.execute_sql(prepare)
+                names.add(self._name)
+            cursor = target.execute_sql(execute, bound)
+        return self._rows(type(target), query._get_cursor_wrapper(cursor))
+
+    def _rows(self, kind: type, wrapper):
+        """The cursor wrapper, told once per process how rows map to models.
+
+        Peewee works out which column goes to which model and field on every execution (for
+        the join of organization, preferences, contact and customer, longer than reading the
+        row); the SQL is fixed, so the plan from the first run holds for every later one.
+        """
+        plan = self._row_plans.get(kind)
+        if plan is not None:
+            wrapper.__dict__.update(plan)
+            wrapper.initialized = True
+        elif wrapper.cursor.description is not None:
+            before = dict(vars(wrapper))
+            wrapper.initialize()
+            wrapper.initialized = True
+            self._row_plans[kind] = {
+                name: value for name, value in vars(wrapper).items()
+                if name not in _PER_RUN and (name not in before or before[name] is not value)}
+        return wrapper
 
     def first(self, **values):
         """The first row, or None (build the query with `.limit(1)`)."""

@@ -70,3 +70,19 @@ def test_a_connection_lost_while_idle_in_the_pool_is_replaced(pooled, monkeypatc
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0)
     with db.connection():
         assert db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != backend
+
+
+def test_a_prepared_read_maps_every_run_as_peewee_would(make_active_contact):
+    """The row plan kept from the first run fits runs with and without the joined rows."""
+    first, second = make_active_contact(), make_active_contact()
+    slug = first.organization.slug
+    for contact in (first, None, second, None, first):
+        org, prefs, current, found = portal.get_portal_site_and_contact(
+            slug, contact.id if contact else 2_000_000_000)
+        assert (org.slug, prefs.organization_id, current) == (slug, org.id, True)
+        if contact is None:
+            assert found is None
+        else:
+            assert (found.id, found.email) == (contact.id, contact.email)
+            assert found.customer.id == contact.customer_id
+            assert found.customer.display_name == contact.customer.display_name
