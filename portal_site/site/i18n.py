@@ -14,7 +14,7 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     get_locale,
-    gettext,
+    get_translations,
     to_user_timezone,
 )
 from flask_login import current_user
@@ -140,8 +140,6 @@ def _medium_date(locale, day: datetime.date) -> str:
 
 def date(value) -> str:
     """A date (or a UTC timestamp's day in the organization's time zone) in the page's locale."""
-    if value is None:
-        return ""
     return date_in(get_locale(), value)
 
 
@@ -169,8 +167,7 @@ def quantity(value) -> str:
 
 def status_label(kind: str, status: str) -> str:
     """The translated label of a status."""
-    label = STATUS_LABELS.get(kind, {}).get(status)
-    return gettext(label) if label is not None else status
+    return status_label_in(get_translations(), kind, status)
 
 
 def status_label_in(translations, kind: str, status: str) -> str:
