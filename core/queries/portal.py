@@ -192,9 +192,9 @@ def home_summary(scope: ContactScope, today: datetime.date | None = None) -> Hom
                               "sales_order": []}
     for row in _HOME.execute(customer=scope.customer.id, today=today):
         found[row[0]].append(row)
-    overdue_count, overdue_amount = (found["overdue"][0][1], found["overdue"][0][4]) if found[
-        "overdue"] else (0, None)
     enabled = {kind: scope.module_enabled(kind) for kind in found if kind != "overdue"}
+    # The overdue part is an aggregate: one row, (kind, count, ..., amount, ...).
+    overdue = found["overdue"][0] if found["overdue"] and enabled["invoice"] else None
 
     def recent(kind: str) -> list:
         if not enabled[kind]:
@@ -206,12 +206,11 @@ def home_summary(scope: ContactScope, today: datetime.date | None = None) -> Hom
 
     payments = ([_home_record("payment", row) for row in found["payment"]]
                 if enabled["payment"] else [])
-    show_overdue = scope.module_enabled("invoice")
     return HomeSummary(
         currency=scope.customer.currency,
         outstanding=_money(scope.customer.outstanding),
-        overdue=_money(overdue_amount if show_overdue else None),
-        overdue_count=(overdue_count or 0) if show_overdue else 0,
+        overdue=_money(overdue[4] if overdue else None),
+        overdue_count=(overdue[1] or 0) if overdue else 0,
         unused_credits=_money(scope.customer.unused_credits),
         last_payment=payments[0] if payments else None,
         recent_invoices=recent("invoice"),

@@ -28,7 +28,7 @@ def url_scope() -> tuple:
     return request.script_root, getattr(g.get("org"), "slug", None)
 
 
-def memo_url_for(app: Flask, endpoint: str, scope: tuple | None = None, **values) -> str:
+def memo_url_for(app: Flask, endpoint: str, scope: tuple | None = None, /, **values) -> str:
     """`url_for(endpoint, **values)`, from a memoized shape when it can be (`scope`: this
     request's `url_scope()`, when the caller has it already)."""
     if endpoint.startswith(".") or any(name.startswith("_") for name in values):

@@ -55,21 +55,30 @@ def test_prepared_reads_match_peewee_and_prepare_once_per_connection(
         assert first == again == ["SELECT", "SELECT"]
 
 
+def test_a_connection_back_in_the_pool_is_lent_again(pooled):
+    with db.connection():
+        first = db.database.connection()
+    with db.connection():
+        assert db.database.connection() is first
+        assert db.database.execute_sql("SELECT 1").fetchone() == (1,)
+
+
 def test_a_connection_lost_while_idle_in_the_pool_is_replaced(pooled, monkeypatch):
-    if not db.is_postgres():
-        with db.connection():
-            assert db.database.execute_sql("SELECT 1").fetchone() == (1,)
-        return
     with db.connection():
-        backend = db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-    params = dict(pooled.connect_params, dbname=pooled.database)
-    with psycopg2.connect(**params) as other:
-        other.autocommit = True
-        other.cursor().execute("SELECT pg_terminate_backend(%s)", (backend,))
-    # Idle past the window: the pool pings the connection, finds it gone and opens another.
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0)
+        lost = db.database.connection()
+    if db.is_postgres():
+        backend = lost.get_backend_pid()
+        params = dict(pooled.connect_params, dbname=pooled.database)
+        with psycopg2.connect(**params) as other:
+            other.autocommit = True
+            other.cursor().execute("SELECT pg_terminate_backend(%s)", (backend,))
+        # Idle past the window: the pool pings the connection, finds it gone, opens another.
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0)
+    else:
+        lost.close()  # closed under the pool: its check-out test finds it unusable
     with db.connection():
-        assert db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != backend
+        assert db.database.connection() is not lost
+        assert db.database.execute_sql("SELECT 1").fetchone() == (1,)
 
 
 def test_a_prepared_read_maps_every_run_as_peewee_would(make_active_contact):
