@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
 APT_FONTS := fonts-dejavu-core fonts-ipafont-gothic
 APT_I18N := gettext
 APT_PDF_TOOLS := poppler-utils
 APT_TEST := chromium wrk
 
-.PHONY: run test test-sqlite test-postgres setup fonts browser translations lint bench clean \
+.PHONY: run test test-sqlite test-postgres setup lock fonts browser translations lint bench clean \
 	i18n-extract i18n-update i18n-check
 
 run: setup
@@ -34,11 +35,20 @@ test-postgres:
 
 setup: $(STAMP) fonts translations
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins (every file checked against its hash), then
+# Doorstep itself without resolving anything: nothing a fresh machine installs is left to chance.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve pyproject.toml's ranges (runtime, test and dev extras) into requirements.lock.
+# `make lock LOCK_ARGS="--upgrade-package babel"` moves one package; `--upgrade` moves them all.
+LOCK_ARGS ?=
+lock: $(STAMP)
+	printf 'setuptools>=68\n' | $(BIN)/uv pip compile pyproject.toml - --all-extras \
+		--generate-hashes --python-version 3.11 --quiet --custom-compile-command "make lock" $(LOCK_ARGS) -o $(LOCK)
 
 # Fonts for PDF invoices and statements (Latin, Arabic: DejaVu; Japanese: IPA Gothic), GNU
 # gettext, whose `msgfmt --check` the translation check runs, and poppler-utils (pdftotext), with

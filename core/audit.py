@@ -8,16 +8,23 @@ from core.models import AuditEvent, utcnow
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a staff member, a contact, the system, or an anonymous visitor; and from where."""
+    """Who acts: a staff member, an API key, a contact, the system, or an anonymous visitor;
+    for which organization, and from where."""
 
     type: str
     id: int | None = None
     ip: str = ""
+    organization_id: int | None = None
 
     @classmethod
-    def staff(cls, staff_id: int, ip: str = "") -> "Actor":
+    def staff(cls, staff_id: int, ip: str = "", organization_id: int | None = None) -> "Actor":
         """A staff member."""
-        return cls("staff", staff_id, ip)
+        return cls("staff", staff_id, ip, organization_id)
+
+    @classmethod
+    def api_key(cls, key_id: int, organization_id: int, ip: str = "") -> "Actor":
+        """The business's own system, calling the integration API with one of its keys."""
+        return cls("api_key", key_id, ip, organization_id)
 
     @classmethod
     def contact(cls, contact_id: int, ip: str = "") -> "Actor":

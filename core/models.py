@@ -456,7 +456,7 @@ class OutboxMessage(BaseModel):
 class AuditEvent(BaseModel):
     id = AutoField()
     organization = ForeignKeyField(Organization, null=True, on_delete="CASCADE")
-    actor_type = CharField(max_length=10)  # staff | contact | system | anonymous
+    actor_type = CharField(max_length=10)  # staff | api_key | contact | system | anonymous
     actor_id = IntegerField(null=True)
     action = CharField(max_length=48)
     target_type = CharField(max_length=16, default="")

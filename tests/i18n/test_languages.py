@@ -6,6 +6,7 @@ import pytest
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from flask import url_for
+from flask_babel import force_locale, ngettext
 
 from core.models import OutboxMessage
 from portal_site import create_app
@@ -79,3 +80,14 @@ def test_a_japanese_customer_gets_a_japanese_invitation(app, make_customer):
         subject, text, _html = render(message)
     assert subject == "Acme Tradingから顧客ポータルへのご招待"
     assert "招待を承諾する" in text
+
+
+@pytest.mark.parametrize("language, counts", [
+    ("es", {1: "1 factura", 2: "2 facturas", 1_000_000: "1000000 de facturas"}),
+    ("fr", {0: "0 facture", 1: "1 facture", 2: "2 factures", 1_000_000: "1000000 de factures"}),
+])
+def test_counts_take_the_plural_form_cldr_gives_the_language(app, language, counts):
+    """Spanish and French say "de" before a round million, as CLDR's "many" form asks."""
+    with app.test_request_context(), force_locale(language):
+        for num, expected in counts.items():
+            assert ngettext("%(num)d invoice", "%(num)d invoices", num) == expected
