@@ -86,6 +86,9 @@ def main(argv=None) -> int:
     parser.add_argument("--visitors", type=int, help="contacts signed in (default 40)")
     parser.add_argument("--only", default="web,console,bulk,outbox",
                         help="parts to run (comma-separated: web, console, bulk, outbox)")
+    parser.add_argument("--without", default="",
+                        help="speed pieces to turn off in the portal under load, to measure "
+                        "what each saves (comma-separated; see portal_site/speed/README.md)")
     parser.add_argument("--outbox-messages", type=int, help="default 2000 (quick 300)")
     parser.add_argument("--output", type=Path, default=bench_db.RESULTS_DIR,
                         help="folder for the JSON and Markdown results")
@@ -97,6 +100,13 @@ def main(argv=None) -> int:
         parser.error(f"unknown size(s) {unknown}; choose from {list(SIZES)}")
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     parts = {p.strip() for p in args.only.split(",")}
+    without = [p.strip() for p in args.without.split(",") if p.strip()]
+    if without:
+        from bench.web import SPEED_PIECES
+
+        if set(without) - set(SPEED_PIECES):
+            parser.error(f"unknown speed piece(s) {sorted(set(without) - set(SPEED_PIECES))}; "
+                         f"choose from {list(SPEED_PIECES)}")
     quick = args.quick
     duration = args.duration or (3 if quick else 12)
     rounds = args.rounds or (1 if quick else 3)
@@ -110,6 +120,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     results = {"command": "python -m bench " + " ".join(argv if argv is not None
                                                          else sys.argv[1:]),
+               "without": without,
                "started_at": datetime.datetime.now().isoformat(timespec="seconds"),
                "machine": machine_info(), "sizes": sizes, "engines": [], "runs": {},
                "skipped": []}
@@ -136,7 +147,8 @@ def main(argv=None) -> int:
                 progress("Portal pages and the baseline under load:")
                 run["web"] = measure_web(url, PASSWORD, seconds=duration, rounds=rounds,
                                          warmup=warmup, visitors=visitors,
-                                         seed=args.seed, progress=progress)
+                                         seed=args.seed, progress=progress,
+                                         without=without)
             db.bind(url)
             if "console" in parts:
                 from bench.console import measure_console

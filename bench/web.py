@@ -37,6 +37,8 @@ WRK_THREADS = 2
 SECRET_KEY = "bench-secret-key-not-for-production"
 PORTAL_BASE_URL = "http://127.0.0.1"  # plain http on loopback: session cookies are not Secure
 PORTAL_APP = "portal_site:create_app()"
+# What `--without` can turn off: the portal's pieces (portal_site.speed) and core's prepared reads.
+SPEED_PIECES = ("render_context", "url_shapes", "filter_form_html", "prepared_reads")
 BASELINE_APP = "bench.baseline:create_app()"
 # Signing in and loading pages with the same User-Agent, as one browser would: Flask-Login's
 # session protection marks a session whose client fingerprint changed non-fresh, and the
@@ -229,12 +231,29 @@ def sign_in(base: str, sign_in_path: str, email: str, password: str) -> str:
     return browser.cookie_header()
 
 
-def portal_app(url: str):
+def portal_app(url: str, without=()):
     """The portal app, in-process (to build its URLs and count its queries)."""
     from portal_site import create_app
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
-                       "PORTAL_BASE_URL": PORTAL_BASE_URL, "SESSION_COOKIE_SECURE": False})
+                       "PORTAL_BASE_URL": PORTAL_BASE_URL, "SESSION_COOKIE_SECURE": False,
+                       **without_config(without)})
+
+
+def without_config(without) -> dict:
+    """The portal's configuration with these speed pieces off (core's are switched here)."""
+    import core.prepared
+
+    core.prepared.BUILD_ONCE = "prepared_reads" not in without
+    off = [piece for piece in without if piece != "prepared_reads"]
+    return {"SPEED_PIECES_OFF": off} if off else {}
+
+
+def create_portal_without(without: list):
+    """The portal as gunicorn serves it, with these speed pieces off (`--without`)."""
+    from portal_site import create_app
+
+    return create_app(without_config(without))
 
 
 def sign_in_path(app, slug: str) -> str:
@@ -387,7 +406,8 @@ def count_page_queries(app, url: str, slug: str, visitors: list[Visitor], passwo
 
 
 def measure_web(url: str, password: str, *, seconds: int = 12, rounds: int = 3,
-                warmup: int = 2, visitors: int = 40, seed: int = 1, progress=print) -> dict:
+                warmup: int = 2, visitors: int = 40, seed: int = 1, progress=print,
+                without=()) -> dict:
     """Load the portal's pages and the baseline; figures, ratios, queries and worker memory.
 
     The load is cut into `rounds`: each round loads the baseline and then every page for
@@ -404,7 +424,7 @@ def measure_web(url: str, password: str, *, seconds: int = 12, rounds: int = 3,
     slug, chosen = pick_visitors(visitors, seed)
     if not chosen:
         raise RuntimeError("the benchmark data has no active contact to sign in as")
-    app = portal_app(url)
+    app = portal_app(url, without)
     login = sign_in_path(app, slug)
     work_dir = Path(tempfile.mkdtemp(prefix="doorstep-bench-"))
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET_KEY,
@@ -412,7 +432,9 @@ def measure_web(url: str, password: str, *, seconds: int = 12, rounds: int = 3,
     slice_seconds = max(1, round(seconds / rounds))
     servers: list[Server] = []
     try:
-        portal = start_server("portal", PORTAL_APP, env, work_dir, login)
+        portal_app_spec = (f"bench.web:create_portal_without({list(without)!r})" if without
+                           else PORTAL_APP)
+        portal = start_server("portal", portal_app_spec, env, work_dir, login)
         servers.append(portal)
         baseline = start_server("baseline", BASELINE_APP, env, work_dir,
                                 f"/invoices/{chosen[0].customer_id}")
@@ -464,6 +486,7 @@ def measure_web(url: str, password: str, *, seconds: int = 12, rounds: int = 3,
                      f"({result['p99_ratio']:.2f} x)  {result['queries']} queries")
     shutil.rmtree(work_dir, ignore_errors=True)
     return {
+        "without": list(without),
         "server": f"gunicorn, {WORKERS} {WORKER_CLASS} workers (as `doorstep run`)",
         "client": f"wrk, {WRK_THREADS} threads, {CONNECTIONS} connections",
         "seconds_per_page": slice_seconds * rounds, "rounds": rounds,

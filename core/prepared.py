@@ -36,6 +36,9 @@ _prepared_on: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _PLACEHOLDER = re.compile(r"%%|%s")
 # What a cursor wrapper holds of one run (the rest of its state is the row plan).
 _PER_RUN = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
+# False only while the benchmark measures what this module saves (`python -m bench --without
+# prepared_reads`): every run then builds its SQL and maps its rows as peewee does.
+BUILD_ONCE = True
 
 
 class _Slot:
@@ -79,6 +82,11 @@ class PreparedSelect:
     def execute(self, **values):
         """Run with these values; rows come back as the built query would give them."""
         target = database.obj
+        if not BUILD_ONCE:
+            query = self._build().bind(target)
+            sql, params = query.sql()
+            bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
+            return query._get_cursor_wrapper(target.execute_sql(sql, bound))
         query, sql, params, server = self._compile(target)
         bound = [values[p.name] if isinstance(p, _Slot) else p for p in params]
         if server is None:

@@ -79,15 +79,8 @@ def create_app(config: dict | None = None) -> Flask:
         if not db.database.is_closed():
             db.database.close()
 
-    from portal_site.site import (
-        errors,
-        filter_forms,
-        i18n,
-        organization,
-        security,
-        templating,
-        urls,
-    )
+    from portal_site import speed
+    from portal_site.site import errors, i18n, organization, security
 
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)
@@ -102,9 +95,7 @@ def create_app(config: dict | None = None) -> Flask:
     organization.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    templating.init_app(app)
-    urls.init_app(app)
-    filter_forms.init_app(app)
+    speed.init_app(app)  # after Flask-Babel and Flask-Login: see portal_site/speed/README.md
 
     # babel.cfg extracts {% trans %} blocks trimmed; render them trimmed so they match.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

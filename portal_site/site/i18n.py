@@ -18,6 +18,7 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_login import current_user
+from jinja2 import pass_context
 
 from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, contact_language, is_rtl
 
@@ -182,8 +183,28 @@ def page_locale() -> dict:
     return {"lang": locale.replace("_", "-"), "dir": "rtl" if is_rtl(locale) else "ltr"}
 
 
+# Filters for list rows (`amount|money(currency)`, `value|fmt_date`, `status|status_label(kind)`):
+# Jinja calls a filter directly, a function call through Context.call (about 1 µs; a list's rows
+# make hundreds). Each calls whatever the render has under that name (see portal_site.speed).
+@pass_context
+def _money_filter(context, amount, currency: str) -> str:
+    return context["money"](amount, currency)
+
+
+@pass_context
+def _date_filter(context, value) -> str:
+    return context["fmt_date"](value)
+
+
+@pass_context
+def _status_filter(context, status: str, kind: str) -> str:
+    return context["status_label"](kind, status)
+
+
 def init_app(app: Flask) -> None:
     """Expose the formatting helpers to templates."""
     app.jinja_env.globals.update(money=money, fmt_date=date, fmt_datetime=date_time,
                                  fmt_quantity=quantity, status_label=status_label,
                                  page_locale=page_locale, languages=SUPPORTED_LANGUAGES)
+    app.jinja_env.filters.update(money=_money_filter, fmt_date=_date_filter,
+                                 status_label=_status_filter)
