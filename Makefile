@@ -12,6 +12,7 @@ APT_TEST := chromium wrk
 
 .PHONY: run test test-sqlite test-postgres setup lock fonts browser translations lint bench clean \
 	i18n-extract i18n-update i18n-check
+.PHONY: test-fast fmt
 
 run: setup
 	$(BIN)/doorstep migrate
@@ -26,12 +27,29 @@ test: setup browser
 		echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL pass is not run."; \
 	fi
 
+# Each xdist worker migrates a SQLite file of its own; PostgreSQL is one shared database, so
+# its pass stays serial.
 test-sqlite:
 	$(BIN)/ruff check .
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2
 
 test-postgres:
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider -m "not browser" tests
+
+# The quick loop while working (CONTRIBUTING.md): no apt, no browser, no benchmark; SQLite,
+# in parallel. `make test-fast PYTEST_ARGS="tests/core -x"` narrows it.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+test-fast: $(STAMP) translations
+	$(BIN)/ruff check .
+	TEST_DATABASE_URL= $(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) \
+		-m "not browser and not bench" $(PYTEST_ARGS)
+
+# Sorts imports and formats with ruff ([tool.ruff.format] in pyproject.toml); the same runs
+# as a pre-commit hook (.pre-commit-config.yaml) on the files a commit changes.
+fmt: $(STAMP)
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
 
 setup: $(STAMP) fonts translations
 

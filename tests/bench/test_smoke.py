@@ -11,7 +11,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from core.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.bench
 
 PAGES = {"home", "invoice list", "invoice list, paid", "invoice detail", "statement, 1 year",
          "baseline"}
