@@ -76,3 +76,34 @@ def test_the_benchmark_produces_every_figure(tmp_path):
     assert "portal worker <= 150 MB resident" in targets
     assert "Targets" in finished.stdout
     assert result_file.with_suffix(".md").read_text().count("| --- |") >= 1
+
+
+def test_each_speed_piece_can_be_measured_off(tmp_path):
+    """`--without` serves the portal without the named pieces (pages still answer 200), and
+    bench.pieces measures every piece against the portal with all of them."""
+    env = dict(os.environ, DOORSTEP_BENCH_DIR=str(tmp_path / "data"))
+    env.pop("DATABASE_URL", None)
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--size", "tiny", "--engine", "sqlite", "--quick",
+         "--fresh", "--duration", "1", "--rounds", "1", "--warmup", "0", "--visitors", "2",
+         "--only", "web", "--without", "url_shapes,prepared_reads",
+         "--output", str(tmp_path / "results")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    [result_file] = (tmp_path / "results").glob("*.json")
+    web = json.loads(result_file.read_text())["runs"]["tiny/sqlite"]["web"]
+    assert web["without"] == ["url_shapes", "prepared_reads"]
+    assert all(page["not_ok"] == 0 and page["requests"] > 0 for page in web["pages"].values())
+
+    pieces = subprocess.run(
+        [sys.executable, "-m", "bench.pieces", "--size", "tiny", "--rounds", "2"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert pieces.returncode == 0, pieces.stdout[-3000:] + pieces.stderr[-3000:]
+    header = next(line for line in pieces.stdout.splitlines() if line.startswith("CPU µs"))
+    for piece in ("render_context", "url_shapes", "filter_form_html", "prepared_reads"):
+        assert f"without {piece}" in header
+    assert "invoice list" in pieces.stdout
+
+    unknown = subprocess.run([sys.executable, "-m", "bench", "--without", "url_shape"],
+                             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert unknown.returncode != 0 and "url_shape" in unknown.stderr
