@@ -30,7 +30,9 @@ def init_app(app: Flask, *, cached: bool = True) -> None:
 
     @lru_cache(maxsize=_RENDERINGS_PER_PROCESS)
     def rendering(form_class, language: str, query: tuple, form: "_NotPartOfTheKey") -> Markup:
-        return render_fields(form.form)
+        # The cache keeps this key object: let go of the request's form once it is rendered.
+        fields, form.form = form.form, None
+        return render_fields(fields)
 
     def filter_fields(form) -> Markup:
         query = tuple(item for item in request.args.items(multi=True) if item[0] in form._fields)
