@@ -69,12 +69,12 @@ def check_url(value) -> str:
         parts, port = None, None
     if (parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname
             or any(ord(char) < 33 or ord(char) == 127 for char in url)):
-        raise ValidationError(N_("Enter an http:// or https:// URL."), field="url")
+        raise ValidationError(N_("Enter a URL that starts with http or https."), field="url")
     if parts.username or parts.password:
         raise ValidationError(N_("Leave user names and passwords out of the URL."),
                               field="url")
     if parts.fragment or port == 0:
-        raise ValidationError(N_("Enter an http:// or https:// URL."), field="url")
+        raise ValidationError(N_("Enter a URL that starts with http or https."), field="url")
     return url
 
 

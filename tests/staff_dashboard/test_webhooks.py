@@ -38,7 +38,7 @@ def test_a_url_that_is_not_http_is_refused_beside_the_form(admin):
     app.button[0].click()
     app.run()
 
-    assert texts(app.error) == ["Enter an http:// or https:// URL."]
+    assert texts(app.error) == ["Enter a URL that starts with http or https."]
     assert WebhookEndpoint.select().count() == 0 and not app.code
 
 
