@@ -138,9 +138,11 @@ def test_quote_decisions_write_events(scope, contact, make_documents):
     assert data_of(declined)["quote"]["status"] == "declined"
 
 
-def test_a_change_that_fails_late_writes_no_event(scope, contact, make_documents, monkeypatch):
+def test_a_change_that_fails_late_writes_no_event(scope, contact, make_documents, monkeypatch,
+                                                  admin):
     """The event is written in the change's transaction: when a later step fails, neither
-    the quote's new status nor its event remains."""
+    the quote's new status nor its event nor the event's delivery remains."""
+    register_webhook_endpoint(Actor.staff(admin.id), "https://erp.example/hooks")
     docs = make_documents(contact.customer)
 
     def broken_notify(*args, **kwargs):

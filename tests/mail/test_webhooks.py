@@ -229,6 +229,24 @@ def test_a_stopping_worker_gives_its_unattempted_claims_back(receivers, actor, o
     assert receiver.requests == []
 
 
+def test_two_workers_claim_different_deliveries(actor, org):
+    from core.webhooks import claim_deliveries
+
+    register_webhook_endpoint(actor, "https://erp.example/hooks")
+    for _ in range(5):
+        record_event(org.id, "comment.added", {})
+
+    first = claim_deliveries("worker-a", batch_size=3, lease_seconds=300)
+    second = claim_deliveries("worker-b", batch_size=3, lease_seconds=300)
+
+    assert (len(first), len(second)) == (3, 2)
+    assert not {d.id for d in first} & {d.id for d in second}
+    assert claim_deliveries("worker-c", batch_size=3, lease_seconds=300) == []
+    # Each comes with its event and endpoint, read in the claim's one query.
+    assert first[0].event.public_id.startswith("evt_")
+    assert first[0].endpoint.url == "https://erp.example/hooks"
+
+
 def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(receivers, actor, org):
     receiver = receivers()
     register_webhook_endpoint(actor, receiver.url)
