@@ -141,10 +141,9 @@ def listens_to(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return ALL_TYPES in types or event_type in types
 
 
-def record_event(organization_id: int, type: str, payload: dict, *,  # noqa: A002 - the field
+def record_event(organization_id: int, type: str, payload: dict, *,
                  created_at: datetime.datetime | None = None) -> Event:
-    """Write one event and a pending delivery per listening endpoint (inside the caller's
-    transaction)."""
+    """Write an event and a delivery per listening endpoint, in the caller's transaction."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
     now = created_at or utcnow()
