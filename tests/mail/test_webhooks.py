@@ -351,3 +351,27 @@ def test_the_documented_receiver_accepts_a_real_delivery_and_refuses_tampering_a
     assert verify(sign(secret, now - 299, body), body)
     assert not verify(sign(secret, now, body).replace(f"t={now}", f"t={now + 1}"), body)
     assert not verify("", body) and not verify("t=abc,v1=00", body)
+
+
+def test_a_portal_payment_reaches_the_businesss_endpoint(receivers, actor, make_active_contact,
+                                                         make_invoice, scope_of):
+    from core.gateways import Card
+    from core.services.payments import pay_invoice
+
+    receiver = receivers()
+    _, secret = register_webhook_endpoint(actor, receiver.url, ["payment.made"])
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer, "120.00")
+    payment = pay_invoice(scope_of(contact), invoice.id, "120.00", method="card",
+                          idempotency_key="pay-1", card=Card("4242424242424242", "12/39", "123"))
+
+    webhook_delivery.deliver_due(a_worker())
+
+    [received] = receiver.requests
+    independent_check(secret, received)
+    body = json.loads(received.body)
+    assert body["type"] == "payment.made"
+    assert body["data"]["payment"]["id"] == payment.id
+    assert body["data"]["invoice"] == {"id": invoice.id, "external_id": None,
+                                       "number": invoice.number, "status": "paid",
+                                       "balance": "0.00", "currency": "USD"}
