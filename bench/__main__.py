@@ -2,8 +2,8 @@
 
 For each size and engine: generate (or reuse) the data, load the portal's pages next to the
 baseline, time the console's queries and the bulk "Enable portal", then (once) the console at
-100,000 customers and the outbox. Writes bench/results/<time>-<sizes>.json (and .md) and prints
-the tables and the targets.
+100,000 customers, the outbox and the event feed at 1,000,000 events. Writes
+bench/results/<time>-<sizes>.json (and .md) and prints the tables and the targets.
 """
 
 import argparse
@@ -84,12 +84,15 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, help="seconds of unmeasured load a page before "
                         "the rounds (default 2; quick 1)")
     parser.add_argument("--visitors", type=int, help="contacts signed in (default 40)")
-    parser.add_argument("--only", default="web,console,bulk,outbox",
-                        help="parts to run (comma-separated: web, console, bulk, outbox)")
+    parser.add_argument("--only", default="web,console,bulk,outbox,events",
+                        help="parts to run (comma-separated: web, console, bulk, outbox, "
+                        "events)")
     parser.add_argument("--without", default="",
                         help="speed pieces to turn off in the portal under load, to measure "
                         "what each saves (comma-separated; see portal_site/speed/README.md)")
     parser.add_argument("--outbox-messages", type=int, help="default 2000 (quick 300)")
+    parser.add_argument("--events", type=int, help="events in the feed benchmark's "
+                        "organization (default 1,000,000; quick 100,000)")
     parser.add_argument("--output", type=Path, default=bench_db.RESULTS_DIR,
                         help="folder for the JSON and Markdown results")
     args = parser.parse_args(argv)
@@ -179,6 +182,14 @@ def main(argv=None) -> int:
         progress("\n== outbox ==")
         messages = args.outbox_messages or (300 if quick else 2000)
         results["outbox"] = run_outbox(messages, "postgres" in results["engines"], progress)
+    if "events" in parts:
+        from bench import events_bench
+
+        events = args.events or (100_000 if quick else events_bench.DEFAULT_EVENTS)
+        feed_engines = [e for e in engines if e == "sqlite" or e in results["engines"]]
+        results["events"] = events_bench.run(feed_engines, events, runs=10 if quick else 50,
+                                             seed=args.seed, fresh=args.fresh,
+                                             progress=progress)
     results["targets"] = evaluate_targets(results)
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["machine"]["load_average_at_end"] = os.getloadavg()

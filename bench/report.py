@@ -62,6 +62,13 @@ def evaluate_targets(results: dict) -> list[dict]:
             checks.append({"target": "outbox >= 200 messages/s, one worker",
                            "where": row["engine"], "value": row["messages_per_second"],
                            "ok": row["messages_per_second"] >= 200})
+    feed = results.get("events") or {}
+    for engine, figures in feed.get("runs", {}).items():
+        if feed["events"] >= 1_000_000:
+            worst = max(figures["queries"].items(), key=lambda item: item[1]["p50_ms"])
+            checks.append({"target": "event feed page p50 <= 20 ms at 1,000,000 events",
+                           "where": f"{engine} (slowest: {worst[0]})",
+                           "value": worst[1]["p50_ms"], "ok": worst[1]["p50_ms"] <= 20})
     checks += _flatness(runs)
     return checks
 
@@ -159,6 +166,18 @@ def render(results: dict, markdown: bool = False) -> str:
         out += _table(["engine", "workers", "seconds", "messages/s"],
                       [[r["engine"], _fmt(r["workers"]), _fmt(r["seconds"], 2),
                         _fmt(r["messages_per_second"])] for r in outbox["results"]], markdown)
+
+    feed = results.get("events") or {}
+    if feed.get("runs"):
+        engines = list(feed["runs"])
+        first = feed["runs"][engines[0]]
+        heading(f"Event feed ({_fmt(feed['events'])} events in the organization, "
+                f"{first['page']} a page; p50 ms of N runs, in-process)")
+        rows = [[label] + [_fmt(feed["runs"][e]["queries"][label]["p50_ms"], 2)
+                           for e in engines]
+                + [_fmt(first["queries"][label]["queries"])] for label in first["queries"]]
+        out += _table(["page"] + [ENGINE_NAMES.get(e, e) for e in engines] + ["queries"],
+                      rows, markdown)
 
     memory_rows = [[key, _fmt(run["web"]["memory"]["portal_worker_rss_mb"]),
                     _fmt(run["web"]["memory"]["baseline_worker_rss_mb"])]

@@ -473,6 +473,74 @@ class AuditEvent(BaseModel):
         )
 
 
+class Event(BaseModel):
+    """Something that happened in the portal, written in the transaction that made it happen.
+
+    The event feed reads these in id order; each active webhook endpoint that listens to the
+    type gets a WebhookDelivery written in the same transaction (the outbox pattern).
+    """
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    public_id = CharField(max_length=40, unique=True)  # evt_...: the same on every delivery
+    type = CharField(max_length=40)
+    payload = TextField(default="{}")  # JSON: the records named by id (and external id)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("organization", "id"), False),  # the feed's keyset pages
+            (("organization", "type", "id"), False),  # the feed filtered by type
+        )
+
+
+class WebhookEndpoint(BaseModel):
+    """A URL of the business's own system that receives events, signed with its secret."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    url = CharField(max_length=2000)
+    description = CharField(max_length=200, default="")
+    event_types = TextField(default="*")  # comma-separated event types, or * for every type
+    # The secret is never stored: it is derived from this nonce under SECRET_KEY when the
+    # worker signs (core.webhooks.endpoint_secret), like link tokens; rotating changes it.
+    secret_nonce = CharField(max_length=64)
+    secret_hint = CharField(max_length=16, default="")  # its first characters, to tell apart
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("organization", "is_active"), False),)
+
+
+class WebhookDelivery(BaseModel):
+    """One event on its way to one endpoint, with the outcome of the last attempt."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    event = ForeignKeyField(Event, backref="deliveries", on_delete="CASCADE")
+    endpoint = ForeignKeyField(WebhookEndpoint, backref="deliveries", on_delete="CASCADE")
+    # pending | sending | delivered | failed | cancelled
+    status = CharField(max_length=10, default="pending")
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_response_code = IntegerField(null=True)
+    last_error = TextField(default="")
+    claimed_by = CharField(max_length=100, default="")
+    claimed_at = DateTimeField(null=True)
+    last_attempt_at = DateTimeField(null=True)
+    delivered_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("status", "next_attempt_at"), False),  # the worker's claim
+            (("endpoint", "id"), False),  # the console's recent deliveries of an endpoint
+            (("organization", "id"), False),  # the console's recent deliveries
+        )
+
+
 class RateEvent(BaseModel):
     """One counted attempt (sign-in, reset, sign-up...) for throttling across processes."""
 
@@ -488,5 +556,5 @@ ALL_MODELS = [
     Organization, PortalPreferences, SlugHistory, StaffUser, StaffSession, Customer, Contact,
     AccessToken, Item, Quote, QuoteLine, SalesOrder, SalesOrderLine, Invoice, InvoiceLine,
     Payment, Shipment, ShipmentLine, TrackingEvent, Comment, Notification, OutboxMessage,
-    AuditEvent, RateEvent,
+    AuditEvent, RateEvent, Event, WebhookEndpoint, WebhookDelivery,
 ]

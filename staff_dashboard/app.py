@@ -53,6 +53,7 @@ def navigation(staff: auth.SignedIn):
         sections["System"] += [
             st.Page(paths.PREFERENCES, title="Portal preferences", icon=":material/tune:"),
             st.Page(paths.STAFF, title="Staff", icon=":material/manage_accounts:"),
+            st.Page(paths.WEBHOOKS, title="Webhooks", icon=":material/webhook:"),
         ]
     return st.navigation(sections)
 

@@ -46,3 +46,10 @@ MAIL_TABLE = "mail_outbox_table"
 
 # Staff
 STAFF_RESET_WHO = "staff_reset_who"
+
+# Webhooks (the API & webhooks page)
+WEBHOOKS_NEW_SECRET = "webhooks_new_secret"  # (url, secret) shown once, then popped
+WEBHOOKS_URL = "webhooks_register_url"
+WEBHOOKS_TYPES = "webhooks_register_types"
+WEBHOOKS_DESCRIPTION = "webhooks_register_description"
+WEBHOOKS_TABLE = "webhooks_deliveries_table"

@@ -16,6 +16,7 @@ from core.errors import (
     TokenError,
     ValidationError,
 )
+from core.events import contact_payload, record_event
 from core.i18n import N_, contact_language
 from core.models import (
     AccessToken,
@@ -376,6 +377,8 @@ def accept_invitation(organization_id: int, raw_token: str, password: str,
         refresh_customer_portal_status(contact.customer_id)
         record(organization_id, Actor.contact(contact.id, ip), "invitation_accepted", contact,
                customer_id=contact.customer_id)
+        record_event(organization_id, "invitation.accepted",
+                     contact_payload(contact, contact.customer, ["portal_state"]))
         notify_staff(organization_id, "invitation_accepted",
                      f"{contact.full_name} ({contact.customer.display_name}) accepted the "
                      "portal invitation.", record_type="customer",
@@ -543,6 +546,8 @@ def complete_signup(organization_id: int, raw_token: str, password: str,
         refresh_customer_portal_status(contact.customer_id)
         record(organization_id, Actor.contact(contact.id, ip), "signup_completed", contact,
                customer_id=contact.customer_id)
+        record_event(organization_id, "contact.signed_up",
+                     contact_payload(contact, contact.customer, ["portal_state"]))
         notify_staff(organization_id, "signup",
                      f"{contact.full_name} ({contact.customer.display_name}) signed up to the "
                      "portal.", record_type="customer", record_id=contact.customer_id,

@@ -4,6 +4,7 @@ from core import outbox, validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import NotFoundError
+from core.events import comment_payload, record_event
 from core.i18n import contact_language
 from core.models import Comment, Contact, StaffUser
 from core.queries.scoping import DOCUMENT_MODELS, ContactScope
@@ -24,6 +25,9 @@ def add_contact_comment(scope: ContactScope, kind: str, document_id: int, body: 
                                  document_id=document.id, contact=scope.contact.id, body=body)
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "comment_added",
                comment, customer_id=scope.customer.id, kind=kind, number=document.number)
+        record_event(scope.organization.id, "comment.added",
+                     comment_payload(comment, document, kind, scope.customer,
+                                     contact=scope.contact))
         notify_staff(scope.organization.id, "comment",
                      f"{scope.contact.full_name} ({scope.customer.display_name}) commented on "
                      f"{DOCUMENT_LABELS[kind]} {document.number}: {body[:200]}",
@@ -71,4 +75,6 @@ def add_staff_comment(staff_id: int, kind: str, document_id: int, body: str,
         record(staff.organization_id, Actor.staff(staff.id, ip), "staff_comment_added", comment,
                customer_id=document.customer_id, kind=kind, number=document.number,
                emailed=len(participants))
+        record_event(staff.organization_id, "comment.added",
+                     comment_payload(comment, document, kind, document.customer, staff=staff))
     return comment

@@ -4,6 +4,7 @@ from core import validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import InvalidStateError, ValidationError
+from core.events import invoice_view_payload, quote_payload, record_event
 from core.i18n import N_
 from core.models import Customer, utcnow
 from core.queries.scoping import DOCUMENT_MODELS, ContactScope
@@ -35,6 +36,9 @@ def record_document_view(scope: ContactScope, kind: str, document_id: int,
                    "document_viewed", document, customer_id=scope.customer.id, kind=kind,
                    number=document.number)
             if kind == "invoice":
+                document.first_viewed_at = now
+                record_event(scope.organization.id, "invoice.viewed",
+                             invoice_view_payload(document, scope.customer, scope.contact))
                 notify_staff(
                     scope.organization.id, "invoice_viewed",
                     f"{scope.contact.full_name} ({scope.customer.display_name}) viewed invoice "
@@ -69,6 +73,8 @@ def accept_quote(scope: ContactScope, quote_id: int, ip: str = ""):
         quote.save()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_accepted",
                quote, customer_id=scope.customer.id, number=quote.number)
+        record_event(scope.organization.id, "quote.accepted",
+                     quote_payload(quote, scope.customer, scope.contact))
         notify_staff(scope.organization.id, "quote_accepted",
                      f"{scope.contact.full_name} ({scope.customer.display_name}) accepted quote "
                      f"{quote.number}.", record_type="quote", record_id=quote.id,
@@ -88,6 +94,8 @@ def decline_quote(scope: ContactScope, quote_id: int, reason: str, ip: str = "")
         quote.save()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_declined",
                quote, customer_id=scope.customer.id, number=quote.number, reason=reason)
+        record_event(scope.organization.id, "quote.declined",
+                     quote_payload(quote, scope.customer, scope.contact))
         notify_staff(scope.organization.id, "quote_declined",
                      f"{scope.contact.full_name} ({scope.customer.display_name}) declined quote "
                      f"{quote.number}: {reason}", record_type="quote", record_id=quote.id,

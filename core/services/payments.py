@@ -13,6 +13,7 @@ from core import outbox, validation
 from core.audit import Actor, record
 from core.db import is_postgres, transaction
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
+from core.events import payment_payload, record_event
 from core.gateways import Card, check_card, get_gateway
 from core.i18n import N_, contact_language
 from core.models import Customer, Invoice, Payment, StaffUser, utcnow
@@ -107,6 +108,8 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
             record(org_id, actor, "payment_made" if method == "card" else "payment_notice",
                    payment, customer_id=invoice.customer_id, amount=str(amount),
                    invoice=invoice.number, method=method)
+            record_event(org_id, "payment.made",
+                         payment_payload(payment, invoice, scope.customer, scope.contact))
             _announce(scope, invoice, payment)
             return payment
     except IntegrityError:
@@ -158,6 +161,8 @@ def confirm_bank_transfer(staff_id: int, payment_id: int, ip: str = "") -> Payme
         _apply(invoice, payment.amount)
         record(staff.organization_id, Actor.staff(staff.id, ip), "payment_confirmed", payment,
                customer_id=payment.customer_id, amount=str(payment.amount))
+        record_event(staff.organization_id, "payment.confirmed",
+                     payment_payload(payment, invoice, payment.customer, payment.contact))
     return payment
 
 
@@ -171,6 +176,9 @@ def reject_bank_transfer(staff_id: int, payment_id: int, ip: str = "") -> Paymen
         payment.save()
         record(staff.organization_id, Actor.staff(staff.id, ip), "payment_rejected", payment,
                customer_id=payment.customer_id, amount=str(payment.amount))
+        record_event(staff.organization_id, "payment.rejected",
+                     payment_payload(payment, payment.invoice, payment.customer,
+                                     payment.contact))
     return payment
 
 
@@ -200,4 +208,6 @@ def record_offline_payment(staff_id: int, invoice_id: int, amount, *, method: st
         _apply(invoice, amount)
         record(staff.organization_id, Actor.staff(staff.id, ip), "payment_recorded", payment,
                customer_id=invoice.customer_id, amount=str(amount), invoice=invoice.number)
+        record_event(staff.organization_id, "payment.recorded",
+                     payment_payload(payment, invoice, invoice.customer))
     return payment

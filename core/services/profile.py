@@ -4,6 +4,7 @@ from core import validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import PermissionDeniedError
+from core.events import address_payload, contact_payload, record_event
 from core.i18n import N_
 from core.models import Contact, Customer, utcnow
 from core.queries.scoping import ContactScope
@@ -21,8 +22,14 @@ def update_contact_details(scope: ContactScope, *, first_name: str, last_name: s
          .where(Contact.id == scope.contact.id).execute())
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "profile_updated",
                scope.contact, customer_id=scope.customer.id)
-    scope.contact.first_name, scope.contact.last_name = first_name, last_name
-    scope.contact.phone = phone
+        changed = [name for name, value in (("first_name", first_name),
+                                            ("last_name", last_name), ("phone", phone))
+                   if getattr(scope.contact, name) != value]
+        scope.contact.first_name, scope.contact.last_name = first_name, last_name
+        scope.contact.phone = phone
+        if changed:
+            record_event(scope.organization.id, "contact.updated",
+                         contact_payload(scope.contact, scope.customer, changed))
     return scope.contact
 
 
@@ -33,6 +40,7 @@ def update_customer_addresses(scope: ContactScope, ip: str = "", **addresses) ->
     clean = clean_addresses(addresses)
     with transaction():
         customer = Customer.get_by_id(scope.customer.id)
+        changed = [name for name, value in clean.items() if getattr(customer, name) != value]
         for name, value in clean.items():
             setattr(customer, name, value)
         customer.search_text = search_text_of(customer)
@@ -40,6 +48,9 @@ def update_customer_addresses(scope: ContactScope, ip: str = "", **addresses) ->
         customer.save()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "addresses_updated",
                customer, customer_id=customer.id, fields=sorted(clean))
+        if changed:
+            record_event(scope.organization.id, "customer.address_updated",
+                         address_payload(customer, scope.contact, changed))
     return customer
 
 
@@ -50,5 +61,9 @@ def set_contact_language(scope: ContactScope, language: str | None, ip: str = ""
         Contact.update(language=language).where(Contact.id == scope.contact.id).execute()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "language_changed",
                scope.contact, customer_id=scope.customer.id, language=language)
+        if scope.contact.language != language:
+            scope.contact.language = language
+            record_event(scope.organization.id, "contact.updated",
+                         contact_payload(scope.contact, scope.customer, ["language"]))
     scope.contact.language = language
     return scope.contact

@@ -33,6 +33,7 @@ from flask_mail import Message
 from core import db
 from core.models import Organization, OutboxMessage, utcnow
 from portal_site.mail.render import UndeliverableError, render
+from portal_site.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger("doorstep.mail")
 
@@ -388,6 +389,7 @@ class OutboxWorker:
                         result = self.send_batch(batch)
                         totals.update(sent=result.sent, retried=result.retried,
                                       failed=result.failed, released=result.released)
+                    webhooks = webhook_delivery.deliver_due(self, started if once else None)
             except Exception:
                 if once:
                     raise
@@ -395,7 +397,7 @@ class OutboxWorker:
                 log.exception("mail worker: this round failed; trying again shortly")
                 self.stop.wait(max(self.config["MAIL_POLL_SECONDS"], 5.0))
                 continue
-            if not batch:
+            if not batch and not webhooks:
                 if once:
                     break
                 self.stop.wait(self.config["MAIL_POLL_SECONDS"])

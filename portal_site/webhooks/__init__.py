@@ -1,0 +1,1 @@
+"""Webhooks out: the worker's HTTP side of delivering events (see core.webhooks)."""
