@@ -468,6 +468,10 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
                         line.get("quantity"), f"lines.{i}.quantity")
             shipment = sales.create_shipment(order.id, number, quantities, carrier=carrier,
                                              tracking_number=tracking_number, actor=actor)
+            if events:
+                # Packed before the first event the business's system reports, not "now".
+                (TrackingEvent.update(occurred_at=min(events[0][0], utcnow()))
+                 .where(TrackingEvent.shipment == shipment.id).execute())
             changed = True
         else:
             shipment = row

@@ -2,6 +2,7 @@
 are the OpenAPI document's schemas (one definition for both)."""
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -17,6 +18,7 @@ from core.services.sync import (
 from core.validation import CURRENCIES
 
 DECIMAL_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,3})?$"
+_DECIMAL = re.compile(DECIMAL_PATTERN)
 EXTERNAL_ID = {"validate": validate.Length(min=1, max=100),
                "metadata": {"description": "The business's own id of the record."}}
 
@@ -25,12 +27,15 @@ class DecimalString(fields.String):
     """A decimal number as a string ("125.50"): money never goes through a float."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("validate", validate.Regexp(DECIMAL_PATTERN))
-        kwargs.setdefault("metadata", {}).setdefault("example", "125.50")
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("example", "125.50")
+        metadata.setdefault("pattern", DECIMAL_PATTERN)
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not _DECIMAL.match(text):
+            raise ValidationError("Write a decimal number as a string, for example \"125.50\".")
         try:
             return Decimal(text)
         except InvalidOperation:
@@ -38,6 +43,13 @@ class DecimalString(fields.String):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else str(value)
+
+
+class QuantityString(DecimalString):
+    """A quantity as a string without trailing zeros ("4", "2.5"), the same on every engine."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format(Decimal(value).normalize(), "f")
 
 
 class UtcDateTime(fields.DateTime):
@@ -173,7 +185,7 @@ class LineIn(Schema):
 
 class LineOut(Schema):
     description = fields.String()
-    quantity = DecimalString()
+    quantity = QuantityString()
     rate = DecimalString()
     amount = DecimalString()
     item_external_id = fields.String(allow_none=True)
@@ -276,7 +288,7 @@ class ShipmentIn(Schema):
 
 class ShipmentLineOut(Schema):
     description = fields.String()
-    quantity = DecimalString()
+    quantity = QuantityString()
 
 
 class TrackingEventOut(Schema):
