@@ -14,6 +14,10 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 RATE_WINDOW_SECONDS = 60
 
 
+# A batch of 500 documents with their lines is larger than any portal form (256 KiB).
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+
 def authenticate():
     """Refuse a request without a live key of the right scope; set g.api_key and g.actor."""
     if KEY_PARAMETERS & {name.lower() for name in request.args}:
@@ -33,6 +37,7 @@ def authenticate():
                        headers={"Retry-After": str(error.retry_after)})
     if request.method not in READ_METHODS and key.scope != "write":
         return problem(403, "This key may only read.")
+    request.max_content_length = MAX_BODY_BYTES
     g.api_key = key
     g.actor = Actor.api_key(key.id, key.organization_id, request.remote_addr or "")
     return None
