@@ -54,7 +54,8 @@ def decode_cursor(cursor: str) -> tuple[datetime.datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, record_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(record_id, int) or isinstance(record_id, bool):
+        if (not isinstance(record_id, int) or isinstance(record_id, bool)
+                or not 0 <= record_id < 2**31):
             raise ValueError
         return datetime.datetime.fromisoformat(stamp), record_id
     except (ValueError, TypeError, binascii.Error, UnicodeError, json.JSONDecodeError):

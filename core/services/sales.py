@@ -30,6 +30,8 @@ from core.models import (
 )
 
 CENT = Decimal("0.01")
+QUANTITY_LIMIT = Decimal("1e9")
+MONEY_LIMIT = Decimal("1e12")
 SHIPMENT_STATUSES = ("packed", "shipped", "in_transit", "out_for_delivery", "delivered")
 
 
@@ -80,6 +82,9 @@ def _clean_lines(lines: list[dict]) -> list[dict]:
         if quantity <= 0:
             raise ValidationError(N_("Quantities must be greater than zero."), field="lines")
         rate = _number(line.get("rate"), "lines").quantize(CENT, ROUND_HALF_UP)
+        # The columns hold 9 digits of quantity and 12 of money: refuse more, don't overflow.
+        if quantity >= QUANTITY_LIMIT or quantity * rate >= MONEY_LIMIT:
+            raise ValidationError(N_("Enter a smaller amount."), field="lines")
         clean.append({
             "item": line.get("item_id"),
             "description": validation.text(line.get("description"), "description",
@@ -94,6 +99,8 @@ def _totals(lines: list[dict], tax_rate) -> dict:
     tax_rate = _number(tax_rate, "tax_rate")
     subtotal = sum((line["amount"] for line in lines), Decimal("0.00"))
     tax = (subtotal * tax_rate).quantize(CENT, ROUND_HALF_UP)
+    if subtotal + tax >= MONEY_LIMIT:
+        raise ValidationError(N_("Enter a smaller amount."), field="tax_rate")
     return {"subtotal": subtotal, "tax_total": tax, "total": subtotal + tax}
 
 

@@ -197,3 +197,30 @@ def test_a_full_batch_of_500_is_accepted_though_larger_than_any_form(api):
     response = api.post("/api/v1/customers/batch", json={"records": records})
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert Customer.select().count() == 500
+
+
+def test_amounts_too_large_for_the_books_are_refused_not_crashed(api):
+    _customer(api)
+    huge = {**INVOICE, "lines": [{"description": "A lot", "quantity": "999999999999",
+                                  "rate": "999999999999"}]}
+    response = api.put("/api/v1/invoices/INV-1", json=huge)
+    assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "lines"
+    taxed = api.put("/api/v1/invoices/INV-1", json={**INVOICE, "tax_rate": "999999999999"})
+    assert taxed.status_code == 422
+    assert taxed.get_json()["errors"][0]["field"] == "tax_rate"
+    assert Invoice.select().count() == 0
+
+
+def test_a_cursor_naming_an_impossible_id_is_refused(api):
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(["2026-01-01T00:00:00", 2**40]).encode())
+    response = api.get("/api/v1/customers", query_string={"cursor": cursor.decode()})
+    assert response.status_code == 422
+
+
+def test_a_nul_character_in_an_id_is_refused_not_crashed(api):
+    assert api.get("/api/v1/customers/a%00b").status_code in {400, 404}
+    response = api.put("/api/v1/contacts/P-1", json={**CONTACT, "customer_external_id": "a\x00"})
+    assert response.status_code == 422
