@@ -191,7 +191,7 @@ def test_list_query_counts_do_not_grow_with_the_data(api, database):
 
 
 def test_a_full_batch_of_500_is_accepted_though_larger_than_any_form(api):
-    records = [{**CUSTOMER, "external_id": f"C-{n:03d}", 
+    records = [{**CUSTOMER, "external_id": f"C-{n:03d}",
                 "display_name": f"Customer {n} " + "x" * 180}
                for n in range(500)]
     response = api.post("/api/v1/customers/batch", json={"records": records})
