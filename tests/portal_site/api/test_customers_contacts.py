@@ -79,3 +79,21 @@ def test_an_email_used_by_another_contact_is_refused(api):
     response = api.put("/api/v1/contacts/P-2", json={**CONTACT, "is_primary": False})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "email"
+
+
+def test_a_contacts_own_changes_in_the_portal_show_in_updated_since(api, scope_of):
+    import datetime
+
+    from core.models import utcnow
+    from core.services import access, profile
+    from tests.conftest import PASSWORD, token_of
+
+    api.put("/api/v1/customers/C-1", json=CUSTOMER)
+    api.put("/api/v1/contacts/P-1", json=CONTACT)
+    contact = Contact.get()
+    since = (utcnow() + datetime.timedelta(microseconds=1)).isoformat()
+    access.accept_invitation(contact.organization_id, token_of(contact), PASSWORD)
+    profile.update_contact_details(scope_of(contact), first_name="Rita", last_name="Brook")
+    changed = api.get("/api/v1/contacts", query_string={"updated_since": since}).get_json()
+    assert [(c["last_name"], c["portal_state"]) for c in changed["data"]] == [("Brook",
+                                                                              "active")]
