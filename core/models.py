@@ -140,11 +140,16 @@ class Customer(BaseModel):
     unused_credits = Money()
     last_viewed_at = DateTimeField(null=True)
     search_text = CharField(max_length=700, default="")
+    # The business's own id for the record (integration API); unique per organization.
+    external_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = (
+            (("organization", "external_id"), True),
+            # The API's lists page by (updated_at, id).
+            (("organization", "updated_at", "id"), False),
             (("organization", "display_name"), False),
             (("organization", "portal_status", "display_name"), False),
             (("organization", "portal_language", "display_name"), False),
@@ -170,10 +175,14 @@ class Contact(BaseModel):
     language = CharField(max_length=10, null=True)
     session_version = IntegerField(default=1)
     last_login_at = DateTimeField(null=True)
+    external_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = (
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
             (("organization", "email"), True),
             (("customer", "is_primary"), False),
             # The console home's counts by portal state and of stale invitations.
@@ -215,9 +224,15 @@ class Item(BaseModel):
     unit = CharField(max_length=20, default="pcs")
     rate = Money()
     stock_on_hand = IntegerField(default=0)
+    external_id = CharField(max_length=100, null=True)
+    updated_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("organization", "sku"), True),)
+        indexes = (
+            (("organization", "sku"), True),
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
+        )
 
 
 class _Document(BaseModel):
@@ -234,7 +249,9 @@ class _Document(BaseModel):
     notes = TextField(default="")
     first_viewed_at = DateTimeField(null=True)
     first_viewed_by = ForeignKeyField(Contact, null=True, on_delete="SET NULL")
+    external_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
 
 
 class Quote(_Document):
@@ -251,6 +268,8 @@ class Quote(_Document):
         indexes = (
             (("customer", "issue_date"), False),
             (("organization", "number"), True),
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
             (("organization", "first_viewed_at"), False),
             (("organization", "created_at"), False),  # the console's list, newest first
         )
@@ -279,6 +298,8 @@ class SalesOrder(_Document):
         indexes = (
             (("customer", "order_date"), False),
             (("organization", "number"), True),
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
             (("organization", "first_viewed_at"), False),
             (("organization", "created_at"), False),  # the console's list, newest first
         )
@@ -310,6 +331,8 @@ class Invoice(_Document):
             (("customer", "issue_date"), False),
             (("customer", "status", "due_date"), False),
             (("organization", "number"), True),
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
             (("organization", "first_viewed_at"), False),
             (("organization", "issue_date"), False),
             (("organization", "created_at"), False),  # the console's list, newest first
@@ -346,10 +369,14 @@ class Payment(BaseModel):
     gateway = CharField(max_length=20, default="")
     card_last4 = CharField(max_length=4, default="")
     paid_at = DateTimeField(default=utcnow)
+    external_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = (
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
             (("organization", "idempotency_key"), True),
             (("customer", "paid_at"), False),
             (("organization", "via_portal", "paid_at"), False),
@@ -368,11 +395,15 @@ class Shipment(BaseModel):
     status = CharField(max_length=16, default="packed")  # packed | shipped | in_transit | delivered
     shipped_at = DateTimeField(null=True)
     delivered_at = DateTimeField(null=True)
+    external_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = (
             (("customer", "created_at"), False),
+            (("organization", "external_id"), True),
+            (("organization", "updated_at", "id"), False),
             (("organization", "number"), True),
         )
 
@@ -552,9 +583,43 @@ class RateEvent(BaseModel):
         indexes = ((("key", "created_at"), False),)
 
 
+class ApiKey(BaseModel):
+    """A key the business's own system calls the integration API with; only its hash is kept."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    name = CharField(max_length=100)
+    scope = CharField(max_length=5, default="read")  # read | write
+    prefix = CharField(max_length=16)  # shown to tell keys apart: "dsk_AbCd1234"
+    key_hash = CharField(max_length=64, unique=True)
+    created_by = ForeignKeyField(StaffUser, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("organization", "created_at"), False),)
+
+
+class ApiIdempotencyRecord(BaseModel):
+    """The response the API gave to a POST with an Idempotency-Key, replayed on a retry."""
+
+    id = AutoField()
+    api_key = ForeignKeyField(ApiKey, on_delete="CASCADE")
+    key = CharField(max_length=100)
+    request_hash = CharField(max_length=64)
+    status_code = IntegerField()
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("api_key", "key"), True),)
+
+
 ALL_MODELS = [
     Organization, PortalPreferences, SlugHistory, StaffUser, StaffSession, Customer, Contact,
     AccessToken, Item, Quote, QuoteLine, SalesOrder, SalesOrderLine, Invoice, InvoiceLine,
     Payment, Shipment, ShipmentLine, TrackingEvent, Comment, Notification, OutboxMessage,
-    AuditEvent, RateEvent, Event, WebhookEndpoint, WebhookDelivery,
+    AuditEvent, RateEvent, Event, WebhookEndpoint, WebhookDelivery, ApiKey,
+    ApiIdempotencyRecord,
 ]

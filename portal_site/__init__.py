@@ -106,6 +106,10 @@ def create_app(config: dict | None = None) -> Flask:
         module = importlib.import_module(f"portal_site.{name}")
         app.register_blueprint(module.bp, url_prefix="/<org_slug>")
 
+    from portal_site import api
+
+    api.init_app(app)  # /api/v1/: bearer keys, CSRF-exempt, problem+json errors
+
     from portal_site.mail import bp as mail_templates
 
     app.register_blueprint(mail_templates)

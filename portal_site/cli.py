@@ -1,4 +1,4 @@
-"""The `doorstep` command: migrate, demo, create-staff, worker, run."""
+"""The `doorstep` command: migrate, demo, create-staff, api-key, worker, run."""
 
 import importlib.util
 import json
@@ -119,6 +119,74 @@ def create_staff(email, name, password, role, org_slug):
         except DoorstepError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Created {staff.role} {staff.email}.")
+
+
+@main.group("api-key")
+def api_key():
+    """Create, list and revoke the integration API's keys of an organization."""
+
+
+def _org_actor(org_slug: str):
+    from core.audit import Actor
+    from core.services.api_keys import organization_by_slug
+
+    try:
+        org = organization_by_slug(org_slug)
+    except DoorstepError:
+        raise click.ClickException(f"No organization has the portal slug {org_slug!r}.") from None
+    return Actor("system", None, "", org.id)
+
+
+@api_key.command("create")
+@click.option("--org", "org_slug", required=True, help="Portal slug of the organization.")
+@click.option("--name", required=True, help="What the key is for (shown in the console).")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read",
+              show_default=True)
+def api_key_create(org_slug, name, scope):
+    """Create a key and print it once: only its hash is kept."""
+    from core.services.api_keys import create_api_key
+
+    _bind()
+    with db.connection():
+        try:
+            key, raw = create_api_key(_org_actor(org_slug), name, scope)
+        except DoorstepError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(raw)
+    click.echo(f"Created {key.scope} key {key.prefix}… ({key.name}, id {key.id}). "
+               "Keep it now: it is not shown again.", err=True)
+
+
+@api_key.command("list")
+@click.option("--org", "org_slug", required=True, help="Portal slug of the organization.")
+def api_key_list(org_slug):
+    """List the organization's keys (prefix, scope, last use; never the key)."""
+    from core.services.api_keys import list_api_keys
+
+    _bind()
+    with db.connection():
+        keys = list_api_keys(_org_actor(org_slug))
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "live"
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        click.echo(f"{key.id:>5}  {key.prefix}…  {key.scope:<5}  {state:<22}  used {used}  "
+                   f"{key.name}")
+
+
+@api_key.command("revoke")
+@click.option("--org", "org_slug", required=True, help="Portal slug of the organization.")
+@click.argument("key_id", type=int)
+def api_key_revoke(org_slug, key_id):
+    """Revoke a key at once."""
+    from core.services.api_keys import revoke_api_key
+
+    _bind()
+    with db.connection():
+        try:
+            key = revoke_api_key(_org_actor(org_slug), key_id)
+        except DoorstepError:
+            raise click.ClickException(f"No key {key_id} in this organization.") from None
+    click.echo(f"Revoked {key.prefix}… ({key.name}).")
 
 
 @main.command()

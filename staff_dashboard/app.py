@@ -53,7 +53,7 @@ def navigation(staff: auth.SignedIn):
         sections["System"] += [
             st.Page(paths.PREFERENCES, title="Portal preferences", icon=":material/tune:"),
             st.Page(paths.STAFF, title="Staff", icon=":material/manage_accounts:"),
-            st.Page(paths.WEBHOOKS, title="Webhooks", icon=":material/webhook:"),
+            st.Page(paths.API_WEBHOOKS, title="API & webhooks", icon=":material/api:"),
         ]
     return st.navigation(sections)
 

@@ -46,6 +46,8 @@ MAIL_TABLE = "mail_outbox_table"
 
 # Staff
 STAFF_RESET_WHO = "staff_reset_who"
+# API & webhooks: the raw key just created, shown once on the next run, then forgotten.
+API_NEW_KEY = "api_new_key"
 
 # Webhooks (the API & webhooks page)
 WEBHOOKS_NEW_SECRET = "webhooks_new_secret"  # (url, secret) shown once, then popped

@@ -12,7 +12,7 @@ NOTIFICATIONS = "app_pages/notifications.py"
 MAIL = "app_pages/mail.py"
 PREFERENCES = "app_pages/preferences.py"
 STAFF = "app_pages/staff.py"
-WEBHOOKS = "app_pages/webhooks.py"
+API_WEBHOOKS = "app_pages/api_webhooks.py"
 
 # Where a notification's record opens.
 DOCUMENT_PAGES = {"invoice": INVOICES, "quote": QUOTES, "sales_order": SALES_ORDERS}

@@ -69,6 +69,7 @@ def refresh_customer_portal_status(customer_id: int) -> None:
 def _set_state(contact: Contact, state: str) -> None:
     contact.portal_state = state
     contact.state_changed_at = utcnow()
+    contact.updated_at = contact.state_changed_at  # the API's lists see the change
 
 
 def _revoke_tokens(contact_id: int, purpose: str | None = None) -> None:

@@ -189,6 +189,7 @@ def update_contact(contact_id: int, actor: Actor, **changes) -> Contact:
                                   field="is_primary")
         for name, value in data.items():
             setattr(contact, name, value)
+        contact.updated_at = utcnow()
         contact.save()
         _sync_customer_email(contact.customer)
         record(contact.organization_id, actor, "contact_updated", contact,

@@ -24,7 +24,8 @@ def record_document_view(scope: ContactScope, kind: str, document_id: int,
     model = DOCUMENT_MODELS[kind]
     now = utcnow()
     with transaction():
-        first = (model.update(first_viewed_at=now, first_viewed_by=scope.contact.id)
+        first = (model.update(first_viewed_at=now, first_viewed_by=scope.contact.id,
+                              updated_at=now)
                  .where(model.id == document.id, model.first_viewed_at.is_null())
                  .execute()) == 1
         if first and kind == "invoice":
@@ -70,6 +71,7 @@ def accept_quote(scope: ContactScope, quote_id: int, ip: str = ""):
     with transaction():
         quote = _open_quote(scope, quote_id)
         quote.status, quote.responded_at, quote.responded_by = "accepted", utcnow(), scope.contact
+        quote.updated_at = quote.responded_at
         quote.save()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_accepted",
                quote, customer_id=scope.customer.id, number=quote.number)
@@ -91,6 +93,7 @@ def decline_quote(scope: ContactScope, quote_id: int, reason: str, ip: str = "")
         quote = _open_quote(scope, quote_id)
         quote.status, quote.responded_at, quote.responded_by = "declined", utcnow(), scope.contact
         quote.decline_reason = reason
+        quote.updated_at = quote.responded_at
         quote.save()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_declined",
                quote, customer_id=scope.customer.id, number=quote.number, reason=reason)

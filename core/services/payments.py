@@ -45,6 +45,7 @@ def payable_amount(invoice: Invoice) -> Decimal:
 def _apply(invoice: Invoice, amount: Decimal) -> None:
     invoice.balance = (invoice.balance - amount).quantize(Decimal("0.01"))
     invoice.status = "paid" if invoice.balance == 0 else "partially_paid"
+    invoice.updated_at = utcnow()
     invoice.save()
     # ROUND: SQLite does this arithmetic in floating point, which would leave 1e-17 dust.
     (Customer.update(outstanding=fn.ROUND(Customer.outstanding - amount, 2))
@@ -185,14 +186,25 @@ def reject_bank_transfer(staff_id: int, payment_id: int, ip: str = "") -> Paymen
 def record_offline_payment(staff_id: int, invoice_id: int, amount, *, method: str = "bank_transfer",
                            reference: str = "", paid_at=None, ip: str = "") -> Payment:
     """Staff record money received outside the portal (transfer, cash, cheque)."""
+    staff = StaffUser.get_or_none(StaffUser.id == staff_id, StaffUser.is_active)
+    if staff is None:
+        raise NotFoundError()
+    return record_payment_received(Actor.staff(staff.id, ip, staff.organization_id), invoice_id,
+                                   amount, method=method, reference=reference, paid_at=paid_at)
+
+
+def record_payment_received(actor: Actor, invoice_id: int, amount, *,
+                            method: str = "bank_transfer", reference: str = "",
+                            paid_at=None) -> Payment:
+    """Record money the actor's organization received outside the portal (transfer, cash,
+    cheque, a card charged elsewhere): the invoice's balance goes down."""
     amount = validation.amount(amount)
     if method not in {"bank_transfer", "cash", "cheque", "card"}:
         raise ValidationError(N_("Choose a payment method."), field="method")
     reference = validation.text(reference, "reference", max_length=100)
     with transaction():
-        staff = StaffUser.get_or_none(StaffUser.id == staff_id, StaffUser.is_active)
         invoice = Invoice.get_or_none(Invoice.id == invoice_id)
-        if staff is None or invoice is None or invoice.organization_id != staff.organization_id:
+        if invoice is None or invoice.organization_id != actor.organization_id:
             raise NotFoundError()
         invoice = _lock_invoice(invoice.id)
         if invoice.status not in PAYABLE_STATUSES or amount > payable_amount(invoice):
@@ -206,8 +218,8 @@ def record_offline_payment(staff_id: int, invoice_id: int, amount, *, method: st
         payment.number = f"PAY-{payment.id:06d}"
         payment.save()
         _apply(invoice, amount)
-        record(staff.organization_id, Actor.staff(staff.id, ip), "payment_recorded", payment,
+        record(invoice.organization_id, actor, "payment_recorded", payment,
                customer_id=invoice.customer_id, amount=str(amount), invoice=invoice.number)
-        record_event(staff.organization_id, "payment.recorded",
+        record_event(invoice.organization_id, "payment.recorded",
                      payment_payload(payment, invoice, invoice.customer))
     return payment

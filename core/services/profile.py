@@ -18,7 +18,8 @@ def update_contact_details(scope: ContactScope, *, first_name: str, last_name: s
     last_name = validation.text(last_name, "last_name", max_length=100)
     phone = validation.text(phone, "phone", max_length=50)
     with transaction():
-        (Contact.update(first_name=first_name, last_name=last_name, phone=phone)
+        (Contact.update(first_name=first_name, last_name=last_name, phone=phone,
+                        updated_at=utcnow())
          .where(Contact.id == scope.contact.id).execute())
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "profile_updated",
                scope.contact, customer_id=scope.customer.id)
@@ -58,7 +59,8 @@ def set_contact_language(scope: ContactScope, language: str | None, ip: str = ""
     """Choose the contact's own language (None falls back to the customer's portal language)."""
     language = validation.language(language)
     with transaction():
-        Contact.update(language=language).where(Contact.id == scope.contact.id).execute()
+        (Contact.update(language=language, updated_at=utcnow())
+         .where(Contact.id == scope.contact.id).execute())
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "language_changed",
                scope.contact, customer_id=scope.customer.id, language=language)
         if scope.contact.language != language:

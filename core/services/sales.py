@@ -11,8 +11,8 @@ from peewee import fn
 
 from core import validation
 from core.audit import Actor, record
-from core.db import transaction
-from core.errors import NotFoundError, ValidationError
+from core.db import is_postgres, transaction
+from core.errors import InvalidStateError, NotFoundError, ValidationError
 from core.i18n import N_
 from core.models import (
     Customer,
@@ -30,6 +30,8 @@ from core.models import (
 )
 
 CENT = Decimal("0.01")
+QUANTITY_LIMIT = Decimal("1e9")
+MONEY_LIMIT = Decimal("1e12")
 SHIPMENT_STATUSES = ("packed", "shipped", "in_transit", "out_for_delivery", "delivered")
 
 
@@ -80,6 +82,9 @@ def _clean_lines(lines: list[dict]) -> list[dict]:
         if quantity <= 0:
             raise ValidationError(N_("Quantities must be greater than zero."), field="lines")
         rate = _number(line.get("rate"), "lines").quantize(CENT, ROUND_HALF_UP)
+        # The columns hold 9 digits of quantity and 12 of money: refuse more, don't overflow.
+        if quantity >= QUANTITY_LIMIT or quantity * rate >= MONEY_LIMIT:
+            raise ValidationError(N_("Enter a smaller amount."), field="lines")
         clean.append({
             "item": line.get("item_id"),
             "description": validation.text(line.get("description"), "description",
@@ -94,6 +99,8 @@ def _totals(lines: list[dict], tax_rate) -> dict:
     tax_rate = _number(tax_rate, "tax_rate")
     subtotal = sum((line["amount"] for line in lines), Decimal("0.00"))
     tax = (subtotal * tax_rate).quantize(CENT, ROUND_HALF_UP)
+    if subtotal + tax >= MONEY_LIMIT:
+        raise ValidationError(N_("Enter a smaller amount."), field="tax_rate")
     return {"subtotal": subtotal, "tax_total": tax, "total": subtotal + tax}
 
 
@@ -240,3 +247,77 @@ def add_tracking_event(shipment_id: int, status: str, *,
         record(shipment.organization_id, Actor("system"), "tracking_event_added", shipment,
                customer_id=shipment.customer_id, status=status)
     return event
+
+
+def update_item(actor: Actor, item_id: int, **changes) -> Item:
+    """Change an item's SKU, name, unit, rate or stock on hand."""
+    allowed = {"sku", "name", "unit", "rate", "stock_on_hand"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
+    clean = {}
+    for name in ("sku", "name", "unit"):
+        if name in changes:
+            clean[name] = validation.text(changes[name], name,
+                                          max_length={"sku": 64, "name": 200, "unit": 20}[name],
+                                          required=True)
+    if "rate" in changes:
+        clean["rate"] = validation.amount(changes["rate"], "rate")
+    if "stock_on_hand" in changes:
+        clean["stock_on_hand"] = validation.integer(changes["stock_on_hand"], "stock_on_hand",
+                                                    minimum=-10**9, maximum=10**9)
+    with transaction():
+        item = Item.get_or_none(Item.id == item_id, Item.organization == actor.organization_id)
+        if item is None:
+            raise NotFoundError()
+        if "sku" in clean and clean["sku"] != item.sku and Item.select().where(
+                Item.organization == item.organization_id, Item.sku == clean["sku"]).exists():
+            raise ValidationError(N_("An item with this SKU already exists."), field="sku")
+        for name, value in clean.items():
+            setattr(item, name, value)
+        item.updated_at = utcnow()
+        item.save()
+        record(item.organization_id, actor, "item_updated", item, fields=sorted(clean))
+    return item
+
+
+def _own_invoice(actor: Actor, invoice_id: int) -> Invoice:
+    query = Invoice.select().where(Invoice.id == invoice_id,
+                                   Invoice.organization == actor.organization_id)
+    if is_postgres():
+        query = query.for_update()
+    invoice = query.first()
+    if invoice is None:
+        raise NotFoundError()
+    return invoice
+
+
+def send_invoice(actor: Actor, invoice_id: int) -> Invoice:
+    """Issue a draft invoice: its total becomes owed and shows in the portal as sent."""
+    with transaction():
+        invoice = _own_invoice(actor, invoice_id)
+        if invoice.status != "draft":
+            raise InvalidStateError()
+        invoice.status, invoice.balance, invoice.updated_at = "sent", invoice.total, utcnow()
+        invoice.save()
+        (Customer.update(outstanding=fn.ROUND(Customer.outstanding + invoice.total, 2))
+         .where(Customer.id == invoice.customer_id).execute())
+        record(invoice.organization_id, actor, "invoice_sent", invoice,
+               customer_id=invoice.customer_id, number=invoice.number)
+    return invoice
+
+
+def void_invoice(actor: Actor, invoice_id: int) -> Invoice:
+    """Void a draft or unpaid invoice: nothing is owed on it any more."""
+    with transaction():
+        invoice = _own_invoice(actor, invoice_id)
+        if invoice.status not in {"draft", "sent"} or invoice.balance != (
+                invoice.total if invoice.status == "sent" else 0):
+            raise InvalidStateError()
+        (Customer.update(outstanding=fn.ROUND(Customer.outstanding - invoice.balance, 2))
+         .where(Customer.id == invoice.customer_id).execute())
+        invoice.status, invoice.balance, invoice.updated_at = "void", Decimal("0.00"), utcnow()
+        invoice.save()
+        record(invoice.organization_id, actor, "invoice_voided", invoice,
+               customer_id=invoice.customer_id, number=invoice.number)
+    return invoice

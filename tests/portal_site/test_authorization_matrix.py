@@ -12,7 +12,7 @@ from core.gateways import Card
 from core.services import access, organizations, payments
 from tests.portal_site.conftest import Auth, text_of
 
-PUBLIC, CONTACT = "public", "contact"
+PUBLIC, CONTACT, API_KEY = "public", "contact", "api_key"
 
 # endpoint -> (who may use it, the kind of record its URL names)
 MATRIX = {
@@ -54,6 +54,14 @@ MATRIX = {
     "profile.addresses": (CONTACT, None),
     "profile.password": (CONTACT, None),
     "profile.language": (CONTACT, None),
+    # The integration API: a bearer key, never a portal session (tests/portal_site/api).
+    "api_docs.openapi_json": (PUBLIC, None),
+    "api_docs.reference": (PUBLIC, None),
+    "api_docs.unknown": (PUBLIC, None),
+    **{f"api.{verb}_{kind}": (API_KEY, None)
+       for kind in ("customers", "contacts", "items", "quotes", "sales_orders", "invoices",
+                    "shipments", "payments")
+       for verb in ("list", "get", "put", "batch")},
 }
 MISSING_ID = 2_000_000_000
 FORM_DATA = {"body": "A question", "reason": "Not needed", "first_name": "Changed",
@@ -62,7 +70,8 @@ FORM_DATA = {"body": "A question", "reason": "Not needed", "first_name": "Change
 
 
 def _url(rule, org_slug: str, record_id) -> str:
-    values = {"org_slug": org_slug, "token": "not-a-real-token", "filename": "portal.css"}
+    values = {"org_slug": org_slug, "token": "not-a-real-token", "filename": "portal.css",
+              "_rest": "nothing-here"}
     url = rule.rule
     for name in rule.arguments:
         value = values.get(name, record_id)
@@ -75,6 +84,8 @@ def _methods(rule) -> list[str]:
 
 
 def _call(client, method: str, url: str):
+    if method == "PUT":
+        return client.put(url, json={})
     return client.post(url, data=FORM_DATA) if method == "POST" else client.get(url)
 
 
@@ -129,6 +140,11 @@ def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
 
             anonymous = _call(app.test_client(), method, own_url)
             check(anonymous.status_code < 500, f"{label}: anonymous got a server error")
+            if who == API_KEY:
+                check(anonymous.status_code == 401, f"{label}: let in without a key")
+                with_session = _call(signed_in_as(owner), method, own_url)
+                check(with_session.status_code == 401, f"{label}: a portal session was let in")
+                continue
             if who == CONTACT:
                 check(_is_sign_in_redirect(anonymous), f"{label}: anonymous was let in")
                 gone = _call(disabled, method, own_url)

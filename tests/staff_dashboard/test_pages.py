@@ -18,6 +18,7 @@ PAGES = {
     "app_pages/mail.py": "Mail",
     "app_pages/preferences.py": "Portal preferences",
     "app_pages/staff.py": "Staff",
+    "app_pages/api_webhooks.py": "API & webhooks",
 }
 
 

@@ -9,15 +9,19 @@ from core.webhooks import endpoint_secret
 from staff_dashboard import keys
 from tests.staff_dashboard.conftest import open_console, texts
 
-PAGE = "app_pages/webhooks.py"
+PAGE = "app_pages/api_webhooks.py"
 URL = "https://erp.example.com/doorstep/webhooks"
+
+
+def _add_endpoint_button(app):
+    return next(button for button in app.button if button.label == "Add endpoint")
 
 
 def test_adding_an_endpoint_shows_its_secret_once(admin):
     app = open_console(admin, page=PAGE)
     app.text_input(key=keys.WEBHOOKS_URL).input(URL)
     app.multiselect(key=keys.WEBHOOKS_TYPES).select("payment.made").select("quote.accepted")
-    app.button[0].click()  # the form's submit button is the page's only button yet
+    _add_endpoint_button(app).click()
     app.run()
 
     endpoint = WebhookEndpoint.get()
@@ -35,7 +39,7 @@ def test_adding_an_endpoint_shows_its_secret_once(admin):
 def test_a_url_that_is_not_http_is_refused_beside_the_form(admin):
     app = open_console(admin, page=PAGE)
     app.text_input(key=keys.WEBHOOKS_URL).input("file:///etc/passwd")
-    app.button[0].click()
+    _add_endpoint_button(app).click()
     app.run()
 
     assert texts(app.error) == ["Enter a URL that starts with http or https."]

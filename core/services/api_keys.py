@@ -1,0 +1,132 @@
+"""API keys: the business's own system calls the integration API with one; only a hash is kept."""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+
+from core import validation
+from core.audit import Actor, record
+from core.db import transaction
+from core.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from core.i18n import N_
+from core.models import ApiKey, Organization, StaffUser, utcnow
+
+SCOPES = ("read", "write")
+KEY_PREFIX = "dsk_"
+# last_used_at is written at most this often: a busy sync must not write a row per request.
+LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)
+
+
+def hash_api_key(raw: str) -> str:
+    """The SHA-256 hex digest the database keeps in place of the key."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _admin_organization(actor: Actor) -> int:
+    """The organization an admin (or the operator's command line) manages keys of."""
+    if actor.type == "system" and actor.organization_id:
+        return actor.organization_id
+    if actor.type == "staff":
+        staff = StaffUser.get_or_none(StaffUser.id == actor.id, StaffUser.is_active)
+        if staff is not None and staff.role == "admin" and (
+                actor.organization_id in (None, staff.organization_id)):
+            return staff.organization_id
+    raise PermissionDeniedError()
+
+
+def create_api_key(actor: Actor, name: str, scope: str = "read") -> tuple[ApiKey, str]:
+    """Create a key for the actor's organization; the raw key is returned once, never stored."""
+    name = validation.text(name, "name", max_length=100, required=True)
+    if scope not in SCOPES:
+        raise ValidationError(N_("Choose read or write."), field="scope")
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 bits
+    with transaction():
+        organization_id = _admin_organization(actor)
+        key = ApiKey.create(organization=organization_id, name=name, scope=scope,
+                            prefix=raw[:12], key_hash=hash_api_key(raw),
+                            created_by=actor.id if actor.type == "staff" else None)
+        record(organization_id, actor, "api_key_created", key, name=name, scope=scope,
+               prefix=key.prefix)
+    return key, raw
+
+
+def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
+    """Revoke a key at once; requests made with it are refused from now on."""
+    with transaction():
+        organization_id = _admin_organization(actor)
+        key = ApiKey.get_or_none(ApiKey.id == key_id, ApiKey.organization == organization_id)
+        if key is None:
+            raise NotFoundError()
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+            key.save()
+            record(organization_id, actor, "api_key_revoked", key, name=key.name,
+                   prefix=key.prefix)
+    return key
+
+
+def list_api_keys(actor: Actor) -> list[ApiKey]:
+    """The organization's keys, newest first (revoked ones included, marked)."""
+    organization_id = _admin_organization(actor)
+    return list(ApiKey.select()
+                .where(ApiKey.organization == organization_id)
+                .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+                .limit(500))
+
+
+def authenticate_api_key(raw: str) -> ApiKey:
+    """The live key `raw` is; AuthenticationError for an unknown, malformed or revoked key."""
+    if not isinstance(raw, str) or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+        raise AuthenticationError()
+    digest = hash_api_key(raw)
+    key = ApiKey.get_or_none(ApiKey.key_hash == digest)
+    # The lookup finds the row; the comparison that decides is constant-time.
+    if key is None or not hmac.compare_digest(key.key_hash, digest) or key.revoked_at:
+        raise AuthenticationError()
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.update(last_used_at=now).where(ApiKey.id == key.id).execute()
+        key.last_used_at = now
+    return key
+
+
+def organization_by_slug(slug: str) -> Organization:
+    """The organization a `--org SLUG` names (the command line's key management)."""
+    org = Organization.get_or_none(Organization.slug == (slug or "").strip().lower())
+    if org is None:
+        raise NotFoundError()
+    return org
+
+
+def stored_response(key_id: int, idempotency_key: str, request_hash: str):
+    """The (status, body) given earlier to this key's request with this Idempotency-Key, or
+    None; ValidationError when the key was used for a different request."""
+    from core.models import ApiIdempotencyRecord
+
+    idempotency_key = validation.text(idempotency_key, "Idempotency-Key", max_length=100,
+                                      required=True)
+    row = ApiIdempotencyRecord.get_or_none(ApiIdempotencyRecord.api_key == key_id,
+                                           ApiIdempotencyRecord.key == idempotency_key)
+    if row is None:
+        return None
+    if not hmac.compare_digest(row.request_hash, request_hash):
+        raise ValidationError(N_("This Idempotency-Key was used for a different request."),
+                              field="Idempotency-Key")
+    return row.status_code, row.body
+
+
+def remember_response(key_id: int, idempotency_key: str, request_hash: str, status: int,
+                      body: str) -> None:
+    """Keep the response to a request with an Idempotency-Key, to replay on a retry."""
+    from peewee import IntegrityError
+
+    from core.models import ApiIdempotencyRecord
+
+    try:
+        with transaction():
+            ApiIdempotencyRecord.create(api_key=key_id, key=idempotency_key,
+                                        request_hash=request_hash, status_code=status,
+                                        body=body)
+    except IntegrityError:
+        pass  # a concurrent retry stored it first; both gave the same answer
