@@ -56,3 +56,12 @@ def lose_current_connection(pool) -> None:
         _terminate(pool, conn.get_backend_pid())
     else:
         conn.close()
+
+
+def dropper_of_this_threads_connection(database):
+    """A function that drops, from any thread, the connection the calling thread holds now."""
+    conn = database.connection()
+    if db.is_postgres():
+        pid = conn.get_backend_pid()
+        return lambda: _terminate(database, pid)
+    return conn.close  # the SQLite connections are opened with check_same_thread=False
