@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import select
+import shutil
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -231,5 +232,75 @@ def transaction():
     return database.atomic()
 
 
+# What a database says when it can be read but takes no writes: SQLite's SQLITE_READONLY and
+# SQLITE_FULL, PostgreSQL's read_only_sql_transaction (a standby after a failover) and
+# disk_full / out of memory.
+_READ_ONLY_PG_CODES = {"25006"}
+_FULL_PG_CODES = {"53100", "53200"}
+
+
+def write_problem(error: BaseException) -> str | None:
+    """"read_only" or "full" when `error` says the database takes no writes now, else None."""
+    original = error.args[0] if error.args and isinstance(error.args[0], BaseException) \
+        else error
+    code = getattr(original, "pgcode", None)
+    if code in _READ_ONLY_PG_CODES:
+        return "read_only"
+    if code in _FULL_PG_CODES:
+        return "full"
+    name = getattr(original, "sqlite_errorname", "") or ""
+    text = str(original).lower()
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return "read_only"
+    if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
+        return "full"
+    return None
+
+
+class DatabaseNotWritableError(Exception):
+    """The database can be read but takes no writes (read-only file or server, or full)."""
+
+
+def check_writable() -> None:
+    """Raise DatabaseNotWritableError when the bound database would refuse a write now."""
+    from peewee import DatabaseError as PeeweeDatabaseError
+
+    with connection():
+        try:
+            with transaction():
+                if is_postgres():
+                    read_only = database.execute_sql("SHOW transaction_read_only").fetchone()[0]
+                    if read_only == "on":
+                        raise DatabaseNotWritableError("the server accepts only reads "
+                                                       "(a standby, or read-only by setting)")
+                else:
+                    # Rewriting the header's user_version is a real write, rolled back here.
+                    version = database.execute_sql("PRAGMA user_version").fetchone()[0]
+                    database.execute_sql(f"PRAGMA user_version = {int(version)}")
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        except PeeweeDatabaseError as error:
+            problem = write_problem(error)
+            if problem is None:
+                raise
+            raise DatabaseNotWritableError(
+                "the database file is read-only" if problem == "read_only"
+                else "the database or its disk is full") from error
+    if not is_postgres():
+        path = Path(database.database)
+        if path.name != ":memory:" and shutil.disk_usage(path.parent).free < MIN_FREE_BYTES:
+            raise DatabaseNotWritableError(f"the disk holding {path} is full")
+
+
+class _RolledBack(Exception):
+    """Ends the probe's transaction without committing it."""
+
+
+# Below this much free space next to a SQLite file, nothing is started (a write would fail).
+MIN_FREE_BYTES = 4 * 1024 * 1024
+
+
 __all__ = ["database", "bind", "make_database", "migrate", "connection", "transaction",
-           "is_postgres", "PROJECT_ROOT"]
+           "is_postgres", "write_problem", "check_writable", "DatabaseNotWritableError",
+           "PROJECT_ROOT"]
