@@ -240,20 +240,28 @@ _FULL_PG_CODES = {"53100", "53200"}
 
 
 def write_problem(error: BaseException) -> str | None:
-    """"read_only" or "full" when `error` says the database takes no writes now, else None."""
-    original = error.args[0] if error.args and isinstance(error.args[0], BaseException) \
-        else error
-    code = getattr(original, "pgcode", None)
-    if code in _READ_ONLY_PG_CODES:
-        return "read_only"
-    if code in _FULL_PG_CODES:
-        return "full"
-    name = getattr(original, "sqlite_errorname", "") or ""
-    text = str(original).lower()
-    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
-        return "read_only"
-    if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
-        return "full"
+    """"read_only" or "full" when `error` says the database takes no writes now, else None.
+
+    Looks along the chain too: SQLite rolls a transaction back itself on SQLITE_FULL, so the
+    error that surfaces is peewee's failed ROLLBACK, raised while handling the real one.
+    """
+    seen = 0
+    while error is not None and seen < 8:
+        seen += 1
+        original = error.args[0] if error.args and isinstance(error.args[0], BaseException) \
+            else error
+        code = getattr(original, "pgcode", None)
+        if code in _READ_ONLY_PG_CODES:
+            return "read_only"
+        if code in _FULL_PG_CODES:
+            return "full"
+        name = getattr(original, "sqlite_errorname", "") or ""
+        text = str(original).lower()
+        if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+            return "read_only"
+        if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
+            return "full"
+        error = error.__cause__ or error.__context__
     return None
 
 
