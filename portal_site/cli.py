@@ -175,10 +175,14 @@ def create_staff(email, name, password, role, org_slug):
 @click.option("--once", is_flag=True, help="Send what is due, then exit.")
 def worker(once):
     """Send queued emails from the outbox."""
-    from portal_site.mail.worker import run_worker
+    from portal_site.mail.worker import DatabaseUnavailableError, run_worker
 
     _bind(writes=True, schema=True)
-    sys.exit(run_worker(once=once))
+    try:
+        code = run_worker(once=once)
+    except DatabaseUnavailableError as error:
+        raise click.ClickException(str(error)) from error
+    sys.exit(code)
 
 
 def _exists(module: str) -> bool:

@@ -170,9 +170,6 @@ def _text(reply) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-retry_delay = outbox.retry_delay  # the backoff lives in core.outbox
-
-
 # -- the worker --------------------------------------------------------------------------------
 
 @dataclass
