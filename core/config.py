@@ -14,6 +14,33 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it takes."""
+
+
+def _number(name: str, default, kind=int, minimum=None, maximum=None):
+    """The environment variable `name` as an int or float within bounds, else ConfigError."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be {what}, not {raw!r}") from None
+    if kind is float and value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be {what}, not {raw!r}")
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        bounds = (f"between {minimum} and {maximum}" if maximum is not None
+                  else f"at least {minimum}")
+        raise ConfigError(f"{name} must be {bounds}, not {raw!r}")
+    return value
+
+
+def _port(name: str, default: int) -> int:
+    return _number(name, default, int, 1, 65535)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting the product reads, with its default."""
@@ -31,13 +58,30 @@ class Settings:
     console_port: int
     smtp_catcher_port: int
     instance_dir: Path
+    # The mail worker's pacing (see README, Email).
+    mail_timeout: float = 10.0
+    mail_batch_size: int = 50
+    mail_max_attempts: int = 8
+    mail_retry_base_seconds: float = 30.0
+    mail_retry_max_seconds: float = 3600.0
+    mail_lease_seconds: float = 300.0
+    mail_poll_seconds: float = 2.0
+
+    def mail_worker_config(self) -> dict:
+        """The worker's settings under their app.config names."""
+        return {"MAIL_TIMEOUT": self.mail_timeout, "MAIL_BATCH_SIZE": self.mail_batch_size,
+                "MAIL_MAX_ATTEMPTS": self.mail_max_attempts,
+                "MAIL_RETRY_BASE_SECONDS": self.mail_retry_base_seconds,
+                "MAIL_RETRY_MAX_SECONDS": self.mail_retry_max_seconds,
+                "MAIL_LEASE_SECONDS": self.mail_lease_seconds,
+                "MAIL_POLL_SECONDS": self.mail_poll_seconds}
 
 
 def load_settings() -> Settings:
-    """Read settings from the environment, loading `.env` first."""
+    """Read settings from the environment, loading `.env` first; ConfigError on a bad value."""
     load_dotenv(override=False)
     instance = Path(os.environ.get("DOORSTEP_INSTANCE", "instance")).resolve()
-    portal_port = int(os.environ.get("PORTAL_PORT", "5000"))
+    portal_port = _port("PORTAL_PORT", 5000)
     return Settings(
         database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         secret_key=os.environ.get("SECRET_KEY", "dev-secret-change-me"),
@@ -45,13 +89,20 @@ def load_settings() -> Settings:
             "PORTAL_BASE_URL", f"http://127.0.0.1:{portal_port}"
         ).rstrip("/"),
         mail_server=os.environ.get("MAIL_SERVER", ""),
-        mail_port=int(os.environ.get("MAIL_PORT", "1025")),
+        mail_port=_port("MAIL_PORT", 1025),
         mail_username=os.environ.get("MAIL_USERNAME", ""),
         mail_password=os.environ.get("MAIL_PASSWORD", ""),
         mail_use_tls=_flag(os.environ.get("MAIL_USE_TLS")),
         mail_default_sender=os.environ.get("MAIL_DEFAULT_SENDER", "portal@doorstep.localhost"),
         portal_port=portal_port,
-        console_port=int(os.environ.get("CONSOLE_PORT", "8501")),
-        smtp_catcher_port=int(os.environ.get("SMTP_CATCHER_PORT", "1025")),
+        console_port=_port("CONSOLE_PORT", 8501),
+        smtp_catcher_port=_port("SMTP_CATCHER_PORT", 1025),
         instance_dir=instance,
+        mail_timeout=_number("MAIL_TIMEOUT", 10.0, float, 0.1, 3600),
+        mail_batch_size=_number("MAIL_BATCH_SIZE", 50, int, 1, 10000),
+        mail_max_attempts=_number("MAIL_MAX_ATTEMPTS", 8, int, 1, 1000),
+        mail_retry_base_seconds=_number("MAIL_RETRY_BASE_SECONDS", 30.0, float, 0, 86400),
+        mail_retry_max_seconds=_number("MAIL_RETRY_MAX_SECONDS", 3600.0, float, 0, 7 * 86400),
+        mail_lease_seconds=_number("MAIL_LEASE_SECONDS", 300.0, float, 1, 86400),
+        mail_poll_seconds=_number("MAIL_POLL_SECONDS", 2.0, float, 0.01, 3600),
     )

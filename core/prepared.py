@@ -93,11 +93,17 @@ class PreparedSelect:
             cursor = target.execute_sql(sql, bound)
         else:
             prepare, execute = server
-            names = _prepared_on.setdefault(target.connection(), set())
-            if self._name not in names:
-                target.execute_sql(prepare)
-                names.add(self._name)
-            cursor = target.execute_sql(execute, bound)
+
+            def run():
+                names = _prepared_on.setdefault(target.connection(), set())
+                if self._name not in names:
+                    target.execute_sql(prepare)
+                    names.add(self._name)
+                return target.execute_sql(execute, bound)
+
+            # A connection found lost is replaced and the read runs again (PREPARE included,
+            # since the fresh connection has prepared nothing yet).
+            cursor = target.run_retrying(run)
         return self._rows(type(target), query._get_cursor_wrapper(cursor))
 
     def _rows(self, kind: type, wrapper):

@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         # A body larger than any form of the portal is refused before it is parsed.
         MAX_CONTENT_LENGTH=256 * 1024,
     )
+    app.config.update(settings.mail_worker_config())  # MAIL_TIMEOUT, MAIL_MAX_ATTEMPTS, ...
     if config:
         app.config.update(config)
     # Secure cookies whenever the portal's public address is https (behind a TLS proxy too).

@@ -10,9 +10,10 @@ import time
 from urllib.parse import urlparse
 
 import click
+from peewee import DatabaseError, InterfaceError
 
 from core import db
-from core.config import PROJECT_ROOT, load_settings
+from core.config import PROJECT_ROOT, ConfigError, load_settings
 from core.errors import DoorstepError
 from portal_site.i18n_cli import i18n
 
@@ -25,19 +26,68 @@ def _masked(url: str) -> str:
     return url
 
 
-def _bind():
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def _bind(writes: bool = False, schema: bool = False):
+    """Settings and the bound database; with `writes`, refuse one that takes no writes; with
+    `schema`, refuse one whose schema is missing or behind (`doorstep migrate` first)."""
     settings = load_settings()
+    where = _masked(settings.database_url)
     try:
         database = db.bind(settings.database_url)
         with db.connection():
             pass
     except Exception as error:  # a bad URL or an unreachable server: say which, plainly
-        raise click.ClickException(f"Cannot open the database {_masked(settings.database_url)}: "
-                                   f"{error}") from error
+        raise click.ClickException(f"Cannot open the database {where}: "
+                                   f"{_one_line(error)}") from error
+    if writes:
+        try:
+            db.check_writable()
+        except db.DatabaseNotWritableError as error:
+            raise click.ClickException(f"The database {where} cannot be written to: {error}; "
+                                       "fix that, then start again.") from error
+    if schema and db.pending_migrations():
+        raise click.ClickException(f"The database {where} is not migrated (or is behind): "
+                                   "run `doorstep migrate` first.")
     return settings, database
 
 
-@click.group()
+class DoorstepGroup(click.Group):
+    """Click's group, with every bad input told in one line on stderr and a non-zero exit."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        """Run the command; a usage, setting or database error prints one line, exit 1 or 2."""
+        try:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx else ""
+            self._fail(f"{error.format_message()}{hint}", error.exit_code)
+        except click.ClickException as error:
+            self._fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            self._fail("Aborted.", 1)
+        except ConfigError as error:
+            self._fail(f"Bad setting: {error}", 2)
+        except (DatabaseError, InterfaceError) as error:
+            problem = db.write_problem(error)
+            reason = {"read_only": "the database is read-only",
+                      "full": "the database or its disk is full"}.get(problem, "")
+            self._fail(f"Database error: {reason or _one_line(error)}", 1)
+        except db.DatabaseNotWritableError as error:
+            self._fail(f"The database cannot be written to: {error}", 1)
+        except DoorstepError as error:
+            self._fail(str(error), 1)
+
+    @staticmethod
+    def _fail(message: str, code: int) -> None:
+        click.echo(f"Error: {' '.join(message.split())}", err=True)
+        sys.exit(code or 1)
+
+
+@click.group(cls=DoorstepGroup)
 def main():
     """Doorstep: a self-service customer portal and its staff console."""
 
@@ -45,7 +95,7 @@ def main():
 @main.command()
 def migrate():
     """Create or update the database schema."""
-    _bind()
+    _bind(writes=True)
     applied = db.migrate()
     click.echo("Applied: " + ", ".join(applied) if applied else "The schema is up to date.")
 
@@ -59,7 +109,7 @@ def demo(password, as_json, if_empty):
     from core.demo import DEFAULT_PASSWORD, demo_exists, seed_demo
     from core.security import check_password_strength
 
-    settings, _ = _bind()
+    settings, _ = _bind(writes=True)
     password = password or DEFAULT_PASSWORD
     try:
         check_password_strength(password)
@@ -106,7 +156,7 @@ def create_staff(email, name, password, role, org_slug):
     from core.models import Organization
     from core.services.staff import create_staff as create
 
-    _bind()
+    _bind(writes=True, schema=True)
     with db.connection():
         orgs = list(Organization.select())
         if org_slug:
@@ -193,10 +243,14 @@ def api_key_revoke(org_slug, key_id):
 @click.option("--once", is_flag=True, help="Send what is due, then exit.")
 def worker(once):
     """Send queued emails from the outbox."""
-    from portal_site.mail.worker import run_worker
+    from portal_site.mail.worker import DatabaseUnavailableError, run_worker
 
-    _bind()
-    sys.exit(run_worker(once=once))
+    _bind(writes=True, schema=True)
+    try:
+        code = run_worker(once=once)
+    except DatabaseUnavailableError as error:
+        raise click.ClickException(str(error)) from error
+    sys.exit(code)
 
 
 def _exists(module: str) -> bool:
@@ -207,7 +261,7 @@ def _exists(module: str) -> bool:
 @click.option("--no-console", is_flag=True, help="Do not start the staff console.")
 def run(no_console):
     """Start the portal, console, mail worker and (unless MAIL_SERVER is set) an SMTP catcher."""
-    settings, _ = _bind()
+    settings, _ = _bind(writes=True)
     if db.pending_migrations():
         db.migrate()
     env = dict(os.environ)

@@ -1,16 +1,17 @@
-"""The outbox worker: claims due messages, sends them through Flask-Mail, records each outcome.
+"""The outbox worker: renders due messages and sends them through Flask-Mail.
 
-A message is claimed (status `sending`, `claimed_by` this worker) in a short transaction — on
-PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several workers split the work; on SQLite under
-the write lock taken at BEGIN, so a second worker waits its turn. One SMTP connection serves a
-batch. Transient failures (no connection, timeouts, 4xx replies) go back to the queue with
-exponential backoff; permanent ones (5xx replies, an invalid address) fail at once; after
-MAIL_MAX_ATTEMPTS a message fails for good. A claim older than MAIL_LEASE_SECONDS belongs to a
-worker that died and is taken over; the stored Message-ID stays the same on every attempt, so a
-resend after an unknown outcome can be recognised by the receiving side.
+The outbox's states live in `core.outbox` (claim with `FOR UPDATE SKIP LOCKED`, release, sent,
+failed, cancelled, retry with backoff); this module renders and speaks SMTP. One SMTP connection
+serves a batch. Transient failures (timeouts, 4xx replies) go back to the queue with exponential
+backoff; permanent ones (5xx replies, an invalid address) fail at once; after MAIL_MAX_ATTEMPTS
+a message fails for good. When the mail server cannot be reached, the message that tried is
+charged an attempt and the rest of the batch waits as long, charged nothing. When the database
+fails mid-batch, the worker reconnects, records the outcome of the message in flight, and gives
+the rest of the batch back at once. A claim older than MAIL_LEASE_SECONDS belongs to a worker
+that died and is taken over; the stored Message-ID stays the same on every attempt, so a resend
+after an unknown outcome can be recognised by the receiving side.
 """
 
-import datetime
 import email.policy
 import logging
 import os
@@ -21,6 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import quote
@@ -29,32 +31,34 @@ import flask_mail
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, current_app
 from flask_mail import Message
+from peewee import DatabaseError, InterfaceError
 
-from core import db
+from core import db, outbox
+from core.config import load_settings
 from core.models import Organization, OutboxMessage, utcnow
 from portal_site.mail.render import UndeliverableError, render
 from portal_site.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger("doorstep.mail")
 
-# Settings the worker reads from app.config; each can also come from the environment.
-MAIL_DEFAULTS = {
-    "MAIL_TIMEOUT": 10.0,              # seconds for the connection and for every SMTP reply
-    "MAIL_BATCH_SIZE": 50,             # messages claimed (and sent over one connection) at once
-    "MAIL_MAX_ATTEMPTS": 8,            # then a transiently failing message fails for good
-    "MAIL_RETRY_BASE_SECONDS": 30.0,   # first retry delay; doubles with every attempt ...
-    "MAIL_RETRY_MAX_SECONDS": 3600.0,  # ... up to this
-    "MAIL_LEASE_SECONDS": 300.0,       # a claim older than this is taken over
-    "MAIL_POLL_SECONDS": 2.0,          # idle wait between looks at the outbox
-}
-MAX_ERROR_LENGTH = 1000
+MAX_ERROR_LENGTH = outbox.MAX_ERROR_LENGTH
+# A driver error of either engine, as peewee raises it (a lost connection, a locked or
+# read-only database, a failed statement).
+DATABASE_ERRORS = (DatabaseError, InterfaceError)
+# Waits between tries to record an outcome after the database failed (about 15 s in all):
+# a failover or restart is over by then; past it the claim expires and the lease decides.
+RECORD_RETRY_WAITS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 
 def configure(app: Flask) -> None:
-    """Fill the worker's settings into app.config (environment, else the defaults)."""
-    for key, default in MAIL_DEFAULTS.items():
-        if key not in app.config:
-            app.config[key] = type(default)(os.environ.get(key, default))
+    """Fill the worker's settings (core.config.Settings) into app.config where not set."""
+    settings = load_settings()
+    for key, value in settings.mail_worker_config().items():
+        app.config.setdefault(key, value)
+
+
+class DatabaseUnavailableError(Exception):
+    """The database failed and could not be reached again to record an outcome."""
 
 
 # -- SMTP --------------------------------------------------------------------------------------
@@ -167,11 +171,6 @@ def _text(reply) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def retry_delay(attempts: int, base: float, cap: float) -> float:
-    """Seconds to wait after the given number of failed attempts: base x 2^(attempts-1)."""
-    return min(base * 2 ** max(attempts - 1, 0), cap)
-
-
 # -- the worker --------------------------------------------------------------------------------
 
 @dataclass
@@ -181,11 +180,18 @@ class BatchResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    cancelled: int = 0
     released: int = 0
+    postponed: int = 0
 
 
 class OutboxWorker:
-    """Claims batches of due messages and sends them; `stop` ends it between two messages."""
+    """Claims batches of due messages and sends them; `stop` ends it between two messages.
+
+    `due_work` lists one function per kind of work the loop does (sending mail today); each
+    takes the time up to which work counts as due (None: now) and returns a Counter of what it
+    did, empty when nothing was due.
+    """
 
     def __init__(self, app: Flask, worker_id: str | None = None,
                  stop: threading.Event | None = None):
@@ -195,101 +201,62 @@ class OutboxWorker:
         self.worker_id = worker_id or (
             f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
         self.stop = stop or threading.Event()
+        self.policy = outbox.RetryPolicy(
+            base_seconds=float(self.config["MAIL_RETRY_BASE_SECONDS"]),
+            max_seconds=float(self.config["MAIL_RETRY_MAX_SECONDS"]),
+            max_attempts=int(self.config["MAIL_MAX_ATTEMPTS"]))
         self._organizations: dict[int, Organization] = {}
+        self._database_failed = False
+        self.due_work: list[Callable[[object], Counter]] = [self.send_due_mail,
+                                                            self.deliver_due_webhooks]
 
-    # claiming and releasing
+    # the database
 
-    def claim(self, due_before: datetime.datetime | None = None) -> list[OutboxMessage]:
-        """Take up to a batch of due messages (and messages whose claim expired) for this worker."""
-        now = utcnow()
-        due_before = due_before or now
-        expired = now - datetime.timedelta(seconds=self.config["MAIL_LEASE_SECONDS"])
-        with db.transaction():
-            query = (OutboxMessage
-                     .select(OutboxMessage.id)
-                     .where(((OutboxMessage.status == "queued")
-                             & (OutboxMessage.next_attempt_at <= due_before))
-                            | ((OutboxMessage.status == "sending")
-                               & (OutboxMessage.claimed_at < expired)))
-                     .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                     .limit(self.config["MAIL_BATCH_SIZE"]))
-            if db.is_postgres():
-                # Rows another worker is claiming right now are skipped, not waited for.
-                query = query.for_update(skip_locked=True)
-            ids = [row.id for row in query]
-            if not ids:
-                return []
-            (OutboxMessage
-             .update(status="sending", claimed_by=self.worker_id, claimed_at=now)
-             .where(OutboxMessage.id.in_(ids))
-             .execute())
-            return list(OutboxMessage.select()
-                        .where(OutboxMessage.id.in_(ids))
-                        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
+    def _reconnect(self) -> None:
+        """Drop the thread's connection (it may be dead) and open a new one."""
+        try:
+            db.database.close()
+        except DATABASE_ERRORS:
+            pass
+        db.database.connect(reuse_if_open=True)
 
-    def release(self, messages: list[OutboxMessage]) -> int:
-        """Give claimed, unsent messages back to the queue as they were; returns how many."""
-        if not messages:
-            return 0
-        return (OutboxMessage
-                .update(status="queued", claimed_by="", claimed_at=None)
-                .where(OutboxMessage.id.in_([m.id for m in messages]),
-                       OutboxMessage.status == "sending",
-                       OutboxMessage.claimed_by == self.worker_id)
-                .execute())
+    def _record(self, change: Callable, *args):
+        """Apply one outbox change; after a database error, reconnect and apply it again.
 
-    def _finish(self, message: OutboxMessage, **fields) -> None:
-        fields.update(attempts=message.attempts + 1, claimed_by="", claimed_at=None)
-        with db.transaction():
-            if db.is_postgres():
-                # Not waiting for the WAL flush makes an outcome 5-10x cheaper to record; only a
-                # crash of the database server itself (not of this worker) within a fraction of
-                # a second could forget it, and the message would then be sent again.
-                db.database.execute_sql("SET LOCAL synchronous_commit TO OFF")
-            # Only while the claim is still ours: a worker that outlived its lease changes nothing.
-            (OutboxMessage
-             .update(**fields)
-             .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == self.worker_id,
-                    OutboxMessage.status == "sending")
-             .execute())
+        Every change checks that the claim is still this worker's, so applying one twice (the
+        first went through but its answer was lost) changes nothing more.
+        """
+        error: BaseException | None = None
+        for wait in (None, *RECORD_RETRY_WAITS):
+            if wait is not None:
+                self._database_failed = True
+                time.sleep(wait)
+                try:
+                    self._reconnect()
+                except DATABASE_ERRORS as reconnect_error:
+                    error = reconnect_error
+                    continue
+            try:
+                return change(self.worker_id, *args)
+            except DATABASE_ERRORS as failure:
+                error = failure
+                log.warning("mail worker: the database failed (%s); reconnecting",
+                            describe(failure))
+        raise DatabaseUnavailableError(f"cannot record the outbox: {describe(error)}") from error
 
-    def mark_sent(self, message: OutboxMessage) -> None:
-        """Record a delivered message."""
-        self._finish(message, status="sent", sent_at=utcnow(), last_error="")
-        log.info("sent #%s %s to %s", message.id, message.kind, message.recipient)
-
-    def mark_failed(self, message: OutboxMessage, error: str) -> None:
-        """Record a message that will not be sent."""
-        self._finish(message, status="failed", last_error=error[:MAX_ERROR_LENGTH])
-        log.warning("failed #%s %s to %s: %s", message.id, message.kind, message.recipient,
-                    error)
-
-    def mark_cancelled(self, message: OutboxMessage, reason: str) -> None:
-        """Record a message that is no longer worth sending."""
-        self._finish(message, status="cancelled", last_error=reason[:MAX_ERROR_LENGTH])
-        log.info("cancelled #%s %s to %s: %s", message.id, message.kind, message.recipient,
-                 reason)
-
-    def mark_retry(self, message: OutboxMessage, error: str) -> str:
-        """Queue a transiently failed message again later, or fail it when out of attempts."""
-        attempts = message.attempts + 1
-        if attempts >= self.config["MAIL_MAX_ATTEMPTS"]:
-            self.mark_failed(message, f"gave up after {attempts} attempts: {error}")
-            return "failed"
-        delay = retry_delay(attempts, self.config["MAIL_RETRY_BASE_SECONDS"],
-                            self.config["MAIL_RETRY_MAX_SECONDS"])
-        self._finish(message, status="queued", last_error=error[:MAX_ERROR_LENGTH],
-                     next_attempt_at=utcnow() + datetime.timedelta(seconds=delay))
-        log.info("retry #%s %s to %s in %.0f s: %s", message.id, message.kind,
-                 message.recipient, delay, error)
-        return "retried"
+    def claim(self, due_before=None) -> list[OutboxMessage]:
+        """Take up to a batch of due messages (and messages whose claim expired)."""
+        return outbox.claim(self.worker_id, limit=int(self.config["MAIL_BATCH_SIZE"]),
+                            lease_seconds=float(self.config["MAIL_LEASE_SECONDS"]),
+                            due_before=due_before)
 
     def _record_error(self, message: OutboxMessage, error: BaseException,
                       result: BatchResult) -> None:
         if is_permanent(error):
-            self.mark_failed(message, describe(error))
+            self._record(outbox.mark_failed, message, describe(error))
             result.failed += 1
-        elif self.mark_retry(message, describe(error)) == "retried":
+        elif self._record(outbox.mark_retry, message, describe(error),
+                          self.policy) == "retried":
             result.retried += 1
         else:
             result.failed += 1
@@ -319,47 +286,63 @@ class OutboxWorker:
                            "Auto-Submitted": "auto-generated"})
 
     def send_batch(self, messages: list[OutboxMessage]) -> BatchResult:
-        """Send claimed messages over one SMTP connection; release what a stop leaves unsent."""
+        """Send claimed messages over one SMTP connection; give back what is left untried."""
         result = BatchResult()
         self._organizations.clear()
-        started = time.monotonic()
+        self._database_failed = False
         # Stop taking new messages well before another worker may take over the claim.
-        deadline = started + self.config["MAIL_LEASE_SECONDS"] / 2
+        deadline = time.monotonic() + float(self.config["MAIL_LEASE_SECONDS"]) / 2
         connection: TimedConnection | None = None
-        done = 0
+        untried = list(messages)
         try:
-            for message in messages:
+            while untried and not self._database_failed:
                 if self.stop.is_set() or time.monotonic() > deadline:
                     break
-                done += 1
+                message = untried[0]
                 try:
                     outgoing = self.compose(message)
                 except UndeliverableError as error:
                     # Nothing went wrong: the email became pointless (a newer link replaced
                     # it, or it was used already), so it is cancelled rather than failed.
-                    self.mark_cancelled(message, f"not sent: {error}")
+                    untried.pop(0)
+                    self._record(outbox.mark_cancelled, message, f"not sent: {error}")
+                    result.cancelled += 1
                     continue
                 except InvalidAddressError as error:
-                    self.mark_failed(message, f"not sent: {error}")
+                    untried.pop(0)
+                    self._record(outbox.mark_failed, message, f"not sent: {error}")
                     result.failed += 1
                     continue
-                except Exception as error:  # a bug or a database hiccup: retry later
+                except DATABASE_ERRORS as error:
+                    # The database failed, not the message: it goes back with the rest, as it
+                    # was, once the database answers again.
+                    log.warning("could not render #%s %s: the database failed (%s)",
+                                message.id, message.kind, describe(error))
+                    self._database_failed = True
+                    break
+                except Exception as error:  # a bug in a template: retry later
+                    untried.pop(0)
                     log.exception("could not render #%s %s", message.id, message.kind)
                     self._record_error(message, error, result)
                     continue
+                untried.pop(0)
                 if connection is None:
                     try:
-                        connection = TimedConnection(
-                            current_app.extensions["mail"]).open()
+                        connection = TimedConnection(current_app.extensions["mail"]).open()
                     except Exception as error:
-                        # Nothing in this batch can go out; each counts a failed attempt.
+                        # This message was tried and counts an attempt; the rest were not:
+                        # they wait as long as it does, charged nothing (a superseded
+                        # invitation among them is still cancelled when its turn comes).
                         reason = f"cannot connect to the mail server: {describe(error)}"
-                        for waiting in messages[done - 1:]:
-                            if self.mark_retry(waiting, reason) == "retried":
-                                result.retried += 1
-                            else:
-                                result.failed += 1
-                        done = len(messages)
+                        if self._record(outbox.mark_retry, message, reason,
+                                        self.policy) == "retried":
+                            result.retried += 1
+                        else:
+                            result.failed += 1
+                        result.postponed = self._record(
+                            outbox.postpone, untried, self.policy.delay(message.attempts + 1),
+                            f"not tried yet: {reason}")
+                        untried = []
                         break
                 try:
                     connection.send(outgoing)
@@ -369,38 +352,57 @@ class OutboxWorker:
                         connection.close()
                         connection = None
                 else:
-                    self.mark_sent(message)
+                    self._record(outbox.mark_sent, message)
                     result.sent += 1
         finally:
             if connection is not None:
                 connection.close()
-            result.released = self.release(messages[done:])
+            if untried:
+                result.released = self._record(outbox.release, untried)
         return result
 
+    def deliver_due_webhooks(self, due_before=None) -> Counter:
+        """POST one batch of due webhook deliveries; counts how many were claimed."""
+        claimed = webhook_delivery.deliver_due(self, due_before)
+        return Counter(webhooks=claimed) if claimed else Counter()
+
+    def send_due_mail(self, due_before=None) -> Counter:
+        """Claim one batch of due mail and send it; what it came to (empty: nothing due)."""
+        batch = self.claim(due_before=due_before)
+        if not batch:
+            return Counter()
+        result = self.send_batch(batch)
+        return Counter({key: value for key, value in vars(result).items() if value})
+
     def run(self, once: bool = False) -> Counter:
-        """Send until stopped; with `once`, send what is due now and return. Returns totals."""
+        """Work until stopped; with `once`, do what is due now and return. Returns totals."""
         totals: Counter = Counter()
         started = utcnow()
         while not self.stop.is_set():
-            try:
-                with db.connection():
-                    batch = self.claim(due_before=started if once else None)
-                    if batch:
-                        result = self.send_batch(batch)
-                        totals.update(sent=result.sent, retried=result.retried,
-                                      failed=result.failed, released=result.released)
-                    webhooks = webhook_delivery.deliver_due(self, started if once else None)
-            except Exception:
-                if once:
-                    raise
-                # A database restart must not end a long-running worker; claims expire anyway.
-                log.exception("mail worker: this round failed; trying again shortly")
-                self.stop.wait(max(self.config["MAIL_POLL_SECONDS"], 5.0))
-                continue
-            if not batch and not webhooks:
+            busy = False
+            for work in self.due_work:
+                try:
+                    with db.connection():
+                        done = work(started if once else None)
+                except Exception:
+                    if once:
+                        raise
+                    # A database restart must not end a long-running worker; claims expire
+                    # anyway. The next round starts on a new connection.
+                    log.exception("mail worker: this round failed; trying again shortly")
+                    try:
+                        db.database.close()
+                    except DATABASE_ERRORS:
+                        pass
+                    self.stop.wait(max(float(self.config["MAIL_POLL_SECONDS"]), 5.0))
+                    busy = True
+                    break
+                totals.update(done)
+                busy = busy or bool(done)
+            if not busy:
                 if once:
                     break
-                self.stop.wait(self.config["MAIL_POLL_SECONDS"])
+                self.stop.wait(float(self.config["MAIL_POLL_SECONDS"]))
         return totals
 
 

@@ -7,10 +7,11 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException
 
 from core.audit import Actor, record
-from core.db import transaction
+from core.db import transaction, write_problem
 from core.errors import (
     DoorstepError,
     InvalidStateError,
@@ -119,6 +120,19 @@ def _pdf_unavailable(error):
     return error_page(503)
 
 
+def _database(error: DatabaseError):
+    # A database that can be read but takes no writes (a read-only file or standby, a full
+    # disk) is a passing outage, not a bug: say so, change nothing, offer the way back.
+    problem = write_problem(error)
+    if problem is None:
+        raise error
+    log.error("the database takes no writes (%s): %s", problem, error)
+    body, status = error_page(
+        503, gettext("The portal can't save changes right now, so nothing was changed. "
+                     "Please try again in a few minutes."))
+    return body, status, {"Retry-After": "120"}
+
+
 def _server_error(error):
     log.exception("unhandled error", exc_info=getattr(error, "original_exception", error))
     return error_page(500)
@@ -135,6 +149,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(DatabaseError, _database)
     app.register_error_handler(500, _server_error)
     try:
         from portal_site.pdf import FontsMissingError

@@ -19,9 +19,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from core import webhooks
+from core import outbox, webhooks
 from core.events import event_body
-from portal_site.mail import worker as mail_worker
 
 log = logging.getLogger("doorstep.webhooks")
 
@@ -97,7 +96,7 @@ def deliver(worker, delivery) -> str:
         log.info("delivered %s to endpoint #%s (%s)", delivery.event.public_id,
                  delivery.endpoint_id, attempt.code)
         return "delivered"
-    delay = mail_worker.retry_delay(delivery.attempts + 1, config["MAIL_RETRY_BASE_SECONDS"],
+    delay = outbox.retry_delay(delivery.attempts + 1, config["MAIL_RETRY_BASE_SECONDS"],
                                     config["MAIL_RETRY_MAX_SECONDS"])
     outcome = webhooks.mark_retry(worker.worker_id, delivery, error=attempt.error,
                                   response_code=attempt.code,

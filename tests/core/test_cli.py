@@ -107,3 +107,74 @@ def test_a_bad_database_url_gives_a_clear_error(tmp_path, url):
         assert result.returncode != 0
         assert "Cannot open the database" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The command failed with exactly one line on stderr, no traceback; that line."""
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def _fresh_sqlite(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'never-migrated' / 'doorstep.db'}"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("MAIL_PORT", "abc"), ("MAIL_PORT", "70000"), ("MAIL_TIMEOUT", "soon"),
+    ("MAIL_TIMEOUT", "0"), ("MAIL_RETRY_BASE_SECONDS", "-5"), ("MAIL_RETRY_MAX_SECONDS", "nan"),
+    ("MAIL_MAX_ATTEMPTS", "0"), ("MAIL_MAX_ATTEMPTS", "2.5"), ("MAIL_BATCH_SIZE", "many"),
+    ("PORTAL_PORT", "http"), ("CONSOLE_PORT", "-1"), ("SMTP_CATCHER_PORT", "1e3")])
+def test_a_bad_numeric_setting_is_one_line_naming_it(tmp_path, empty_database, name, value):
+    commands = [("worker", "--once")]
+    if name in {"MAIL_PORT", "MAIL_TIMEOUT"}:
+        commands += [("migrate",), ("run",)]
+    for command in commands:
+        result = subprocess.run([DOORSTEP, *command], cwd=tmp_path, text=True,
+                                capture_output=True, timeout=120,
+                                env={**os.environ, "DATABASE_URL": empty_database, name: value})
+        line = _one_line_error(result)
+        assert name in line and repr(value) in line, line
+
+
+def test_the_worker_on_a_database_never_migrated_says_to_migrate(tmp_path):
+    result = doorstep("worker", "--once", url=_fresh_sqlite(tmp_path), cwd=tmp_path)
+    assert "doorstep migrate" in _one_line_error(result)
+
+
+@pytest.mark.parametrize("args", [
+    ("create-staff", "--email", "x@acme.example", "--name", "X", "--password",
+     "a long enough password", "--organization", "no-such-org"),
+    ("worker", "--no-such-option"),
+    ("no-such-command",),
+    ("create-staff", "--email", "x@acme.example"),
+    ("create-staff", "--email", "x@acme.example", "--name", "X", "--password",
+     "a long enough password", "--role", "owner"),
+])
+def test_other_bad_input_is_one_line_too(tmp_path, empty_database, args):
+    assert doorstep("migrate", url=empty_database, cwd=tmp_path).returncode == 0
+    _one_line_error(doorstep(*args, url=empty_database, cwd=tmp_path))
+
+
+@pytest.fixture
+def read_only_sqlite(tmp_path):
+    """A migrated SQLite file made immutable with `chattr +i` (root can't write it either)."""
+    url = _fresh_sqlite(tmp_path)
+    assert doorstep("demo", url=url, cwd=tmp_path).returncode == 0
+    path = tmp_path / "never-migrated" / "doorstep.db"
+    chattr = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if chattr.returncode != 0:
+        pytest.skip(f"chattr +i does not work here: {chattr.stderr.strip()}")
+    yield url
+    subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("command", [("run",), ("migrate",), ("worker", "--once"),
+                                     ("create-staff", "--email", "x@acme.example", "--name",
+                                      "X", "--password", "a long enough password")])
+def test_a_read_only_database_is_refused_at_start_in_one_line(
+        tmp_path, read_only_sqlite, command):
+    line = _one_line_error(doorstep(*command, url=read_only_sqlite, cwd=tmp_path))
+    assert "read-only" in line and "doorstep.db" in line

@@ -95,3 +95,35 @@ def test_a_prepared_read_maps_every_run_as_peewee_would(make_active_contact):
             assert (found.id, found.email) == (contact.id, contact.email)
             assert found.customer.id == contact.customer_id
             assert found.customer.display_name == contact.customer.display_name
+
+
+def test_a_write_transaction_whose_begin_finds_the_connection_lost_runs_on_a_fresh_one(
+        pooled, org):
+    from core.models import Organization
+    from tests.lost_connections import lose_current_connection
+
+    with db.connection():
+        assert Organization.select().count() == 1
+        lose_current_connection(pooled)
+        with db.transaction():  # BEGIN fails on the lost connection: nothing was sent yet
+            Organization.update(name="Acme Renamed").where(Organization.id == org.id).execute()
+    with db.connection():
+        assert Organization.get_by_id(org.id).name == "Acme Renamed"
+
+
+def test_a_statement_inside_a_transaction_is_never_run_again(pooled, org):
+    """Once a transaction has sent something, a lost connection fails it: what it did is rolled
+    back by the server, and nothing runs twice or half."""
+    from peewee import PeeweeException
+
+    from core.models import Organization
+    from tests.lost_connections import lose_current_connection
+
+    with db.connection():
+        with pytest.raises(PeeweeException):
+            with db.transaction():
+                Organization.update(name="Half done").where(Organization.id == org.id).execute()
+                lose_current_connection(pooled)
+                Organization.update(name="Never").where(Organization.id == org.id).execute()
+    with db.connection():
+        assert Organization.get_by_id(org.id).name == "Acme Trading"

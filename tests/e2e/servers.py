@@ -144,7 +144,7 @@ def start_stack(workdir: Path) -> Stack:
         "MAIL_PORT": str(smtp_port),
         "SECRET_KEY": "e2e-secret",
         "DOORSTEP_INSTANCE": str(workdir / "instance"),
-        # The worker's settings (portal_site/mail/worker.py MAIL_DEFAULTS): look often, retry soon.
+        # The worker's settings (core.config.Settings, MAIL_*): look often, retry soon.
         "MAIL_POLL_SECONDS": "0.5",
         "MAIL_RETRY_BASE_SECONDS": "1",
         "HOME_DIR": str(workdir),
