@@ -4,6 +4,8 @@ import hashlib
 
 from flask import current_app, g, json, request
 
+from core.events import event_json
+from core.queries import events as event_queries
 from core.queries import sync as sync_queries
 from core.services import api_keys, sync
 from portal_site.api import bp
@@ -11,6 +13,8 @@ from portal_site.api.auth import authenticate, organization_id
 from portal_site.api.problems import problem, register
 from portal_site.api.schemas import (
     KINDS,
+    EventPage,
+    EventsQuery,
     ListQuery,
     batch_result_schema,
     batch_schema,
@@ -105,3 +109,21 @@ def _register(kind: str) -> None:
 
 for _kind in KINDS:
     _register(_kind)
+
+
+@bp.route("/events", methods=["GET"], endpoint="list_events")
+@bp.arguments(EventsQuery, location="query")
+@bp.response(200, EventPage)
+def list_events(query):
+    """List what happened in the portal
+
+    Oldest first: payments, quote decisions, comments, contact and address changes, first
+    views of invoices, accepted invitations and sign-ups; the same events (same ids) that
+    webhooks deliver. Pass `next_cursor` as `after` for the next page; keep `cursor` to poll
+    for new events later.
+    """
+    types = [t.strip() for t in query.get("types", "").split(",") if t.strip()] or None
+    events, next_cursor = event_queries.list_events(
+        organization_id(), query.get("after"), query["limit"], types)
+    return {"data": [event_json(event) for event in events], "next_cursor": next_cursor,
+            "cursor": event_queries.latest_cursor(events, query.get("after"))}

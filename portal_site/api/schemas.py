@@ -362,6 +362,33 @@ KINDS = {
 }
 
 
+class EventsQuery(Schema):
+    after = fields.String(validate=validate.Length(max=200),
+                          metadata={"description": "`cursor` of the previous page (omit to "
+                                    "start from the oldest event)."})
+    types = fields.String(validate=validate.Length(max=500),
+                          metadata={"description": "Only these event types, comma-separated "
+                                    "(e.g. `payment.made,quote.accepted`)."})
+    limit = fields.Integer(validate=validate.Range(1, 500), load_default=100)
+
+
+class EventOut(Schema):
+    id = fields.String(metadata={"description": "Stable: a webhook of the same event "
+                                 "carries the same id."})
+    object = fields.String()
+    type = fields.String()
+    created_at = fields.String(metadata={"format": "date-time"})  # event_json wrote it
+    data = fields.Dict()
+
+
+class EventPage(Schema):
+    data = fields.List(fields.Nested(EventOut))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Pass as `after` for the next page; null on the last page."})
+    cursor = fields.String(allow_none=True, metadata={
+        "description": "Where to poll from later: after the last event of this page."})
+
+
 def page_schema(kind: str) -> type[Schema]:
     """{data: [...], next_cursor} for a kind."""
     out = KINDS[kind][1]
@@ -395,5 +422,6 @@ def batch_result_schema(kind: str) -> type[Schema]:
                             name=f"{KINDS[kind][2]}BatchResult")
 
 
-__all__ = ["KINDS", "ListQuery", "ProblemSchema", "page_schema", "batch_schema",
+__all__ = ["KINDS", "ListQuery", "EventsQuery", "EventPage", "ProblemSchema", "page_schema",
+           "batch_schema",
            "batch_result_schema"]
