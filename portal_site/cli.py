@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import click
 
 from core import db
-from core.config import PROJECT_ROOT, load_settings
+from core.config import PROJECT_ROOT, MissingSecretKeyError, ensure_secret_key, load_settings
 from core.errors import DoorstepError
 from portal_site.i18n_cli import i18n
 
@@ -127,8 +127,16 @@ def worker(once):
     """Send queued emails from the outbox."""
     from portal_site.mail.worker import run_worker
 
-    _bind()
+    settings, _ = _bind()
+    _require_secret_key(settings)
     sys.exit(run_worker(once=once))
+
+
+def _require_secret_key(settings) -> None:
+    try:
+        settings.require_secret_key()
+    except MissingSecretKeyError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _exists(module: str) -> bool:
@@ -140,6 +148,8 @@ def _exists(module: str) -> bool:
 def run(no_console):
     """Start the portal, console, mail worker and (unless MAIL_SERVER is set) an SMTP catcher."""
     settings, _ = _bind()
+    ensure_secret_key(settings)  # every process below reads the same instance key
+    _require_secret_key(load_settings())
     if db.pending_migrations():
         db.migrate()
     env = dict(os.environ)
@@ -154,7 +164,7 @@ def run(no_console):
             f"{settings.instance_dir / 'mail'})"))
     processes.append(("Portal", subprocess.Popen(
         [python, "-m", "gunicorn", "--workers", "2", "--bind",
-         f"127.0.0.1:{settings.portal_port}", "portal_site:create_app()"], env=env),
+         f"127.0.0.1:{settings.portal_port}", "portal_site.wsgi:app"], env=env),
         _portal_urls(settings.portal_base_url)))
     if not no_console and (PROJECT_ROOT / "staff_dashboard" / "app.py").exists():
         processes.append(("Console", subprocess.Popen(
