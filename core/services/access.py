@@ -1,6 +1,7 @@
 """Portal access: invitations, enabling and disabling, sign-in, sign-up and password resets."""
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from core.models import (
     Contact,
     Customer,
     Organization,
+    OutboxMessage,
     PortalPreferences,
     StaffUser,
     utcnow,
@@ -468,19 +470,51 @@ def _throttle_request(kind: str, organization_id: int, email: str, ip: str) -> N
 
 
 def request_password_reset(organization_id: int, email: str, ip: str = "") -> None:
-    """Email a reset link when the address belongs to an active contact; silent otherwise."""
+    """Queue a reset request; the worker emails a link only when the address belongs to an
+    active contact (`resolve_password_reset_request`).
+
+    The request does the same work whatever the address — one audit event and one outbox
+    row, no lookup — so neither the answer nor its timing tells whether the address is known.
+    """
     email = (email or "").strip().lower()
     with transaction():
         _throttle_request("reset", organization_id, email, ip)
+    try:
+        email = validation.email(email)
+    except ValidationError:
+        return  # nobody's address: nothing to queue (and nothing to learn from it)
     with transaction():
-        contact = Contact.get_or_none(Contact.organization == organization_id,
-                                      Contact.email == email)
-        record(organization_id, Actor.anonymous(ip), "password_reset_requested", email=email,
-               known=contact is not None)
+        record(organization_id, Actor.anonymous(ip), "password_reset_requested", email=email)
+        outbox.enqueue(organization_id, "password_reset", email, "en", requested=True)
+
+
+def resolve_password_reset_request(message: OutboxMessage) -> bool:
+    """For a queued reset request (the mail worker, before rendering): make the link's token
+    when the address is an active contact's, else False (nothing is sent).
+
+    The row then carries the token and the contact's language, so a retry sends the same link.
+    """
+    payload = outbox.payload_of(message)
+    if payload.get("token_id"):
+        return True
+    with transaction():
+        contact = Contact.get_or_none(Contact.organization == message.organization_id,
+                                      Contact.email == message.recipient)
         if contact is None or contact.portal_state != "active":
-            return
+            return False
         _revoke_tokens(contact.id, "reset")
-        issue_token(contact, "reset")
+        nonce = new_nonce()
+        language = contact_language(contact)
+        token = AccessToken.create(
+            organization=contact.organization_id, contact=contact, purpose="reset",
+            email=contact.email, nonce=nonce, token_hash=hash_token(derive_token("reset", nonce)),
+            language=language, expires_at=utcnow() + TOKEN_LIFETIME["reset"])
+        message.payload = json.dumps({"contact_id": contact.id, "token_id": token.id},
+                                     sort_keys=True)
+        message.language = language
+        (OutboxMessage.update(payload=message.payload, language=language)
+         .where(OutboxMessage.id == message.id).execute())
+    return True
 
 
 def reset_password(organization_id: int, raw_token: str, new_password: str,
