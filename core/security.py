@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -73,8 +74,10 @@ def check_password_strength(password: str, user_inputs: tuple[str, ...] = ()) ->
     if len(password) > 200:
         raise ValidationError(N_("Use at most %(count)d characters."), field="password",
                               count=200)
-    inputs = [value for value in user_inputs if value]
-    result = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=inputs)
+    # An email counts whole, by its local part and by each piece of it (anna.berger77@x).
+    inputs = {piece.lower() for value in user_inputs if value
+              for piece in (value, value.split("@")[0], *re.split(r"[^\w]+", value)) if piece}
+    result = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=sorted(inputs))
     if result["score"] < MIN_PASSWORD_SCORE:
         raise ValidationError(_WEAKNESS_REASONS[_weakness(result)], field="password")
 
