@@ -60,6 +60,7 @@ def demo(password, as_json, if_empty):
     from core.security import check_password_strength
 
     settings, _ = _bind()
+    ensure_secret_key(settings)  # the demo's invitation links are derived from the instance key
     password = password or DEFAULT_PASSWORD
     try:
         check_password_strength(password)

@@ -177,3 +177,15 @@ def test_doorstep_run_makes_one_key_that_the_portal_and_the_worker_share(
         os.killpg(run.pid, signal.SIGTERM)
         run.wait(timeout=30)
         smtp.stop()
+
+
+def test_the_demo_on_a_fresh_instance_makes_the_key_its_links_need(tmp_path, database_url):
+    """`make run` seeds the demo before `doorstep run` starts: the demo makes the key."""
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DOORSTEP_INSTANCE=str(tmp_path / "instance"), DATABASE_URL=database_url)
+    demo = subprocess.run([DOORSTEP, "demo", "--if-empty"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+
+    assert demo.returncode == 0, demo.stderr
+    key_file = tmp_path / "instance" / SECRET_KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
