@@ -1,6 +1,7 @@
 """Settings read from the environment (a `.env` file in the working directory is honoured)."""
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,6 +9,13 @@ from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///instance/doorstep.db"
+SECRET_KEY_FILE = "secret_key"  # under the instance folder, mode 0600, made by `doorstep run`
+# Published once as the default key: whoever read the code could sign sessions with it.
+KNOWN_SECRET_KEYS = frozenset({"dev-secret-change-me"})
+
+
+class MissingSecretKeyError(Exception):
+    """Neither SECRET_KEY nor the instance's key file is there (or the key is a known one)."""
 
 
 def _flag(value: str | None) -> bool:
@@ -67,6 +75,11 @@ class Settings:
     mail_lease_seconds: float = 300.0
     mail_poll_seconds: float = 2.0
 
+    portal_trusted_proxies: int = 0
+    portal_session_idle_minutes: int = 120
+    portal_session_max_days: int = 14
+
+
     def mail_worker_config(self) -> dict:
         """The worker's settings under their app.config names."""
         return {"MAIL_TIMEOUT": self.mail_timeout, "MAIL_BATCH_SIZE": self.mail_batch_size,
@@ -76,6 +89,49 @@ class Settings:
                 "MAIL_LEASE_SECONDS": self.mail_lease_seconds,
                 "MAIL_POLL_SECONDS": self.mail_poll_seconds}
 
+    def require_secret_key(self) -> str:
+        """The secret key; MissingSecretKeyError (one line to show) when there is none."""
+        return check_secret_key(self.secret_key, self.instance_dir)
+
+
+def check_secret_key(key: str, instance_dir: Path) -> str:
+    """`key` when it is one to sign with; else MissingSecretKeyError saying what to do."""
+    if not key:
+        raise MissingSecretKeyError(
+            f"No secret key: set SECRET_KEY, or start the instance once with `doorstep run`, "
+            f"which keeps a random one in {instance_dir / SECRET_KEY_FILE}.")
+    if key in KNOWN_SECRET_KEYS:
+        raise MissingSecretKeyError(
+            "SECRET_KEY is the published development key; choose a random one (or unset it "
+            "and let `doorstep run` make one).")
+    return key
+
+
+def _key_from_file(instance: Path) -> str:
+    try:
+        return (instance / SECRET_KEY_FILE).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeError):
+        return ""
+
+
+def ensure_secret_key(settings: "Settings") -> Path | None:
+    """Without SECRET_KEY, make the instance's random key file (0600) if it is missing.
+
+    Returns the file's path, or None when SECRET_KEY is set. Two starts at once both end up
+    with the one file: it is created exclusively, never overwritten.
+    """
+    if os.environ.get("SECRET_KEY", "").strip():
+        return None
+    path = settings.instance_dir / SECRET_KEY_FILE
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secrets.token_urlsafe(48) + "\n")
+    return path
+
 
 def load_settings() -> Settings:
     """Read settings from the environment, loading `.env` first; ConfigError on a bad value."""
@@ -84,7 +140,8 @@ def load_settings() -> Settings:
     portal_port = _port("PORTAL_PORT", 5000)
     return Settings(
         database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
-        secret_key=os.environ.get("SECRET_KEY", "dev-secret-change-me"),
+        # SECRET_KEY, else the instance's own random key; never a constant.
+        secret_key=os.environ.get("SECRET_KEY", "").strip() or _key_from_file(instance),
         portal_base_url=os.environ.get(
             "PORTAL_BASE_URL", f"http://127.0.0.1:{portal_port}"
         ).rstrip("/"),
@@ -105,4 +162,8 @@ def load_settings() -> Settings:
         mail_retry_max_seconds=_number("MAIL_RETRY_MAX_SECONDS", 3600.0, float, 0, 7 * 86400),
         mail_lease_seconds=_number("MAIL_LEASE_SECONDS", 300.0, float, 1, 86400),
         mail_poll_seconds=_number("MAIL_POLL_SECONDS", 2.0, float, 0.01, 3600),
+        portal_trusted_proxies=_number("PORTAL_TRUSTED_PROXIES", 0, int, 0, 10),
+        portal_session_idle_minutes=_number("PORTAL_SESSION_IDLE_MINUTES", 120, int, 1,
+                                            7 * 24 * 60),
+        portal_session_max_days=_number("PORTAL_SESSION_MAX_DAYS", 14, int, 1, 366),
     )

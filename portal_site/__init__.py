@@ -2,7 +2,6 @@
 
 import importlib
 import importlib.util
-import os
 from pathlib import Path
 
 from flask import Flask
@@ -10,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from core import db
-from core.config import PROJECT_ROOT, load_settings
+from core.config import PROJECT_ROOT, check_secret_key, load_settings
 from portal_site.extensions import babel, csrf, login_manager
 
 # Imported under another name: importing the subpackage portal_site.mail rebinds `mail` here.
@@ -48,6 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="doorstep_portal",
+        PORTAL_SESSION_IDLE_MINUTES=settings.portal_session_idle_minutes,
+        PORTAL_SESSION_MAX_DAYS=settings.portal_session_max_days,
         WTF_CSRF_TIME_LIMIT=None,
         # A body larger than any form of the portal is refused before it is parsed.
         MAX_CONTENT_LENGTH=256 * 1024,
@@ -55,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.mail_worker_config())  # MAIL_TIMEOUT, MAIL_MAX_ATTEMPTS, ...
     if config:
         app.config.update(config)
+    # Never a constant: no key (or a published one) and the portal does not start.
+    check_secret_key(app.config["SECRET_KEY"], settings.instance_dir)
     # Secure cookies whenever the portal's public address is https (behind a TLS proxy too).
     app.config.setdefault("SESSION_COOKIE_SECURE", False)
     if not (config and "SESSION_COOKIE_SECURE" in config):
@@ -62,8 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Behind a reverse proxy, PORTAL_TRUSTED_PROXIES=1 (the number of proxies) makes
     # request.remote_addr the client's address, which rate limits and audit events key on.
-    proxies = int(app.config.get("PORTAL_TRUSTED_PROXIES")
-                  or os.environ.get("PORTAL_TRUSTED_PROXIES") or 0)
+    proxies = int(app.config.get("PORTAL_TRUSTED_PROXIES") or settings.portal_trusted_proxies)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 

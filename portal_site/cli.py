@@ -13,7 +13,13 @@ import click
 from peewee import DatabaseError, InterfaceError
 
 from core import db
-from core.config import PROJECT_ROOT, ConfigError, load_settings
+from core.config import (
+    PROJECT_ROOT,
+    ConfigError,
+    MissingSecretKeyError,
+    ensure_secret_key,
+    load_settings,
+)
 from core.errors import DoorstepError
 from portal_site.i18n_cli import i18n
 
@@ -110,6 +116,7 @@ def demo(password, as_json, if_empty):
     from core.security import check_password_strength
 
     settings, _ = _bind(writes=True)
+    ensure_secret_key(settings)  # the demo's invitation links are derived from the instance key
     password = password or DEFAULT_PASSWORD
     try:
         check_password_strength(password)
@@ -245,12 +252,20 @@ def worker(once):
     """Send queued emails from the outbox."""
     from portal_site.mail.worker import DatabaseUnavailableError, run_worker
 
-    _bind(writes=True, schema=True)
+    settings, _ = _bind(writes=True, schema=True)
+    _require_secret_key(settings)
     try:
         code = run_worker(once=once)
     except DatabaseUnavailableError as error:
         raise click.ClickException(str(error)) from error
     sys.exit(code)
+
+
+def _require_secret_key(settings) -> None:
+    try:
+        settings.require_secret_key()
+    except MissingSecretKeyError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _exists(module: str) -> bool:
@@ -262,6 +277,8 @@ def _exists(module: str) -> bool:
 def run(no_console):
     """Start the portal, console, mail worker and (unless MAIL_SERVER is set) an SMTP catcher."""
     settings, _ = _bind(writes=True)
+    ensure_secret_key(settings)  # every process below reads the same instance key
+    _require_secret_key(load_settings())
     if db.pending_migrations():
         db.migrate()
     env = dict(os.environ)
@@ -276,7 +293,7 @@ def run(no_console):
             f"{settings.instance_dir / 'mail'})"))
     processes.append(("Portal", subprocess.Popen(
         [python, "-m", "gunicorn", "--workers", "2", "--bind",
-         f"127.0.0.1:{settings.portal_port}", "portal_site:create_app()"], env=env),
+         f"127.0.0.1:{settings.portal_port}", "portal_site.wsgi:app"], env=env),
         _portal_urls(settings.portal_base_url)))
     if not no_console and (PROJECT_ROOT / "staff_dashboard" / "app.py").exists():
         processes.append(("Console", subprocess.Popen(

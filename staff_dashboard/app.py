@@ -7,7 +7,7 @@ member in (or keeps them signed in from the URL), then shows the pages their rol
 import streamlit as st
 
 from core import db
-from core.config import load_settings
+from core.config import MissingSecretKeyError, load_settings
 from core.queries.staff import unread_notification_count
 from staff_dashboard import auth, paths
 
@@ -68,8 +68,14 @@ def sidebar(staff: auth.SignedIn) -> None:
 
 
 st.set_page_config(page_title="Doorstep console", page_icon="🚪", layout="wide")
+settings = load_settings()
 try:
-    bind_database(load_settings().database_url)
+    settings.require_secret_key()  # invitation links are derived from it: never a constant
+except MissingSecretKeyError as error:
+    st.error(str(error))
+    st.stop()
+try:
+    bind_database(settings.database_url)
 except PendingMigrationsError as error:
     st.error(f"The database needs migrations ({error}). Run `doorstep migrate`, then reload.")
     st.stop()

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from core.audit import Actor
+from core.config import load_settings
 from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
+from core.throttle import client_address
 from staff_dashboard import keys
 from staff_dashboard.auth import current_staff
 
@@ -28,12 +30,16 @@ def actor() -> Actor:
 
 
 def client_ip() -> str:
-    """The browser's address as Streamlit sees it ("" when unknown, as in tests)."""
+    """The browser's address, read as the portal reads it (PORTAL_TRUSTED_PROXIES); "" when
+    unknown (Streamlit gives no address on loopback, nor in tests)."""
     try:
-        address = st.context.ip_address
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # noqa: BLE001 - no request context (bare mode): no address
         return ""
-    return address if isinstance(address, str) else ""  # AppTest's runtime is a mock
+    peer = peer if isinstance(peer, str) else ""  # AppTest's runtime is a mock
+    forwarded = forwarded if isinstance(forwarded, str) else None
+    return client_address(peer, forwarded, load_settings().portal_trusted_proxies)
 
 
 def flash(kind: str, message: str) -> None:

@@ -111,8 +111,20 @@ def make_customer(org, admin):
     return build
 
 
+def resolve_reset_requests() -> None:
+    """What the mail worker does first with queued reset requests: make their links."""
+    from core.models import OutboxMessage
+    from core.services.access import resolve_password_reset_request
+
+    for message in OutboxMessage.select().where(OutboxMessage.kind == "password_reset",
+                                                OutboxMessage.status == "queued"):
+        resolve_password_reset_request(message)
+
+
 def token_of(contact, purpose="invitation") -> str:
     """The raw token of the contact's newest live token (what its email link carries)."""
+    if purpose == "reset":
+        resolve_reset_requests()
     token = (AccessToken.select()
              .where(AccessToken.contact == contact.id, AccessToken.purpose == purpose,
                     AccessToken.used_at.is_null(), AccessToken.revoked_at.is_null())

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from peewee import JOIN, Table, fn
 
-from core.errors import NotFoundError
+from core.audit import Actor
+from core.errors import NotFoundError, PermissionDeniedError
 from core.models import (
     AuditEvent,
     Comment,
@@ -225,6 +226,26 @@ def list_outbox(organization_id: int, *, status: str = "", page=1, per_page=50) 
         query = query.where(OutboxMessage.status == status)
     return paginate(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
                     page, per_page)
+
+
+def get_caught_mail_recipients(actor: Actor, message_ids: list[str]) -> dict[str, str]:
+    """Of these Message-IDs (read from mail the local catcher kept), those the actor's
+    organization sent, each with the address it went to. Admins only.
+
+    The outbox's Message-ID is random and kept on every attempt, so it ties a caught message
+    to the one organization whose worker sent it; a message that names no outbox row of this
+    organization is another organization's, or nobody's, and is not shown.
+    """
+    admin = StaffUser.get_or_none(StaffUser.id == actor.id) if actor.type == "staff" else None
+    if admin is None or admin.role != "admin" or not admin.is_active:
+        raise PermissionDeniedError()
+    wanted = [message_id for message_id in dict.fromkeys(message_ids) if message_id]
+    if not wanted:
+        return {}
+    return dict(OutboxMessage.select(OutboxMessage.message_id, OutboxMessage.recipient)
+                .where(OutboxMessage.message_id.in_(wanted),
+                       OutboxMessage.organization == admin.organization_id)
+                .tuples())
 
 
 def list_staff(organization_id: int) -> list:

@@ -1,6 +1,7 @@
 """Portal access: invitations, enabling and disabling, sign-in, sign-up and password resets."""
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from core.models import (
     Contact,
     Customer,
     Organization,
+    OutboxMessage,
     PortalPreferences,
     StaffUser,
     utcnow,
@@ -48,9 +50,7 @@ TOKEN_EMAIL = {"invitation": "invitation", "reset": "password_reset",
                "signup": "signup_verification"}
 STATE_RANK = {"active": 3, "invited": 2, "disabled": 1, "not_invited": 0}
 
-SIGN_IN_LIMIT = 5           # failures per (email, address) in the window
-SIGN_IN_IP_LIMIT = 50       # failures per address, whatever the email
-SIGN_IN_WINDOW = 15 * 60
+SIGN_IN_WINDOW = 15 * 60    # the window of the token limit below (sign-ins: core.throttle)
 REQUEST_LIMIT = 5           # reset / sign-up requests per (email, address) an hour
 REQUEST_IP_LIMIT = 30       # ... per address an hour
 TOKEN_IP_LIMIT = 30         # token submissions per address in 15 minutes
@@ -355,7 +355,8 @@ def describe_token(organization_id: int, raw: str, purpose: str) -> Contact:
 
 
 def _check_token_rate(ip: str) -> None:
-    throttle.hit(f"token-ip:{ip}", TOKEN_IP_LIMIT, SIGN_IN_WINDOW)
+    if throttle.known_address(ip):  # a missing address is nobody's key
+        throttle.hit(f"token-ip:{ip}", TOKEN_IP_LIMIT, SIGN_IN_WINDOW)
 
 
 def accept_invitation(organization_id: int, raw_token: str, password: str,
@@ -391,19 +392,17 @@ def accept_invitation(organization_id: int, raw_token: str, password: str,
 
 def authenticate_contact(organization_id: int, email: str, password: str,
                          ip: str = "") -> Contact:
-    """Check a portal sign-in.
-
-    Failures are counted per (email, address) and per address, never per email alone, so an
-    attacker elsewhere cannot lock the real user out.
-    """
+    """Check a portal sign-in, throttled by `throttle.PasswordAttempts` (which never lets
+    failures elsewhere lock the real user out)."""
     email = (email or "").strip().lower()
-    pair_key = f"login:{organization_id}:{email}:{ip}"
-    ip_key = f"login-ip:{ip}"
+    attempts = throttle.PasswordAttempts(f"contact:{organization_id}:{email}", ip)
+    throttled = None
     with transaction():
-        throttled = (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
-                     or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT)
-        if throttled:
+        try:
+            attempts.check()
+        except RateLimitedError as error:
             # Raised after the block: raising inside it would roll the audit event back.
+            throttled = error
             record(organization_id, Actor.anonymous(ip), "login_throttled", email=email)
         else:
             contact = Contact.get_or_none(Contact.organization == organization_id,
@@ -411,16 +410,15 @@ def authenticate_contact(organization_id: int, email: str, password: str,
             ok = verify_password(contact.password_hash if contact else None, password)
             ok = ok and contact.portal_state == "active"
             if not ok:
-                throttle.add(pair_key)
-                throttle.add(ip_key)
+                attempts.failed()
                 record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
                        customer_id=contact.customer_id if contact else None)
     if throttled:
-        raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
+        raise throttled
     if not ok:
         raise AuthenticationError()
     with transaction():
-        throttle.clear(pair_key)
+        attempts.succeeded()
         contact.last_login_at = utcnow()
         contact.save()
         record(organization_id, Actor.contact(contact.id, ip), "login", contact,
@@ -440,15 +438,26 @@ def sign_out_everywhere(contact_id: int, ip: str = "") -> None:
 
 def change_password(contact_id: int, current_password: str, new_password: str,
                     ip: str = "") -> Contact:
-    """Change the password after checking the current one; other sessions end."""
+    """Change the password after checking the current one (throttled as a sign-in is);
+    other sessions end."""
     contact = Contact.get_or_none(Contact.id == contact_id)
     if contact is None:
         raise NotFoundError()
-    if not verify_password(contact.password_hash, current_password):
+    attempts = throttle.PasswordAttempts(f"contact-password:{contact.id}", ip)
+    with transaction():
+        attempts.check()
+        right = verify_password(contact.password_hash, current_password)
+        if not right:
+            attempts.failed()
+            record(contact.organization_id, Actor.contact(contact.id, ip),
+                   "password_change_failed", contact, customer_id=contact.customer_id)
+    if not right:
         raise ValidationError(N_("The current password is not correct."),
                               field="current_password")
-    check_password_strength(new_password)
+    check_password_strength(new_password, (contact.email, contact.first_name,
+                                           contact.last_name))
     with transaction():
+        attempts.succeeded()
         contact.password_hash = hash_password(new_password)
         contact.session_version += 1
         contact.save()
@@ -459,24 +468,57 @@ def change_password(contact_id: int, current_password: str, new_password: str,
 
 
 def _throttle_request(kind: str, organization_id: int, email: str, ip: str) -> None:
-    throttle.hit(f"{kind}:{organization_id}:{email}:{ip}", REQUEST_LIMIT, 3600)
-    throttle.hit(f"{kind}-ip:{ip}", REQUEST_IP_LIMIT, 3600)
+    if throttle.known_address(ip):  # a missing address is nobody's key
+        throttle.hit(f"{kind}:{organization_id}:{email}:{ip}", REQUEST_LIMIT, 3600)
+        throttle.hit(f"{kind}-ip:{ip}", REQUEST_IP_LIMIT, 3600)
 
 
 def request_password_reset(organization_id: int, email: str, ip: str = "") -> None:
-    """Email a reset link when the address belongs to an active contact; silent otherwise."""
+    """Queue a reset request; the worker emails a link only when the address belongs to an
+    active contact (`resolve_password_reset_request`).
+
+    The request does the same work whatever the address — one audit event and one outbox
+    row, no lookup — so neither the answer nor its timing tells whether the address is known.
+    """
     email = (email or "").strip().lower()
     with transaction():
         _throttle_request("reset", organization_id, email, ip)
+    try:
+        email = validation.email(email)
+    except ValidationError:
+        return  # nobody's address: nothing to queue (and nothing to learn from it)
     with transaction():
-        contact = Contact.get_or_none(Contact.organization == organization_id,
-                                      Contact.email == email)
-        record(organization_id, Actor.anonymous(ip), "password_reset_requested", email=email,
-               known=contact is not None)
+        record(organization_id, Actor.anonymous(ip), "password_reset_requested", email=email)
+        outbox.enqueue(organization_id, "password_reset", email, "en", requested=True)
+
+
+def resolve_password_reset_request(message: OutboxMessage) -> bool:
+    """For a queued reset request (the mail worker, before rendering): make the link's token
+    when the address is an active contact's, else False (nothing is sent).
+
+    The row then carries the token and the contact's language, so a retry sends the same link.
+    """
+    payload = outbox.payload_of(message)
+    if payload.get("token_id"):
+        return True
+    with transaction():
+        contact = Contact.get_or_none(Contact.organization == message.organization_id,
+                                      Contact.email == message.recipient)
         if contact is None or contact.portal_state != "active":
-            return
+            return False
         _revoke_tokens(contact.id, "reset")
-        issue_token(contact, "reset")
+        nonce = new_nonce()
+        language = contact_language(contact)
+        token = AccessToken.create(
+            organization=contact.organization_id, contact=contact, purpose="reset",
+            email=contact.email, nonce=nonce, token_hash=hash_token(derive_token("reset", nonce)),
+            language=language, expires_at=utcnow() + TOKEN_LIFETIME["reset"])
+        message.payload = json.dumps({"contact_id": contact.id, "token_id": token.id},
+                                     sort_keys=True)
+        message.language = language
+        (OutboxMessage.update(payload=message.payload, language=language)
+         .where(OutboxMessage.id == message.id).execute())
+    return True
 
 
 def reset_password(organization_id: int, raw_token: str, new_password: str,

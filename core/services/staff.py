@@ -23,9 +23,6 @@ from core.security import (
 )
 
 STAFF_SESSION_HOURS = 12
-SIGN_IN_LIMIT = 5            # failures per email and address in the window
-SIGN_IN_IP_LIMIT = 50        # failures per address in the window, whatever the email
-SIGN_IN_WINDOW = 15 * 60
 
 
 def create_staff(organization_id: int, email: str, name: str, password: str, *,
@@ -91,32 +88,37 @@ def reset_staff_password(staff_id: int, new_password: str, actor: Actor) -> None
 
 
 def authenticate_staff(email: str, password: str, ip: str = "") -> StaffUser:
-    """Check a staff sign-in; throttled per email and address so nobody else can lock you out."""
+    """Check a staff sign-in, throttled by `throttle.PasswordAttempts` (nobody else can lock
+    you out); success and failure are audited with the address."""
     email = (email or "").strip().lower()
-    pair_key, ip_key = f"staff-login:{email}:{ip}", f"staff-login-ip:{ip}"
+    attempts = throttle.PasswordAttempts(f"staff:{email}", ip)
+    throttled = None
     with transaction():
-        throttled = (throttle.count(pair_key, SIGN_IN_WINDOW) >= SIGN_IN_LIMIT
-                     or throttle.count(ip_key, SIGN_IN_WINDOW) >= SIGN_IN_IP_LIMIT)
-        if throttled:
+        try:
+            attempts.check()
+        except RateLimitedError as error:
             # Raised after the block: raising inside it would roll the audit event back.
-            record(None, Actor.anonymous(ip), "staff_login_throttled", email=email)
+            throttled = error
+            staff = StaffUser.get_or_none(StaffUser.email == email)
+            record(staff.organization_id if staff else None, Actor.anonymous(ip),
+                   "staff_login_throttled", email=email)
         else:
             staff = StaffUser.get_or_none(StaffUser.email == email)
             ok = verify_password(staff.password_hash if staff else None, password)
             if not ok or not staff.is_active:
-                throttle.add(pair_key)
-                throttle.add(ip_key)
+                attempts.failed()
                 record(staff.organization_id if staff else None, Actor.anonymous(ip),
                        "staff_login_failed", email=email)
     if throttled:
-        raise RateLimitedError(retry_after=SIGN_IN_WINDOW)
+        raise throttled
     if not ok or not staff.is_active:
         raise AuthenticationError()
     with transaction():
-        throttle.clear(pair_key)
+        attempts.succeeded()
         staff.last_login_at = utcnow()
         staff.save()
-        record(staff.organization_id, Actor.staff(staff.id, ip), "staff_login", staff)
+        record(staff.organization_id, Actor.staff(staff.id, ip, staff.organization_id),
+               "staff_login", staff)
     return staff
 
 

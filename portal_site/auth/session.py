@@ -3,11 +3,17 @@
 The session stores "contact_id:session_version". Signing out, changing the password or being
 disabled bumps the contact's version in the database, so every cookie issued before stops
 working on its next request.
+
+The (signed) session also carries when it started and when it was last used: it ends after
+PORTAL_SESSION_IDLE_MINUTES without a request and PORTAL_SESSION_MAX_DAYS after sign-in,
+whatever happens in between. A cookie without those times (issued before they existed) is out.
 """
 
+import time
 from functools import wraps
 
-from flask import abort, flash, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user
 
 from core.errors import NotFoundError
@@ -17,6 +23,10 @@ from portal_site.extensions import login_manager
 # Where the organization's lookup leaves the session's contact row for the user loader.
 VISITING_CONTACT = "visiting_contact"
 _NOT_READ = object()
+SESSION_STARTED, SESSION_SEEN = "started_at", "seen_at"
+# The last-used time is rewritten at most this often, so not every response sets a cookie.
+_TOUCH_SECONDS = 60
+_EXPIRED = "session_expired"
 
 
 class PortalUser(UserMixin):
@@ -39,10 +49,33 @@ def parse_user_id(user_id) -> tuple[int, int] | None:
     return contact_id, version
 
 
+def session_is_live() -> bool:
+    """True while the session is inside its idle time and its absolute lifetime."""
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if not isinstance(started, int) or not isinstance(seen, int):
+        return False
+    now = int(time.time())
+    config = current_app.config
+    return (now - seen <= config["PORTAL_SESSION_IDLE_MINUTES"] * 60
+            and now - started <= config["PORTAL_SESSION_MAX_DAYS"] * 86400)
+
+
 def session_contact_id() -> int | None:
-    """The contact id the session names (not yet checked), or None."""
+    """The contact id the session names (not yet checked), or None (also when it expired)."""
     parsed = parse_user_id(session.get("_user_id"))
-    return parsed[0] if parsed else None
+    return parsed[0] if parsed and session_is_live() else None
+
+
+def _end_expired_session() -> None:
+    for key in ("_user_id", "_fresh", "_id", SESSION_STARTED, SESSION_SEEN):
+        session.pop(key, None)
+    g.setdefault(_EXPIRED, True)
+
+
+def _touch_session() -> None:
+    now = int(time.time())
+    if now - session.get(SESSION_SEEN, 0) >= _TOUCH_SECONDS:
+        session[SESSION_SEEN] = now
 
 
 @login_manager.user_loader
@@ -51,6 +84,9 @@ def load_user(user_id: str) -> PortalUser | None:
     parsed = parse_user_id(user_id)
     org = g.get("org")
     if parsed is None or org is None:
+        return None
+    if not session_is_live():
+        _end_expired_session()
         return None
     contact_id, version = parsed
     # Read with the organization when the URL was resolved (see portal_site.site.organization).
@@ -64,6 +100,7 @@ def load_user(user_id: str) -> PortalUser | None:
                                              preferences=g.prefs)
     except NotFoundError:
         return None
+    _touch_session()
     return PortalUser(scope)
 
 
@@ -72,7 +109,10 @@ def _unauthorized():
     if g.get("org") is None:
         abort(404)
     target = request.full_path if request.method == "GET" else None
-    flash(str(login_manager.login_message), "info")
+    if g.pop(_EXPIRED, False):
+        flash(_("Your session has expired. Please sign in again."), "info")
+    else:
+        flash(str(login_manager.login_message), "info")
     return redirect(url_for("auth.sign_in", next=target.rstrip("?") if target else None))
 
 
@@ -80,6 +120,7 @@ def start_session(contact_id: int) -> None:
     """Start a fresh session for a contact that just proved who it is."""
     session.clear()  # nothing from before sign-in (pending tokens, old ids) carries over
     login_user(PortalUser(ContactScope.for_contact(contact_id)))
+    session[SESSION_STARTED] = session[SESSION_SEEN] = int(time.time())
 
 
 def scope() -> ContactScope:

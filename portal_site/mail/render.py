@@ -20,7 +20,7 @@ from core.i18n import DEFAULT_LANGUAGE, is_rtl, is_supported
 from core.models import AccessToken, Comment, Contact, Organization, Payment, StaffUser, utcnow
 from core.outbox import payload_of
 from core.queries.scoping import DOCUMENT_MODELS
-from core.services.access import raw_token_for
+from core.services.access import raw_token_for, resolve_password_reset_request
 from portal_site.mail import links
 
 DEFAULT_ACCENT = "#1f6feb"
@@ -52,6 +52,11 @@ def render(message, organization=None) -> tuple[str, str, str]:
     builder = _BUILDERS.get(message.kind)
     if builder is None:
         raise UndeliverableError(f"no template for email kind {message.kind!r}")
+    if message.kind == "password_reset":
+        # Queued alike for every address typed; only an active contact's gets a link.
+        if not resolve_password_reset_request(message):
+            raise UndeliverableError("no active contact uses this address")
+        language = message.language if is_supported(message.language) else DEFAULT_LANGUAGE
     with force_locale(language):
         context = _base_context(organization, language, message.recipient)
         context.update(builder(organization, payload_of(message), message.recipient))

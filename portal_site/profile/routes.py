@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import login_required, login_user
 
-from core.errors import ValidationError
+from core.errors import RateLimitedError, ValidationError
 from core.queries.scoping import ContactScope
 from core.services import access, profile
 from portal_site.auth.session import PortalUser, scope
@@ -94,7 +94,7 @@ def password():
         try:
             contact = access.change_password(scope().contact.id, form.current_password.data,
                                              form.password.data, client_ip())
-        except ValidationError as error:
+        except (ValidationError, RateLimitedError) as error:
             show_error(form, error)
         else:
             # This browser stays signed in under the new session version; others are out.

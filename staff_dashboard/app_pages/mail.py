@@ -1,4 +1,5 @@
-"""Mail: the outbox with a retry for failed messages, and the mail the local catcher kept."""
+"""Mail: the outbox with a retry for failed messages, and (admins only) the mail the local
+development catcher kept for this organization."""
 
 import json
 
@@ -14,7 +15,10 @@ STATUSES = ("", "queued", "sending", "sent", "failed", "cancelled")
 
 staff = auth.current_staff()
 ui.title("Mail")
-outbox_tab, caught_tab = st.tabs(["Outbox", "Caught mail (local catcher)"])
+if staff.is_admin:
+    outbox_tab, caught_tab = st.tabs(["Outbox", "Caught mail (local development catcher)"])
+else:  # caught mail holds live links (password resets): admins only
+    outbox_tab, caught_tab = st.container(), None
 
 with outbox_tab:
     controls = st.columns([2, 1, 3], vertical_alignment="bottom")
@@ -59,16 +63,22 @@ with outbox_tab:
                 ui.run_action(lambda: retry_outbox_message(staff.id, chosen.id, ui.client_ip()),
                               f"Message to {chosen.recipient} queued again.")
 
-with caught_tab:
-    caught = read_caught_mail()
-    if caught is None:
-        st.info(f"No catcher folder at {mail_folder()}. `doorstep run` starts a local SMTP "
-                "catcher that keeps every email there when MAIL_SERVER is not set.")
-    elif not caught:
-        st.caption(f"No emails caught yet in {mail_folder()}.")
-    for message in caught or []:
-        with st.expander(f"{ui.md(message.subject)} → {ui.md(message.recipient)}"):
-            st.caption(f"{message.date} · from {ui.md(message.sender)} · {ui.md(message.file)}")
-            for link in message.links:
-                st.markdown(f"- [{ui.md(link)}](<{link}>)")
-            st.text(message.text)
+if caught_tab is not None:
+    with caught_tab:
+        st.caption("The local development SMTP catcher that `doorstep run` starts when "
+                   "MAIL_SERVER is not set keeps every email it is sent. Shown here: only your "
+                   "organization's, and only to admins. A real mail server replaces it in "
+                   "production.")
+        caught = read_caught_mail(ui.actor())
+        if caught is None:
+            st.info(f"No catcher folder at {mail_folder()}. `doorstep run` starts a local SMTP "
+                    "catcher that keeps every email there when MAIL_SERVER is not set.")
+        elif not caught:
+            st.caption(f"No emails of your organization caught yet in {mail_folder()}.")
+        for message in caught or []:
+            with st.expander(f"{ui.md(message.subject)} → {ui.md(message.recipient)}"):
+                st.caption(f"{message.date} · from {ui.md(message.sender)} · "
+                           f"{ui.md(message.file)}")
+                for link in message.links:
+                    st.markdown(f"- [{ui.md(link)}](<{link}>)")
+                st.text(message.text)

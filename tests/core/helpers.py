@@ -1,6 +1,7 @@
 """Helpers for the core tests: whole-database snapshots and running work in many threads."""
 
 import contextlib
+import datetime
 import threading
 
 from core import db
@@ -56,3 +57,13 @@ def run_in_threads(work, count: int) -> list:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
     return results
+
+
+def age_rate_events(seconds: float) -> None:
+    """Move every counted attempt `seconds` into the past (time passing for the throttle)."""
+    from core.models import RateEvent
+
+    with db.transaction():
+        for event in RateEvent.select():
+            event.created_at -= datetime.timedelta(seconds=seconds)
+            event.save()

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -102,12 +103,18 @@ _numbers = itertools.count(1)
 
 
 def live_token(contact_id: int, purpose: str = "invitation") -> str:
-    """The raw token of the contact's newest live link (what its email carries)."""
-    with db.connection():
-        token = (AccessToken.select()
-                 .where(AccessToken.contact == contact_id, AccessToken.purpose == purpose,
-                        AccessToken.used_at.is_null(), AccessToken.revoked_at.is_null())
-                 .order_by(AccessToken.id.desc()).first())
+    """The raw token of the contact's newest live link (what its email carries); a reset link
+    is made by the mail worker, so it is waited for."""
+    deadline = time.monotonic() + 15
+    while True:
+        with db.connection():
+            token = (AccessToken.select()
+                     .where(AccessToken.contact == contact_id, AccessToken.purpose == purpose,
+                            AccessToken.used_at.is_null(), AccessToken.revoked_at.is_null())
+                     .order_by(AccessToken.id.desc()).first())
+        if token is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert token is not None, f"no live {purpose} token"
     return derive_token(purpose, token.nonce)
 

@@ -142,7 +142,8 @@ def start_stack(workdir: Path) -> Stack:
         "CONSOLE_URL": f"http://127.0.0.1:{console_port}",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
-        "SECRET_KEY": "e2e-secret",
+        # The test process's own key: links it derives and links the worker sends agree.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "e2e-secret",
         "DOORSTEP_INSTANCE": str(workdir / "instance"),
         # The worker's settings (core.config.Settings, MAIL_*): look often, retry soon.
         "MAIL_POLL_SECONDS": "0.5",

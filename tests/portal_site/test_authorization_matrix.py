@@ -62,6 +62,7 @@ MATRIX = {
        for kind in ("customers", "contacts", "items", "quotes", "sales_orders", "invoices",
                     "shipments", "payments")
        for verb in ("list", "get", "put", "batch")},
+    "api.list_events": (API_KEY, None),
 }
 MISSING_ID = 2_000_000_000
 FORM_DATA = {"body": "A question", "reason": "Not needed", "first_name": "Changed",

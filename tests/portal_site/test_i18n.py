@@ -86,7 +86,8 @@ def translated_client(database_url, tmp_path):
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
                       "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
     # Flask-Babel caches loaded catalogs per process by locale alone, whatever the directory.
-    cache = babel.domain_instance.cache
+    with app.app_context():  # the domain is made (and kept) on first use inside an app
+        cache = babel.domain_instance.cache
     cache.clear()
     yield app.test_client()
     cache.clear()

@@ -92,9 +92,10 @@ def test_pages_are_the_same_for_each_organization_and_mount_point(
     from core.audit import Actor
     from core.services.organizations import create_organization
     from core.services.staff import create_staff
+    from tests.conftest import PASSWORD
 
     other = create_organization("Other Goods", default_language="fr", currency="EUR")
-    other_admin = create_staff(other.id, "admin@other.example", "Olga Admin", "x" * 12,
+    other_admin = create_staff(other.id, "admin@other.example", "Olga Admin", PASSWORD,
                                role="admin")
     ours = make_active_contact()
     theirs = make_active_contact(organization=other, actor=Actor.staff(other_admin.id))

@@ -63,7 +63,7 @@ def test_the_api_keeps_to_its_document(live_api):
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json")
     headers = {"Authorization": f"Bearer {raw}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 32  # 8 kinds: list, read, upsert, batch
+    assert len(operations) == 33  # 8 kinds: list, read, upsert, batch; and the event feed
 
     for operation in operations:
         # Bounded: 6 examples an operation keeps the whole run under a minute.
