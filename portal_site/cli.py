@@ -103,6 +103,7 @@ def demo(password, as_json, if_empty):
               help="Portal slug of the organization (default: the only one).")
 def create_staff(email, name, password, role, org_slug):
     """Add a staff member who can sign in to the console."""
+    from core.audit import Actor
     from core.models import Organization
     from core.services.staff import create_staff as create
 
@@ -115,7 +116,7 @@ def create_staff(email, name, password, role, org_slug):
             raise click.ClickException("Name the organization with --organization SLUG "
                                        "(there is none, or more than one).")
         try:
-            staff = create(orgs[0].id, email, name, password, role=role)
+            staff = create(Actor.system(orgs[0].id), email, name, password, role=role)
         except DoorstepError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Created {staff.role} {staff.email}.")
