@@ -96,7 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail_extension.init_app(app)
     csrf.init_app(app)
 
-    import portal_site.auth.session  # noqa: F401 - registers the user loader
+    import portal_site.site.session  # noqa: F401 - registers the user loader
 
     security.init_app(app)
     organization.init_app(app)
