@@ -1,4 +1,8 @@
-"""Settings read from the environment (a `.env` file in the working directory is honoured)."""
+"""Settings read from the environment (a `.env` file in the working directory is honoured).
+
+This is the one place that reads environment variables (tests/project/test_settings.py keeps it
+so); each is listed in the README's configuration table.
+"""
 
 import os
 from dataclasses import dataclass
@@ -12,6 +16,14 @@ DEFAULT_DATABASE_URL = "sqlite:///instance/doorstep.db"
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _count(value: str | None, name: str) -> int:
+    """A whole number of zero or more ("" and unset are 0); a clear error otherwise."""
+    text = (value or "").strip() or "0"
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number of zero or more, not {value!r}.")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,9 @@ class Settings:
     console_port: int
     smtp_catcher_port: int
     instance_dir: Path
+    console_url: str
+    portal_trusted_proxies: int
+    fast_password_hash: bool
 
 
 def load_settings() -> Settings:
@@ -38,6 +53,7 @@ def load_settings() -> Settings:
     load_dotenv(override=False)
     instance = Path(os.environ.get("DOORSTEP_INSTANCE", "instance")).resolve()
     portal_port = int(os.environ.get("PORTAL_PORT", "5000"))
+    console_port = int(os.environ.get("CONSOLE_PORT", "8501"))
     return Settings(
         database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         secret_key=os.environ.get("SECRET_KEY", "dev-secret-change-me"),
@@ -51,7 +67,11 @@ def load_settings() -> Settings:
         mail_use_tls=_flag(os.environ.get("MAIL_USE_TLS")),
         mail_default_sender=os.environ.get("MAIL_DEFAULT_SENDER", "portal@doorstep.localhost"),
         portal_port=portal_port,
-        console_port=int(os.environ.get("CONSOLE_PORT", "8501")),
+        console_port=console_port,
         smtp_catcher_port=int(os.environ.get("SMTP_CATCHER_PORT", "1025")),
         instance_dir=instance,
+        console_url=os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
+        portal_trusted_proxies=_count(os.environ.get("PORTAL_TRUSTED_PROXIES"),
+                                      "PORTAL_TRUSTED_PROXIES"),
+        fast_password_hash=_flag(os.environ.get("DOORSTEP_FAST_PASSWORD_HASH")),
     )

@@ -76,14 +76,13 @@ def demo(password, as_json, if_empty):
             raise click.ClickException("The demo organization already exists in this "
                                        "database; use an empty database.")
         result = seed_demo(password)
-    console_url = f"http://127.0.0.1:{settings.console_port}"
-    data = result.as_dict(settings.portal_base_url, console_url)
+    data = result.as_dict(settings.portal_base_url, settings.console_url)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"Seeded {data['organization']}.")
     click.echo(f"  Portal:  {data['portal_url']}")
-    click.echo(f"  Console: {console_url}")
+    click.echo(f"  Console: {data['console_url']}")
     click.echo("Staff sign-ins:")
     for member in data["staff"]:
         click.echo(f"  {member['email']:<34} {member['password']}  ({member['role']})")
