@@ -312,7 +312,7 @@ def bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
                 reason = ("no_email" if contact is None or not contact.email
                           else "already_active" if contact.portal_state == "active"
                           else "disabled" if contact.portal_state == "disabled" else "")
-                if reason:
+                if contact is None or reason:
                     results.append(BulkResult(customer.id, customer.display_name, "skipped",
                                               reason, contact.email or "" if contact else ""))
                     continue

@@ -67,7 +67,7 @@ def update_portal_preferences(actor: Actor, *, banner_text: str | None = None,
     unknown = set(flags) - set(PREFERENCE_FLAGS)
     if unknown:
         raise ValidationError(N_("Unknown preference: %(name)s."), name=sorted(unknown)[0])
-    changes = {name: bool(value) for name, value in flags.items()}
+    changes: dict[str, bool | str] = {name: bool(value) for name, value in flags.items()}
     if banner_text is not None:
         changes["banner_text"] = validation.text(banner_text, "banner_text", max_length=500)
     if bank_transfer_instructions is not None:

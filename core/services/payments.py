@@ -96,6 +96,7 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
                 currency=invoice.currency, method=method, reference=reference,
                 idempotency_key=key, via_portal=True)
             if method == "card":
+                assert card is not None  # checked above, before the transaction
                 charge = get_gateway().charge(amount, invoice.currency, card, key)
                 payment.status, payment.gateway = "succeeded", get_gateway().name
                 payment.reference, payment.card_last4 = charge.reference, charge.last4
