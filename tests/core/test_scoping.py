@@ -30,8 +30,7 @@ def world(make_active_contact, make_customer, make_documents, admin, scope_of):
     neighbour = make_active_contact()
     other_org = create_organization("Other Org")
     other_admin = create_staff(Actor.system(other_org.id), "a@other.example", "Other Admin",
-                               PASSWORD,
-                               role="admin")
+                               PASSWORD, role="admin")
     stranger = make_active_contact(organization=other_org, actor=Actor.staff(other_admin.id))
     people = {}
     for name, contact, staff_id in (("me", me, admin.id), ("neighbour", neighbour, admin.id),
