@@ -31,6 +31,7 @@ test: setup browser
 # its pass stays serial.
 test-sqlite:
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -p no:cacheprovider -n 2
 
 test-postgres:
@@ -102,6 +103,11 @@ i18n-check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# mypy over core (pyproject.toml [tool.mypy]); `make test` runs it after ruff.
+.PHONY: typecheck
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # Benchmarks (bench/, README "Performance"): wrk from Debian's packages loads the portal.
 # `make bench BENCH_ARGS="--size large --engine both"` picks other sizes and engines.

@@ -26,7 +26,7 @@ def measure_bulk(limit: int = 10_000) -> dict:
             outbox_before = OutboxMessage.select().count()
             tokens_before = AccessToken.select().count()
             started = time.perf_counter()
-            results = bulk_enable_portal(org.id, ids, Actor.staff(admin.id))
+            results = bulk_enable_portal(Actor.staff(admin.id, organization_id=org.id), ids)
             seconds = time.perf_counter() - started
             outbox_rows = OutboxMessage.select().count() - outbox_before
             token_rows = AccessToken.select().count() - tokens_before

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from bench import database as bench_db
 from core import db
-from core.audit import SYSTEM
+from core.audit import Actor
 from core.models import (
     AccessToken,
     Comment,
@@ -700,9 +700,10 @@ def generate(size: Size | str, *, seed: int = 1, progress=print) -> dict:
     with db.connection():
         org = create_organization(ORGANIZATION_NAME, slug=bench_db.BENCH_SLUG, currency="USD",
                                   email="accounts@bench-wholesale.example")
-        update_portal_preferences(org.id, SYSTEM, banner_text="Orders placed before 2 pm ship "
+        system = Actor.system(org.id)
+        update_portal_preferences(system, banner_text="Orders placed before 2 pm ship "
                                   "the same day.", bank_transfer_instructions="IBAN DE00 0000")
-        staff_ids = [create_staff(org.id, email, name, PASSWORD, role=role).id
+        staff_ids = [create_staff(system, email, name, PASSWORD, role=role).id
                      for email, name, role in STAFF]
         loader = BulkLoader()
         for model, columns in COLUMNS.items():

@@ -83,8 +83,8 @@ def seed(url: str, messages: int) -> None:
     with db.connection():
         org = create_organization("Outbox Bench Trading", default_language="en")
         Organization.update(slug=BENCH_SLUG).where(Organization.id == org.id).execute()
-        admin = create_staff(org.id, "admin@bench.example", "Bench Admin", "correct horse battery",
-                             role="admin")
+        admin = create_staff(Actor.system(org.id), "admin@bench.example", "Bench Admin",
+                             "correct horse battery", role="admin")
         with db.transaction():
             for start in range(0, messages, 500):
                 rows = [{"organization": org.id, "display_name": f"Customer {i:05d}",
@@ -99,7 +99,8 @@ def seed(url: str, messages: int) -> None:
                      "first_name": f"Contact {i:05d}", "is_primary": True,
                      "email": f"contact{i:05d}@customer.bench.example"}
                     for i in range(start, min(start + 500, messages))]).execute()
-        bulk_enable_portal(org.id, list(customers.values()), Actor.staff(admin.id))
+        bulk_enable_portal(Actor.staff(admin.id, organization_id=org.id),
+                           list(customers.values()))
 
 
 def requeue() -> None:

@@ -27,6 +27,11 @@ class Actor:
         return cls("api_key", key_id, ip, organization_id)
 
     @classmethod
+    def system(cls, organization_id: int | None = None) -> "Actor":
+        """Doorstep itself (the demo, the command line, bootstrapping), for one organization."""
+        return cls("system", None, "", organization_id)
+
+    @classmethod
     def contact(cls, contact_id: int, ip: str = "") -> "Actor":
         """A contact person signed in to the portal."""
         return cls("contact", contact_id, ip)

@@ -1,4 +1,8 @@
-"""Settings read from the environment (a `.env` file in the working directory is honoured)."""
+"""Settings read from the environment (a `.env` file in the working directory is honoured).
+
+This is the one place that reads environment variables (tests/project/test_settings.py keeps it
+so); each is listed in the README's configuration table.
+"""
 
 import os
 import secrets
@@ -78,7 +82,8 @@ class Settings:
     portal_trusted_proxies: int = 0
     portal_session_idle_minutes: int = 120
     portal_session_max_days: int = 14
-
+    console_url: str = ""
+    fast_password_hash: bool = False
 
     def mail_worker_config(self) -> dict:
         """The worker's settings under their app.config names."""
@@ -138,6 +143,7 @@ def load_settings() -> Settings:
     load_dotenv(override=False)
     instance = Path(os.environ.get("DOORSTEP_INSTANCE", "instance")).resolve()
     portal_port = _port("PORTAL_PORT", 5000)
+    console_port = _port("CONSOLE_PORT", 8501)
     return Settings(
         database_url=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         # SECRET_KEY, else the instance's own random key; never a constant.
@@ -152,7 +158,7 @@ def load_settings() -> Settings:
         mail_use_tls=_flag(os.environ.get("MAIL_USE_TLS")),
         mail_default_sender=os.environ.get("MAIL_DEFAULT_SENDER", "portal@doorstep.localhost"),
         portal_port=portal_port,
-        console_port=_port("CONSOLE_PORT", 8501),
+        console_port=console_port,
         smtp_catcher_port=_port("SMTP_CATCHER_PORT", 1025),
         instance_dir=instance,
         mail_timeout=_number("MAIL_TIMEOUT", 10.0, float, 0.1, 3600),
@@ -166,4 +172,6 @@ def load_settings() -> Settings:
         portal_session_idle_minutes=_number("PORTAL_SESSION_IDLE_MINUTES", 120, int, 1,
                                             7 * 24 * 60),
         portal_session_max_days=_number("PORTAL_SESSION_MAX_DAYS", 14, int, 1, 366),
+        console_url=os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
+        fast_password_hash=_flag(os.environ.get("DOORSTEP_FAST_PASSWORD_HASH")),
     )

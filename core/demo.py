@@ -11,6 +11,7 @@ from core.errors import DoorstepError
 from core.gateways import Card
 from core.models import AccessToken, Contact, Organization, utcnow
 from core.queries.scoping import ContactScope
+from core.security import derive_token
 from core.services import access, comments, customers, organizations, payments, sales, staff
 from core.services.documents import record_invoice_view
 
@@ -124,16 +125,18 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
     org = organizations.create_organization(DEMO_NAME, default_language="en", currency="USD",
                                             email="billing@acme-trading.example",
                                             address="1 Harbour Road, Portsmouth")
+    system = Actor.system(org.id)
     organizations.update_portal_preferences(
-        org.id, Actor("system"), allow_signup=True,
+        system, allow_signup=True,
         banner_text="Holiday hours: orders placed after 20 December ship on 5 January.",
         bank_transfer_instructions="Acme Trading · IBAN GB33 BUKB 2020 1555 5555 55 · "
                                    "quote the invoice number as reference.")
-    admin = staff.create_staff(org.id, "admin@acme-trading.example", "Alex Admin", password,
+    admin = staff.create_staff(system, "admin@acme-trading.example", "Alex Admin", password,
                                role="admin")
-    member = staff.create_staff(org.id, "staff@acme-trading.example", "Sam Staff", password)
-    admin_actor = Actor.staff(admin.id)
-    items = [sales.create_item(org.id, sku, name, rate, unit=unit,
+    member = staff.create_staff(system, "staff@acme-trading.example", "Sam Staff", password)
+    admin_actor = Actor.staff(admin.id, organization_id=org.id)
+    member_actor = Actor.staff(member.id, organization_id=org.id)
+    items = [sales.create_item(system, sku, name, rate, unit=unit,
                                stock_on_hand=rng.randint(0, 500))
              for sku, name, unit, rate in ITEMS]
 
@@ -158,7 +161,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
             contacts_in.append({"first_name": "Pat", "last_name": f"Buyer {index + 1}",
                                 "email": f"buyer.{index + 1}@example.com"})
         customer = customers.create_customer(
-            org.id, admin_actor, display_name=name, company_name=company,
+            admin_actor, display_name=name, company_name=company,
             phone=f"+1 555 01{index:02d}", currency=CURRENCY[language],
             portal_language=language, contacts=contacts_in,
             billing_street=f"{10 + index} Market Street", billing_city="Springfield",
@@ -166,11 +169,11 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
             shipping_street=f"{10 + index} Market Street", shipping_city="Springfield")
         primary = Contact.get(Contact.customer == customer, Contact.is_primary)
         if state in {"invited", "active", "disabled"}:
-            access.invite_contact(primary.id, admin_actor)
+            access.invite_contact(admin_actor, primary.id)
         if state == "active" or state == "disabled":
             _activate(primary, password)
         if state == "disabled":
-            access.disable_contact(primary.id, admin_actor)
+            access.disable_contact(admin_actor, primary.id)
         primary = Contact.get_by_id(primary.id)
 
         # Documents: a few quotes, orders with shipments, invoices in every status.
@@ -178,33 +181,35 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
         for q in range(2):
             qstatus = ["sent", "accepted", "declined", "expired"][(index + q) % 4]
             expires_in = -10 if qstatus == "expired" else 30
-            sales.create_quote(customer.id, number("Q"), lines(rng.randint(1, 3)),
+            sales.create_quote(system, customer.id, number("Q"), lines(rng.randint(1, 3)),
                                issue_date=today - datetime.timedelta(days=back - 5 * q),
                                expiry_date=today + datetime.timedelta(days=expires_in),
                                status="sent" if qstatus == "expired" else qstatus)
-        order = sales.create_sales_order(customer.id, number("SO"), lines(rng.randint(2, 4)),
+        order = sales.create_sales_order(system, customer.id, number("SO"),
+                                         lines(rng.randint(2, 4)),
                                          order_date=today - datetime.timedelta(days=back),
                                          expected_shipment_date=today + datetime.timedelta(days=5))
         if index % 3 != 2:
-            shipment = sales.create_shipment(order.id, number("SH"), carrier="DHL Express",
+            shipment = sales.create_shipment(system, order.id, number("SH"), carrier="DHL Express",
                                              tracking_number=f"JD0146{rng.randint(10**8, 10**9)}")
             base = utcnow() - datetime.timedelta(days=rng.randint(1, 10))
             for step, (status, place) in enumerate([("shipped", "Portsmouth hub"),
                                                     ("in_transit", "London gateway"),
                                                     ("delivered", "Springfield")][:1 + index % 3]):
-                sales.add_tracking_event(shipment.id, status, location=place,
+                sales.add_tracking_event(system, shipment.id, status, location=place,
                                          occurred_at=base + datetime.timedelta(hours=20 * step))
         invoices = []
         for k in range(4 + index % 3):
             issued = today - datetime.timedelta(days=back - 12 * k)
             invoices.append(sales.create_invoice(
-                customer.id, number("INV"), lines(rng.randint(1, 4)), issue_date=issued,
+                system, customer.id, number("INV"), lines(rng.randint(1, 4)), issue_date=issued,
                 due_date=issued + datetime.timedelta(days=30), sales_order_id=order.id,
                 status="sent" if k or index % 5 else "draft", tax_rate=Decimal("0.10")))
         sent = [inv for inv in invoices if inv.status == "sent"]
         if sent:
             paid = sent[0]
-            payments.record_offline_payment(admin.id, paid.id, paid.total, reference="Transfer",
+            payments.record_offline_payment(admin_actor, paid.id, paid.total,
+                                            reference="Transfer",
                                             paid_at=utcnow() - datetime.timedelta(days=3))
         if primary.portal_state == "active" and len(sent) > 2:
             scope = ContactScope.for_contact(primary.id)
@@ -215,7 +220,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
                                  card=Card("4242424242424242", "12/30", "123"))
             comments.add_contact_comment(scope, "sales_order", order.id,
                                          "Could you deliver to the back entrance, please?")
-            comments.add_staff_comment(member.id, "sales_order", order.id,
+            comments.add_staff_comment(member_actor, "sales_order", order.id,
                                        "Of course — noted for the driver.")
         if primary.email:
             contacts_out.append(DemoSignIn(
@@ -230,8 +235,6 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
 
 def _activate(contact: Contact, password: str) -> None:
     """Accept the contact's invitation as the contact would, through the link's token."""
-    from core.security import derive_token
-
     with transaction():
         token = (AccessToken.select().where(AccessToken.contact == contact,
                                             AccessToken.purpose == "invitation",

@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 
@@ -18,7 +17,7 @@ from core.i18n import N_
 
 def _make_hasher() -> PasswordHasher:
     # The test suite hashes hundreds of passwords: it keeps Argon2id but with less memory.
-    if os.environ.get("DOORSTEP_FAST_PASSWORD_HASH") == "1":
+    if load_settings().fast_password_hash:
         return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return PasswordHasher()  # Argon2id with the library's memory-hard defaults
 

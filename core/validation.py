@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -28,6 +29,10 @@ def text(value, field: str, *, max_length: int, required: bool = False) -> str:
     return value
 
 
+@overload
+def email(value, field: str = ..., *, required: Literal[True] = ...) -> str: ...
+@overload
+def email(value, field: str = ..., *, required: bool) -> str | None: ...
 def email(value, field: str = "email", *, required: bool = True) -> str | None:
     """A normalised (lower-case) email address, or None when optional and empty."""
     value = text(value, field, max_length=254, required=required)
@@ -40,6 +45,10 @@ def email(value, field: str = "email", *, required: bool = True) -> str | None:
     return result.normalized.lower()
 
 
+@overload
+def language(value, field: str = ..., *, required: Literal[True]) -> str: ...
+@overload
+def language(value, field: str = ..., *, required: bool = ...) -> str | None: ...
 def language(value, field: str = "language", *, required: bool = False) -> str | None:
     """A shipped language code, or None when optional and empty."""
     if value in (None, ""):

@@ -42,6 +42,8 @@ def create_app(config: dict | None = None) -> Flask:
         MAIL_PASSWORD=settings.mail_password or None,
         MAIL_USE_TLS=settings.mail_use_tls,
         MAIL_DEFAULT_SENDER=settings.mail_default_sender,
+        CONSOLE_URL=settings.console_url,
+        PORTAL_TRUSTED_PROXIES=settings.portal_trusted_proxies,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         BABEL_DEFAULT_LOCALE="en",
         SESSION_COOKIE_HTTPONLY=True,
@@ -65,7 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Behind a reverse proxy, PORTAL_TRUSTED_PROXIES=1 (the number of proxies) makes
     # request.remote_addr the client's address, which rate limits and audit events key on.
-    proxies = int(app.config.get("PORTAL_TRUSTED_PROXIES") or settings.portal_trusted_proxies)
+    proxies = int(app.config["PORTAL_TRUSTED_PROXIES"] or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
@@ -92,7 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail_extension.init_app(app)
     csrf.init_app(app)
 
-    import portal_site.auth.session  # noqa: F401 - registers the user loader
+    import portal_site.site.session  # noqa: F401 - registers the user loader
 
     security.init_app(app)
     organization.init_app(app)

@@ -133,14 +133,13 @@ def demo(password, as_json, if_empty):
             raise click.ClickException("The demo organization already exists in this "
                                        "database; use an empty database.")
         result = seed_demo(password)
-    console_url = f"http://127.0.0.1:{settings.console_port}"
-    data = result.as_dict(settings.portal_base_url, console_url)
+    data = result.as_dict(settings.portal_base_url, settings.console_url)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"Seeded {data['organization']}.")
     click.echo(f"  Portal:  {data['portal_url']}")
-    click.echo(f"  Console: {console_url}")
+    click.echo(f"  Console: {data['console_url']}")
     click.echo("Staff sign-ins:")
     for member in data["staff"]:
         click.echo(f"  {member['email']:<34} {member['password']}  ({member['role']})")
@@ -160,6 +159,7 @@ def demo(password, as_json, if_empty):
               help="Portal slug of the organization (default: the only one).")
 def create_staff(email, name, password, role, org_slug):
     """Add a staff member who can sign in to the console."""
+    from core.audit import Actor
     from core.models import Organization
     from core.services.staff import create_staff as create
 
@@ -172,7 +172,7 @@ def create_staff(email, name, password, role, org_slug):
             raise click.ClickException("Name the organization with --organization SLUG "
                                        "(there is none, or more than one).")
         try:
-            staff = create(orgs[0].id, email, name, password, role=role)
+            staff = create(Actor.system(orgs[0].id), email, name, password, role=role)
         except DoorstepError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Created {staff.role} {staff.email}.")

@@ -22,7 +22,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from core import i18n as core_i18n
 from core.config import PROJECT_ROOT
-from portal_site.i18n_cli import (
+from portal_site.i18n_catalogs import (
     DOMAIN,
     TEMPLATE_PATH,
     catalog_paths,

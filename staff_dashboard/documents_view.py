@@ -148,7 +148,6 @@ def thread(comments) -> None:
 
 def reply_box(kind: str, document) -> None:
     """A staff reply: the core emails the contacts of the thread."""
-    staff = auth.current_staff()
     body_key = state_key(kind, f"reply_body_{document.id}")
     with st.form(state_key(kind, f"reply_{document.id}")):
         body = st.text_area("Reply", key=body_key,
@@ -156,8 +155,7 @@ def reply_box(kind: str, document) -> None:
                                         "in this thread.")
         error_slot = st.empty()
         if st.form_submit_button("Post reply", type="primary"):
-            posted = ui.run_action(lambda: add_staff_comment(staff.id, kind, document.id, body,
-                                                             ui.client_ip()),
+            posted = ui.run_action(lambda: add_staff_comment(ui.actor(), kind, document.id, body),
                                    "Reply posted; the customer's contacts are emailed.",
                                    error_slot=error_slot, rerun=False)
             if posted:  # an empty box for the next reply; a refused one keeps its text

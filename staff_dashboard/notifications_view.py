@@ -12,8 +12,7 @@ KIND_ICONS = {"invoice_viewed": "👁", "payment": "💳", "comment": "💬",
 
 def open_record(notification) -> None:
     """Mark the notification read and switch to the page of the record it is about."""
-    staff = auth.current_staff()
-    mark_notification_read(staff.id, notification.id)
+    mark_notification_read(ui.actor(), notification.id)
     page = paths.DOCUMENT_PAGES.get(notification.record_type)
     if page and notification.record_id:
         st.session_state[document_focus_key(notification.record_type)] = notification.record_id
@@ -34,7 +33,6 @@ def document_focus_key(kind: str) -> str:
 
 def notification_row(notification, *, key_prefix: str) -> None:
     """One notification: icon, message, time, and its buttons."""
-    staff = auth.current_staff()
     with st.container(border=True):
         text, buttons = st.columns([5, 2], vertical_alignment="center")
         icon = KIND_ICONS.get(notification.kind, "🔔")
@@ -49,6 +47,6 @@ def notification_row(notification, *, key_prefix: str) -> None:
             open_record(notification)
         if not notification.is_read and right.button(
                 "Mark read", key=f"{key_prefix}_read_{notification.id}"):
-            ui.run_action(lambda: mark_notification_read(staff.id, notification.id),
+            ui.run_action(lambda: mark_notification_read(ui.actor(), notification.id),
                           "Notification marked read.")
 

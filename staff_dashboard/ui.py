@@ -25,8 +25,10 @@ VIEWED_MARK, NOT_VIEWED_MARK = "👁", "—"
 
 
 def actor() -> Actor:
-    """The signed-in staff member as the actor of a service call, with their address."""
-    return Actor.staff(current_staff().id, client_ip())
+    """The signed-in staff member as the actor of a service call: their organization and
+    address ride along."""
+    staff = current_staff()
+    return Actor.staff(staff.id, client_ip(), staff.organization_id)
 
 
 def client_ip() -> str:

@@ -75,11 +75,18 @@ def org():
 
 
 @pytest.fixture
+def system(org):
+    """Doorstep itself acting for `org` (the back office, an import, the demo)."""
+    return Actor.system(org.id)
+
+
+@pytest.fixture
 def admin(org):
     """An admin staff member of `org`."""
     from core.services.staff import create_staff
 
-    return create_staff(org.id, "admin@acme.example", "Alex Admin", PASSWORD, role="admin")
+    return create_staff(Actor.system(org.id), "admin@acme.example", "Alex Admin", PASSWORD,
+                        role="admin")
 
 
 @pytest.fixture
@@ -87,7 +94,7 @@ def staff_member(org):
     """An ordinary staff member of `org`."""
     from core.services.staff import create_staff
 
-    return create_staff(org.id, "staff@acme.example", "Sam Staff", PASSWORD)
+    return create_staff(Actor.system(org.id), "staff@acme.example", "Sam Staff", PASSWORD)
 
 
 @pytest.fixture
@@ -104,9 +111,11 @@ def make_customer(org, admin):
         email = f"contact{n}@customer{n}.example" if email == "auto" else email
         contacts = kwargs.pop("contacts", None) or [
             {"first_name": f"Contact{n}", "last_name": "Person", "email": email}]
-        return create_customer((organization or org).id, actor or Actor.staff(admin.id),
-                               display_name=name or f"Customer {n}", portal_language=language,
-                               contacts=contacts, **kwargs)
+        if actor is None:  # in another organization: made by the system, as an import would
+            actor = (Actor.system(organization.id) if organization
+                     else Actor.staff(admin.id, organization_id=org.id))
+        return create_customer(actor, display_name=name or f"Customer {n}",
+                               portal_language=language, contacts=contacts, **kwargs)
 
     return build
 
@@ -157,7 +166,7 @@ def make_invoice():
     def build(customer, total="100.00", *, issue_date=None, due_in=30, status="sent"):
         counter["n"] += 1
         issue_date = issue_date or datetime.date.today()
-        return create_invoice(customer.id if hasattr(customer, "id") else customer,
+        return create_invoice(Actor.system(customer.organization_id), customer.id,
                               f"INV-{counter['n']:05d}-{customer.id}",
                               [{"description": "Widgets", "quantity": 1,
                                 "rate": Decimal(total)}],
@@ -195,13 +204,14 @@ def make_documents(make_invoice):
         counter["n"] += 1
         n, today = counter["n"], datetime.date.today()
         line = [{"description": "Widgets", "quantity": 4, "rate": Decimal("25.00")}]
-        quote = create_quote(customer.id, f"Q-{n:05d}-{customer.id}", line, issue_date=today,
-                             expiry_date=today + datetime.timedelta(days=30))
-        order = create_sales_order(customer.id, f"SO-{n:05d}-{customer.id}", line,
+        system = Actor.system(customer.organization_id)
+        quote = create_quote(system, customer.id, f"Q-{n:05d}-{customer.id}", line,
+                             issue_date=today, expiry_date=today + datetime.timedelta(days=30))
+        order = create_sales_order(system, customer.id, f"SO-{n:05d}-{customer.id}", line,
                                    order_date=today)
-        shipment = create_shipment(order.id, f"SH-{n:05d}-{customer.id}", carrier="DHL",
+        shipment = create_shipment(system, order.id, f"SH-{n:05d}-{customer.id}", carrier="DHL",
                                    tracking_number=f"JD{n:08d}")
-        add_tracking_event(shipment.id, "shipped", location="Hub")
+        add_tracking_event(system, shipment.id, "shipped", location="Hub")
         return SimpleNamespace(quote=quote, sales_order=order, shipment=shipment,
                                invoice=make_invoice(customer))
 

@@ -23,6 +23,7 @@ from core.models import (
     SalesOrderLine,
     Shipment,
     ShipmentLine,
+    SlugHistory,
     StaffUser,
     TrackingEvent,
 )
@@ -43,8 +44,6 @@ def _money(value) -> Decimal:
 
 def get_organization_by_slug(slug: str) -> tuple[Organization | None, bool]:
     """The organization a portal slug names, and whether the slug is its current one."""
-    from core.models import SlugHistory
-
     org = Organization.get_or_none(Organization.slug == slug)
     if org is not None:
         return org, True
@@ -66,8 +65,6 @@ def get_portal_site(slug: str) -> tuple[Organization | None, PortalPreferences |
 
     One query for a current slug (every portal request resolves one), two for an old one.
     """
-    from core.models import SlugHistory
-
     row = _PORTAL_SITE.first(slug=slug)
     if row is not None:
         return row, row.portalpreferences, True

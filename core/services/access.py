@@ -2,7 +2,8 @@
 
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from core import outbox, throttle, validation
@@ -26,7 +27,6 @@ from core.models import (
     Organization,
     OutboxMessage,
     PortalPreferences,
-    StaffUser,
     utcnow,
 )
 from core.security import (
@@ -37,7 +37,7 @@ from core.security import (
     new_nonce,
     verify_password,
 )
-from core.services.customers import load_customer
+from core.services.guards import acting_organization, load_for_staff
 from core.services.notifications import notify_staff
 
 TOKEN_LIFETIME = {
@@ -115,22 +115,9 @@ def _find_token(organization_id: int, raw: str, purpose: str) -> AccessToken:
     return token
 
 
-def _load_contact(contact_id: int, actor: Actor) -> Contact:
-    contact = Contact.get_or_none(Contact.id == contact_id)
-    if contact is None:
-        raise NotFoundError()
-    if actor.type == "staff":
-        from core.models import StaffUser
-
-        staff = StaffUser.get_or_none(StaffUser.id == actor.id)
-        if staff is None or staff.organization_id != contact.organization_id:
-            raise NotFoundError()
-    return contact
-
-
 # -- staff actions ---------------------------------------------------------------------------
 
-def invite_contact_locked(contact: Contact, actor: Actor) -> AccessToken:
+def invite_contact_locked(actor: Actor, contact: Contact) -> AccessToken:
     """Invite (or re-invite) a contact inside the caller's transaction."""
     if not contact.email:
         raise ValidationError(N_("This contact has no email address."), field="email")
@@ -149,21 +136,21 @@ def invite_contact_locked(contact: Contact, actor: Actor) -> AccessToken:
     return token
 
 
-def invite_contact(contact_id: int, actor: Actor) -> Contact:
+def invite_contact(actor: Actor, contact_id: int) -> Contact:
     """Invite a contact to the portal, or re-invite one invited or disabled (older links die)."""
     with transaction():
-        contact = _load_contact(contact_id, actor)
-        invite_contact_locked(contact, actor)
+        contact = load_for_staff(actor, Contact, contact_id)
+        invite_contact_locked(actor, contact)
     return contact
 
 
 reinvite_contact = invite_contact
 
 
-def disable_contact(contact_id: int, actor: Actor) -> Contact:
+def disable_contact(actor: Actor, contact_id: int) -> Contact:
     """Take portal access away from a contact; its sessions end at once."""
     with transaction():
-        contact = _load_contact(contact_id, actor)
+        contact = load_for_staff(actor, Contact, contact_id)
         if contact.portal_state == "disabled":
             return contact
         _set_state(contact, "disabled")
@@ -185,12 +172,12 @@ class AccessChange:
     outcome: str  # invited | reinvited | disabled | unchanged
 
 
-def configure_portal_access(customer_id: int, contact_ids_with_access: list[int],
-                            actor: Actor) -> list[AccessChange]:
+def configure_portal_access(actor: Actor, customer_id: int,
+                            contact_ids_with_access: list[int]) -> list[AccessChange]:
     """Give exactly the chosen contacts access: invite the new ones, disable the unchosen ones."""
     chosen = {int(i) for i in contact_ids_with_access}
     with transaction():
-        customer = load_customer(customer_id, actor)
+        customer = load_for_staff(actor, Customer, customer_id)
         contacts = list(Contact.select().where(Contact.customer == customer)
                         .order_by(Contact.id))
         unknown = chosen - {c.id for c in contacts}
@@ -202,7 +189,7 @@ def configure_portal_access(customer_id: int, contact_ids_with_access: list[int]
             if contact.id in chosen and contact.portal_state in {"not_invited", "disabled"}:
                 was = contact.portal_state
                 try:
-                    invite_contact_locked(contact, actor)
+                    invite_contact_locked(actor, contact)
                 except ValidationError as error:
                     raise ValidationError(
                         N_("%(name)s has no email address, so cannot be invited."),
@@ -302,14 +289,12 @@ def _refresh_portal_statuses(customer_ids: set[int]) -> None:
         Customer.update(portal_status=status).where(Customer.id.in_(members)).execute()
 
 
-def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Actor,
+def bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
                        progress: Callable[[int, int], None] | None = None,
                        chunk_size: int = 500) -> list[BulkResult]:
     """Invite the primary contact of each customer; report each invited or skipped, and why."""
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
-    if actor.type == "staff" and not StaffUser.select().where(
-            StaffUser.id == actor.id, StaffUser.organization == organization_id).exists():
-        raise PermissionDeniedError()
+    organization_id = acting_organization(actor)
     results: list[BulkResult] = []
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start:start + chunk_size]
@@ -329,7 +314,7 @@ def bulk_enable_portal(organization_id: int, customer_ids: list[int], actor: Act
                 reason = ("no_email" if contact is None or not contact.email
                           else "already_active" if contact.portal_state == "active"
                           else "disabled" if contact.portal_state == "disabled" else "")
-                if reason:
+                if contact is None or reason:
                     results.append(BulkResult(customer.id, customer.display_name, "skipped",
                                               reason, contact.email or "" if contact else ""))
                     continue
@@ -359,24 +344,48 @@ def _check_token_rate(ip: str) -> None:
         throttle.hit(f"token-ip:{ip}", TOKEN_IP_LIMIT, SIGN_IN_WINDOW)
 
 
-def accept_invitation(organization_id: int, raw_token: str, password: str,
-                      ip: str = "") -> Contact:
-    """Accept an invitation: set the password, make the contact active, notify staff."""
+@contextmanager
+def _consume_token(organization_id: int, raw_token: str, purpose: str, password: str, ip: str,
+                   *, states: set[str], activate: bool, revoke: str | None = None,
+                   precondition: Callable[[], None] | None = None) -> Iterator[Contact]:
+    """The steps every link that sets a password shares, around the flow's own last steps.
+
+    Checks the password's strength, counts the attempt against the address (in a transaction
+    of its own, so that a failed attempt still counts), then in one transaction: finds the
+    token and checks the contact's state, uses the token up, revokes the contact's other
+    tokens of `revoke` ("all": of every purpose), sets the password, ends every other session
+    and, with `activate`, makes the contact active. The `with` body runs inside that
+    transaction: it records and notifies, and whatever it raises undoes it all.
+    """
     check_password_strength(password)
     with transaction():
         _check_token_rate(ip)
     with transaction():
-        token = _find_token(organization_id, raw_token, "invitation")
+        if precondition is not None:
+            precondition()
+        token = _find_token(organization_id, raw_token, purpose)
         contact = token.contact
-        if contact.portal_state != "invited":
+        if contact.portal_state not in states:
             raise TokenError()
         token.used_at = utcnow()
         token.save()
+        if revoke is not None:
+            _revoke_tokens(contact.id, None if revoke == "all" else revoke)
         contact.password_hash = hash_password(password)
-        _set_state(contact, "active")
+        if activate:
+            _set_state(contact, "active")
         contact.session_version += 1
         contact.save()
-        refresh_customer_portal_status(contact.customer_id)
+        if activate:
+            refresh_customer_portal_status(contact.customer_id)
+        yield contact
+
+
+def accept_invitation(organization_id: int, raw_token: str, password: str,
+                      ip: str = "") -> Contact:
+    """Accept an invitation: set the password, make the contact active, notify staff."""
+    with _consume_token(organization_id, raw_token, "invitation", password, ip,
+                        states={"invited"}, activate=True) as contact:
         record(organization_id, Actor.contact(contact.id, ip), "invitation_accepted", contact,
                customer_id=contact.customer_id)
         record_event(organization_id, "invitation.accepted",
@@ -524,23 +533,17 @@ def resolve_password_reset_request(message: OutboxMessage) -> bool:
 def reset_password(organization_id: int, raw_token: str, new_password: str,
                    ip: str = "") -> Contact:
     """Set a new password from a reset link; every other session ends."""
-    check_password_strength(new_password)
-    with transaction():
-        _check_token_rate(ip)
-    with transaction():
-        token = _find_token(organization_id, raw_token, "reset")
-        contact = token.contact
-        if contact.portal_state != "active":
-            raise TokenError()
-        token.used_at = utcnow()
-        token.save()
-        _revoke_tokens(contact.id, "reset")
-        contact.password_hash = hash_password(new_password)
-        contact.session_version += 1
-        contact.save()
+    with _consume_token(organization_id, raw_token, "reset", new_password, ip,
+                        states={"active"}, activate=False, revoke="reset") as contact:
         record(organization_id, Actor.contact(contact.id, ip), "password_reset", contact,
                customer_id=contact.customer_id)
     return contact
+
+
+def _require_signup_open(organization_id: int) -> None:
+    prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
+    if not prefs.allow_signup:
+        raise PermissionDeniedError(N_("This portal does not offer self sign-up."))
 
 
 def request_signup(organization_id: int, email: str, ip: str = "") -> None:
@@ -548,9 +551,7 @@ def request_signup(organization_id: int, email: str, ip: str = "") -> None:
 
     Answers the same whatever the address; an active or disabled account is never touched.
     """
-    prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
-    if not prefs.allow_signup:
-        raise PermissionDeniedError(N_("This portal does not offer self sign-up."))
+    _require_signup_open(organization_id)
     email = validation.email(email)
     with transaction():
         _throttle_request("signup", organization_id, email, ip)
@@ -568,25 +569,9 @@ def request_signup(organization_id: int, email: str, ip: str = "") -> None:
 def complete_signup(organization_id: int, raw_token: str, password: str,
                     ip: str = "") -> Contact:
     """Finish self sign-up from the verification link: set the password, activate, notify."""
-    check_password_strength(password)
-    with transaction():
-        _check_token_rate(ip)
-    with transaction():
-        prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
-        if not prefs.allow_signup:
-            raise PermissionDeniedError(N_("This portal does not offer self sign-up."))
-        token = _find_token(organization_id, raw_token, "signup")
-        contact = token.contact
-        if contact.portal_state not in {"not_invited", "invited"}:
-            raise TokenError()
-        token.used_at = utcnow()
-        token.save()
-        _revoke_tokens(contact.id)
-        contact.password_hash = hash_password(password)
-        _set_state(contact, "active")
-        contact.session_version += 1
-        contact.save()
-        refresh_customer_portal_status(contact.customer_id)
+    with _consume_token(organization_id, raw_token, "signup", password, ip,
+                        states={"not_invited", "invited"}, activate=True, revoke="all",
+                        precondition=lambda: _require_signup_open(organization_id)) as contact:
         record(organization_id, Actor.contact(contact.id, ip), "signup_completed", contact,
                customer_id=contact.customer_id)
         record_event(organization_id, "contact.signed_up",

@@ -6,8 +6,9 @@ from core.db import transaction
 from core.errors import NotFoundError
 from core.events import comment_payload, record_event
 from core.i18n import contact_language
-from core.models import Comment, Contact, StaffUser
+from core.models import Comment, Contact
 from core.queries.scoping import DOCUMENT_MODELS, ContactScope
+from core.services.guards import acting_staff
 from core.services.notifications import notify_staff
 
 DOCUMENT_LABELS = {"quote": "quote", "sales_order": "sales order", "invoice": "invoice",
@@ -38,8 +39,7 @@ def add_contact_comment(scope: ContactScope, kind: str, document_id: int, body: 
     return comment
 
 
-def add_staff_comment(staff_id: int, kind: str, document_id: int, body: str,
-                      ip: str = "") -> Comment:
+def add_staff_comment(actor: Actor, kind: str, document_id: int, body: str) -> Comment:
     """Staff reply on a document's thread; the contacts in the thread are emailed.
 
     Who is emailed: each active contact who commented on the document, else the customer's
@@ -50,9 +50,10 @@ def add_staff_comment(staff_id: int, kind: str, document_id: int, body: str,
     if model is None:
         raise NotFoundError()
     with transaction():
-        staff = StaffUser.get_or_none(StaffUser.id == staff_id, StaffUser.is_active)
-        document = model.get_or_none(model.id == document_id)
-        if staff is None or document is None or document.organization_id != staff.organization_id:
+        staff = acting_staff(actor)  # a reply is signed by a person: staff only
+        document = model.get_or_none(model.id == document_id,
+                                     model.organization == staff.organization_id)
+        if document is None:
             raise NotFoundError()
         comment = Comment.create(organization=staff.organization_id,
                                  customer=document.customer_id, document_type=kind,
@@ -72,7 +73,7 @@ def add_staff_comment(staff_id: int, kind: str, document_id: int, body: str,
                            contact_language(contact), contact_id=contact.id,
                            comment_id=comment.id, document_type=kind,
                            document_id=document.id)
-        record(staff.organization_id, Actor.staff(staff.id, ip), "staff_comment_added", comment,
+        record(staff.organization_id, actor, "staff_comment_added", comment,
                customer_id=document.customer_id, kind=kind, number=document.number,
                emailed=len(participants))
         record_event(staff.organization_id, "comment.added",

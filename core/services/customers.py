@@ -3,9 +3,11 @@
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
-from core.errors import NotFoundError, ValidationError
+from core.errors import ValidationError
 from core.i18n import N_
 from core.models import Contact, Customer, Organization, utcnow
+from core.services.access import invite_contact_locked
+from core.services.guards import acting_organization, load_for_staff
 
 ADDRESS_FIELDS = tuple(f"{kind}_{part}" for kind in ("billing", "shipping")
                        for part in ("street", "city", "postal_code", "region", "country"))
@@ -54,14 +56,13 @@ def _ensure_email_free(organization_id: int, email: str | None, field: str,
         raise ValidationError(N_("Another contact already uses this email."), field=field)
 
 
-def create_customer(organization_id: int, actor: Actor, *, display_name: str,
+def create_customer(actor: Actor, *, display_name: str,
                     company_name: str = "", phone: str = "", currency: str | None = None,
                     payment_terms_days: int = 30, portal_language: str | None = None,
                     contacts: list[dict] | None = None, allow_portal_access: bool = False,
                     **addresses) -> Customer:
     """Create a customer with its contacts; with portal access, invite the primary contact."""
-    from core.services.access import invite_contact_locked
-
+    organization_id = acting_organization(actor)
     org = Organization.get_by_id(organization_id)
     values = {
         "display_name": validation.text(display_name, "display_name", max_length=200,
@@ -98,11 +99,11 @@ def create_customer(organization_id: int, actor: Actor, *, display_name: str,
         record(organization_id, actor, "customer_created", customer, customer_id=customer.id,
                display_name=customer.display_name, contacts=len(created))
         if allow_portal_access:
-            invite_contact_locked(next(c for c in created if c.is_primary), actor)
+            invite_contact_locked(actor, next(c for c in created if c.is_primary))
     return customer
 
 
-def update_customer(customer_id: int, actor: Actor, **changes) -> Customer:
+def update_customer(actor: Actor, customer_id: int, **changes) -> Customer:
     """Change a customer's details or addresses."""
     allowed = {"display_name", "company_name", "phone", "payment_terms_days",
                "portal_language", *ADDRESS_FIELDS}
@@ -124,7 +125,7 @@ def update_customer(customer_id: int, actor: Actor, **changes) -> Customer:
         clean["portal_language"] = validation.language(changes["portal_language"],
                                                        "portal_language")
     with transaction():
-        customer = load_customer(customer_id, actor)
+        customer = load_for_staff(actor, Customer, customer_id)
         for name, value in clean.items():
             setattr(customer, name, value)
         customer.search_text = search_text_of(customer)
@@ -135,12 +136,12 @@ def update_customer(customer_id: int, actor: Actor, **changes) -> Customer:
     return customer
 
 
-def set_portal_language(customer_id: int, language: str | None, actor: Actor) -> Customer:
+def set_portal_language(actor: Actor, customer_id: int, language: str | None) -> Customer:
     """Set the language the customer's contacts see the portal and emails in."""
-    return update_customer(customer_id, actor, portal_language=language)
+    return update_customer(actor, customer_id, portal_language=language)
 
 
-def add_contact(customer_id: int, actor: Actor, *, first_name: str, last_name: str = "",
+def add_contact(actor: Actor, customer_id: int, *, first_name: str, last_name: str = "",
                 email: str | None = None, phone: str = "", is_primary: bool = False,
                 language: str | None = None) -> Contact:
     """Add a contact person to a customer (the first contact is always primary)."""
@@ -148,7 +149,7 @@ def add_contact(customer_id: int, actor: Actor, *, first_name: str, last_name: s
                            "phone": phone, "is_primary": is_primary, "language": language},
                           None)
     with transaction():
-        customer = load_customer(customer_id, actor)
+        customer = load_for_staff(actor, Customer, customer_id)
         _ensure_email_free(customer.organization_id, data["email"], "email")
         has_contacts = Contact.select().where(Contact.customer == customer).exists()
         data["is_primary"] = data["is_primary"] or not has_contacts
@@ -162,16 +163,14 @@ def add_contact(customer_id: int, actor: Actor, *, first_name: str, last_name: s
     return contact
 
 
-def update_contact(contact_id: int, actor: Actor, **changes) -> Contact:
+def update_contact(actor: Actor, contact_id: int, **changes) -> Contact:
     """Change a contact's name, email, phone, language or primary flag (staff)."""
     allowed = {"first_name", "last_name", "email", "phone", "language", "is_primary"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
     with transaction():
-        contact = Contact.get_or_none(Contact.id == contact_id)
-        if contact is None or (actor.type == "staff" and not _same_org(actor, contact)):
-            raise NotFoundError()
+        contact = load_for_staff(actor, Contact, contact_id)
         merged = {f: getattr(contact, f) for f in allowed} | changes
         data = _clean_contact(merged, None)
         data = {k.split(".")[-1]: v for k, v in data.items()}
@@ -203,18 +202,3 @@ def _sync_customer_email(customer: Customer) -> None:
     customer.email = (primary.email if primary else "") or ""
     customer.search_text = search_text_of(customer)
     customer.save()
-
-
-def _same_org(actor: Actor, record_) -> bool:
-    from core.models import StaffUser
-
-    staff = StaffUser.get_or_none(StaffUser.id == actor.id)
-    return staff is not None and staff.organization_id == record_.organization_id
-
-
-def load_customer(customer_id: int, actor: Actor) -> Customer:
-    """The customer, or NotFoundError when it is missing or of another organization."""
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is None or (actor.type == "staff" and not _same_org(actor, customer)):
-        raise NotFoundError()
-    return customer

@@ -5,6 +5,7 @@ from core.audit import Actor, record
 from core.db import transaction
 from core.errors import NotFoundError
 from core.models import Notification, PortalPreferences, StaffUser
+from core.services.guards import acting_staff
 
 # Which preference switches the staff email of each notification kind.
 EMAIL_PREFERENCE = {
@@ -40,25 +41,25 @@ def notify_staff(organization_id: int, kind: str, message: str, *, record_type: 
     return len(staff)
 
 
-def mark_notification_read(staff_id: int, notification_id: int) -> None:
+def mark_notification_read(actor: Actor, notification_id: int) -> None:
     """Mark one of this staff member's notifications read."""
     with transaction():
+        staff = acting_staff(actor)
         updated = (Notification.update(is_read=True)
-                   .where(Notification.id == notification_id, Notification.staff == staff_id)
+                   .where(Notification.id == notification_id, Notification.staff == staff.id)
                    .execute())
         if not updated:
             raise NotFoundError()
-        staff = StaffUser.get_by_id(staff_id)
-        record(staff.organization_id, Actor.staff(staff_id), "notification_read",
+        record(staff.organization_id, actor, "notification_read",
                notification_id=notification_id)
 
 
-def mark_all_notifications_read(staff_id: int) -> int:
+def mark_all_notifications_read(actor: Actor) -> int:
     """Mark every unread notification of this staff member read; returns how many."""
     with transaction():
-        staff = StaffUser.get_by_id(staff_id)
+        staff = acting_staff(actor)
         count = (Notification.update(is_read=True)
-                 .where(Notification.staff == staff_id, ~Notification.is_read)
+                 .where(Notification.staff == staff.id, ~Notification.is_read)
                  .execute())
-        record(staff.organization_id, Actor.staff(staff_id), "notifications_read", count=count)
+        record(staff.organization_id, actor, "notifications_read", count=count)
         return count

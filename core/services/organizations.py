@@ -6,9 +6,10 @@ import unicodedata
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
-from core.errors import PermissionDeniedError, ValidationError
+from core.errors import ValidationError
 from core.i18n import N_
-from core.models import Organization, PortalPreferences, SlugHistory, StaffUser, utcnow
+from core.models import Organization, PortalPreferences, SlugHistory, utcnow
+from core.services.guards import require_admin
 
 PREFERENCE_FLAGS = (
     "allow_signup", "allow_address_edit", "show_quotes", "show_sales_orders", "show_invoices",
@@ -22,16 +23,6 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
     return slug if len(slug) >= 3 else f"portal-{slug}".strip("-")
-
-
-def _require_admin_of(organization_id: int, actor: Actor) -> None:
-    """Only an active admin of the organization (or the system itself) changes its settings."""
-    if actor.type == "system":
-        return
-    if actor.type != "staff" or not StaffUser.select().where(
-            StaffUser.id == actor.id, StaffUser.organization == organization_id,
-            StaffUser.role == "admin", StaffUser.is_active).exists():
-        raise PermissionDeniedError()
 
 
 def _slug_taken(slug: str, organization_id: int | None) -> bool:
@@ -65,26 +56,25 @@ def create_organization(name: str, *, default_language: str = "en", currency: st
                                   currency=currency, timezone=timezone, email=email,
                                   address=address)
         PortalPreferences.create(organization=org)
-        record(org.id, Actor("system"), "organization_created", org, name=name, slug=slug)
+        record(org.id, Actor.system(org.id), "organization_created", org, name=name, slug=slug)
     return org
 
 
-def update_portal_preferences(organization_id: int, actor: Actor, *,
-                              banner_text: str | None = None,
+def update_portal_preferences(actor: Actor, *, banner_text: str | None = None,
                               bank_transfer_instructions: str | None = None,
                               **flags) -> PortalPreferences:
-    """Change portal preferences; only the known switches and texts are accepted."""
+    """Change portal preferences (admins only); only the known switches and texts are accepted."""
     unknown = set(flags) - set(PREFERENCE_FLAGS)
     if unknown:
         raise ValidationError(N_("Unknown preference: %(name)s."), name=sorted(unknown)[0])
-    changes = {name: bool(value) for name, value in flags.items()}
+    changes: dict[str, bool | str] = {name: bool(value) for name, value in flags.items()}
     if banner_text is not None:
         changes["banner_text"] = validation.text(banner_text, "banner_text", max_length=500)
     if bank_transfer_instructions is not None:
         changes["bank_transfer_instructions"] = validation.text(
             bank_transfer_instructions, "bank_transfer_instructions", max_length=1000)
     with transaction():
-        _require_admin_of(organization_id, actor)
+        organization_id = require_admin(actor)
         prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)
         before = {name: getattr(prefs, name) for name in changes}
         for name, value in changes.items():
@@ -96,11 +86,11 @@ def update_portal_preferences(organization_id: int, actor: Actor, *,
     return prefs
 
 
-def change_portal_slug(organization_id: int, new_slug: str, actor: Actor) -> Organization:
-    """Give the portal a new URL slug; the old one keeps redirecting."""
+def change_portal_slug(actor: Actor, new_slug: str) -> Organization:
+    """Give the portal a new URL slug (admins only); the old one keeps redirecting."""
     new_slug = validation.slug(new_slug)
     with transaction():
-        _require_admin_of(organization_id, actor)
+        organization_id = require_admin(actor)
         org = Organization.get_by_id(organization_id)
         if new_slug == org.slug:
             return org
@@ -115,10 +105,10 @@ def change_portal_slug(organization_id: int, new_slug: str, actor: Actor) -> Org
     return org
 
 
-def update_organization(organization_id: int, actor: Actor, *, name: str | None = None,
+def update_organization(actor: Actor, *, name: str | None = None,
                         default_language: str | None = None,
                         accent_color: str | None = None) -> Organization:
-    """Change the organization's name, default language or accent colour."""
+    """Change the organization's name, default language or accent colour (admins only)."""
     changes = {}
     if name is not None:
         changes["name"] = validation.text(name, "name", max_length=200, required=True)
@@ -127,8 +117,7 @@ def update_organization(organization_id: int, actor: Actor, *, name: str | None 
     if accent_color is not None:
         changes["accent_color"] = validation.color(accent_color)
     with transaction():
-        _require_admin_of(organization_id, actor)
-        org = Organization.get_by_id(organization_id)
+        org = Organization.get_by_id(require_admin(actor))
         for field, value in changes.items():
             setattr(org, field, value)
         org.save()

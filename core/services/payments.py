@@ -16,8 +16,9 @@ from core.errors import InvalidStateError, NotFoundError, PaymentError, Validati
 from core.events import payment_payload, record_event
 from core.gateways import Card, check_card, get_gateway
 from core.i18n import N_, contact_language
-from core.models import Customer, Invoice, Payment, StaffUser, utcnow
+from core.models import Customer, Invoice, Payment, utcnow
 from core.queries.scoping import ContactScope
+from core.services.guards import load_for_staff
 from core.services.notifications import notify_staff
 
 PAYABLE_STATUSES = ("sent", "partially_paid")
@@ -97,6 +98,7 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
                 currency=invoice.currency, method=method, reference=reference,
                 idempotency_key=key, via_portal=True)
             if method == "card":
+                assert card is not None  # checked above, before the transaction
                 charge = get_gateway().charge(amount, invoice.currency, card, key)
                 payment.status, payment.gateway = "succeeded", get_gateway().name
                 payment.reference, payment.card_last4 = charge.reference, charge.last4
@@ -140,18 +142,10 @@ def _announce(scope: ContactScope, invoice: Invoice, payment: Payment) -> None:
                        contact_language(contact), payment_id=payment.id, contact_id=contact.id)
 
 
-def _staff_payment(staff_id: int, payment_id: int) -> tuple[StaffUser, Payment]:
-    staff = StaffUser.get_or_none(StaffUser.id == staff_id, StaffUser.is_active)
-    payment = Payment.get_or_none(Payment.id == payment_id)
-    if staff is None or payment is None or payment.organization_id != staff.organization_id:
-        raise NotFoundError()
-    return staff, payment
-
-
-def confirm_bank_transfer(staff_id: int, payment_id: int, ip: str = "") -> Payment:
+def confirm_bank_transfer(actor: Actor, payment_id: int) -> Payment:
     """Staff confirm a bank-transfer notice: the money arrived, the balance goes down."""
     with transaction():
-        staff, payment = _staff_payment(staff_id, payment_id)
+        payment = load_for_staff(actor, Payment, payment_id)
         if payment.status != "pending":
             raise InvalidStateError(N_("Only a pending payment can be confirmed."))
         invoice = _lock_invoice(payment.invoice_id)
@@ -160,42 +154,32 @@ def confirm_bank_transfer(staff_id: int, payment_id: int, ip: str = "") -> Payme
         payment.status, payment.paid_at = "succeeded", utcnow()
         payment.save()
         _apply(invoice, payment.amount)
-        record(staff.organization_id, Actor.staff(staff.id, ip), "payment_confirmed", payment,
+        record(payment.organization_id, actor, "payment_confirmed", payment,
                customer_id=payment.customer_id, amount=str(payment.amount))
-        record_event(staff.organization_id, "payment.confirmed",
+        record_event(payment.organization_id, "payment.confirmed",
                      payment_payload(payment, invoice, payment.customer, payment.contact))
     return payment
 
 
-def reject_bank_transfer(staff_id: int, payment_id: int, ip: str = "") -> Payment:
+def reject_bank_transfer(actor: Actor, payment_id: int) -> Payment:
     """Staff reject a bank-transfer notice that never arrived."""
     with transaction():
-        staff, payment = _staff_payment(staff_id, payment_id)
+        payment = load_for_staff(actor, Payment, payment_id)
         if payment.status != "pending":
             raise InvalidStateError(N_("Only a pending payment can be rejected."))
         payment.status = "void"
         payment.save()
-        record(staff.organization_id, Actor.staff(staff.id, ip), "payment_rejected", payment,
+        record(payment.organization_id, actor, "payment_rejected", payment,
                customer_id=payment.customer_id, amount=str(payment.amount))
-        record_event(staff.organization_id, "payment.rejected",
+        record_event(payment.organization_id, "payment.rejected",
                      payment_payload(payment, payment.invoice, payment.customer,
                                      payment.contact))
     return payment
 
 
-def record_offline_payment(staff_id: int, invoice_id: int, amount, *, method: str = "bank_transfer",
-                           reference: str = "", paid_at=None, ip: str = "") -> Payment:
-    """Staff record money received outside the portal (transfer, cash, cheque)."""
-    staff = StaffUser.get_or_none(StaffUser.id == staff_id, StaffUser.is_active)
-    if staff is None:
-        raise NotFoundError()
-    return record_payment_received(Actor.staff(staff.id, ip, staff.organization_id), invoice_id,
-                                   amount, method=method, reference=reference, paid_at=paid_at)
-
-
-def record_payment_received(actor: Actor, invoice_id: int, amount, *,
-                            method: str = "bank_transfer", reference: str = "",
-                            paid_at=None) -> Payment:
+def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
+                           method: str = "bank_transfer", reference: str = "",
+                           paid_at=None) -> Payment:
     """Record money the actor's organization received outside the portal (transfer, cash,
     cheque, a card charged elsewhere): the invoice's balance goes down."""
     amount = validation.amount(amount)
@@ -203,10 +187,7 @@ def record_payment_received(actor: Actor, invoice_id: int, amount, *,
         raise ValidationError(N_("Choose a payment method."), field="method")
     reference = validation.text(reference, "reference", max_length=100)
     with transaction():
-        invoice = Invoice.get_or_none(Invoice.id == invoice_id)
-        if invoice is None or invoice.organization_id != actor.organization_id:
-            raise NotFoundError()
-        invoice = _lock_invoice(invoice.id)
+        invoice = _lock_invoice(load_for_staff(actor, Invoice, invoice_id).id)
         if invoice.status not in PAYABLE_STATUSES or amount > payable_amount(invoice):
             raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
                                   amount=f"{payable_amount(invoice)} {invoice.currency}")

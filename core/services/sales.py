@@ -28,6 +28,7 @@ from core.models import (
     TrackingEvent,
     utcnow,
 )
+from core.services.guards import acting_organization, load_for_staff
 
 CENT = Decimal("0.01")
 QUANTITY_LIMIT = Decimal("1e9")
@@ -35,8 +36,8 @@ MONEY_LIMIT = Decimal("1e12")
 SHIPMENT_STATUSES = ("packed", "shipped", "in_transit", "out_for_delivery", "delivered")
 
 
-def create_item(organization_id: int, sku: str, name: str, rate, *, unit: str = "pcs",
-                stock_on_hand: int = 0, actor: Actor | None = None) -> Item:
+def create_item(actor: Actor, sku: str, name: str, rate, *, unit: str = "pcs",
+                stock_on_hand: int = 0) -> Item:
     """Add an item to the catalogue."""
     sku = validation.text(sku, "sku", max_length=64, required=True)
     name = validation.text(name, "name", max_length=200, required=True)
@@ -45,11 +46,12 @@ def create_item(organization_id: int, sku: str, name: str, rate, *, unit: str = 
     stock_on_hand = validation.integer(stock_on_hand, "stock_on_hand", minimum=-10**9,
                                        maximum=10**9)
     with transaction():
+        organization_id = acting_organization(actor)
         if Item.select().where(Item.organization == organization_id, Item.sku == sku).exists():
             raise ValidationError(N_("An item with this SKU already exists."), field="sku")
         item = Item.create(organization=organization_id, sku=sku, name=name, rate=rate,
                            unit=unit, stock_on_hand=stock_on_hand)
-        record(organization_id, actor or Actor("system"), "item_created", item, sku=sku)
+        record(organization_id, actor, "item_created", item, sku=sku)
     return item
 
 
@@ -104,41 +106,41 @@ def _totals(lines: list[dict], tax_rate) -> dict:
     return {"subtotal": subtotal, "tax_total": tax, "total": subtotal + tax}
 
 
-def _customer(customer_id: int) -> Customer:
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is None:
+def _check_linked(model, record_id: int | None, customer: Customer) -> None:
+    """A document a new one points to (its quote, its sales order) is the same customer's."""
+    if record_id is not None and not model.select().where(
+            model.id == record_id, model.customer == customer.id).exists():
         raise NotFoundError()
-    return customer
 
 
-def create_quote(customer_id: int, number: str, lines: list[dict], *,
+def create_quote(actor: Actor, customer_id: int, number: str, lines: list[dict], *,
                  issue_date: datetime.date, expiry_date: datetime.date | None = None,
-                 status: str = "sent", tax_rate=Decimal("0"), notes: str = "",
-                 actor: Actor | None = None) -> Quote:
+                 status: str = "sent", tax_rate=Decimal("0"), notes: str = "") -> Quote:
     """Create a quote with its lines."""
     clean = _clean_lines(lines)
     with transaction():
-        customer = _customer(customer_id)
+        customer = load_for_staff(actor, Customer, customer_id)
         number = _free_number(Quote, customer.organization_id, number)
         quote = Quote.create(organization=customer.organization_id, customer=customer,
                              number=number, currency=customer.currency, issue_date=issue_date,
                              expiry_date=expiry_date, status=status, notes=notes,
                              **_totals(clean, tax_rate))
         QuoteLine.insert_many([{**line, "quote": quote.id} for line in clean]).execute()
-        record(customer.organization_id, actor or Actor("system"), "quote_created", quote,
+        record(customer.organization_id, actor, "quote_created", quote,
                customer_id=customer.id, number=number)
     return quote
 
 
-def create_sales_order(customer_id: int, number: str, lines: list[dict], *,
+def create_sales_order(actor: Actor, customer_id: int, number: str, lines: list[dict], *,
                        order_date: datetime.date,
                        expected_shipment_date: datetime.date | None = None,
                        status: str = "confirmed", tax_rate=Decimal("0"),
-                       quote_id: int | None = None, actor: Actor | None = None) -> SalesOrder:
+                       quote_id: int | None = None) -> SalesOrder:
     """Create a sales order with its lines."""
     clean = _clean_lines(lines)
     with transaction():
-        customer = _customer(customer_id)
+        customer = load_for_staff(actor, Customer, customer_id)
+        _check_linked(Quote, quote_id, customer)
         number = _free_number(SalesOrder, customer.organization_id, number)
         order = SalesOrder.create(organization=customer.organization_id, customer=customer,
                                   number=number, currency=customer.currency,
@@ -147,21 +149,22 @@ def create_sales_order(customer_id: int, number: str, lines: list[dict], *,
                                   **_totals(clean, tax_rate))
         SalesOrderLine.insert_many([{**line, "sales_order": order.id}
                                     for line in clean]).execute()
-        record(customer.organization_id, actor or Actor("system"), "sales_order_created", order,
+        record(customer.organization_id, actor, "sales_order_created", order,
                customer_id=customer.id, number=number)
     return order
 
 
-def create_invoice(customer_id: int, number: str, lines: list[dict], *,
+def create_invoice(actor: Actor, customer_id: int, number: str, lines: list[dict], *,
                    issue_date: datetime.date, due_date: datetime.date | None = None,
                    status: str = "sent", tax_rate=Decimal("0"), sales_order_id: int | None = None,
-                   notes: str = "", actor: Actor | None = None) -> Invoice:
+                   notes: str = "") -> Invoice:
     """Create an invoice; a sent one adds its total to the customer's outstanding balance."""
     if status not in {"draft", "sent", "void"}:
         raise ValidationError(N_("A new invoice is a draft, sent or void."), field="status")
     clean = _clean_lines(lines)
     with transaction():
-        customer = _customer(customer_id)
+        customer = load_for_staff(actor, Customer, customer_id)
+        _check_linked(SalesOrder, sales_order_id, customer)
         number = _free_number(Invoice, customer.organization_id, number)
         totals = _totals(clean, tax_rate)
         due_date = due_date or issue_date + datetime.timedelta(days=customer.payment_terms_days)
@@ -175,21 +178,19 @@ def create_invoice(customer_id: int, number: str, lines: list[dict], *,
             # ROUND: SQLite adds in floating point (see payments._apply).
             (Customer.update(outstanding=fn.ROUND(Customer.outstanding + totals["total"], 2))
              .where(Customer.id == customer.id).execute())
-        record(customer.organization_id, actor or Actor("system"), "invoice_created", invoice,
+        record(customer.organization_id, actor, "invoice_created", invoice,
                customer_id=customer.id, number=number, total=str(totals["total"]))
     return invoice
 
 
-def create_shipment(sales_order_id: int, number: str, quantities: dict[int, Decimal] | None = None,
-                    *, carrier: str = "", tracking_number: str = "",
-                    actor: Actor | None = None) -> Shipment:
+def create_shipment(actor: Actor, sales_order_id: int, number: str,
+                    quantities: dict[int, Decimal] | None = None, *, carrier: str = "",
+                    tracking_number: str = "") -> Shipment:
     """Pack a shipment from a sales order (all unshipped quantities unless given per line)."""
     carrier = validation.text(carrier, "carrier", max_length=60)
     tracking_number = validation.text(tracking_number, "tracking_number", max_length=80)
     with transaction():
-        order = SalesOrder.get_or_none(SalesOrder.id == sales_order_id)
-        if order is None:
-            raise NotFoundError()
+        order = load_for_staff(actor, SalesOrder, sales_order_id)
         number = _free_number(Shipment, order.organization_id, number)
         shipment = Shipment.create(organization=order.organization_id,
                                    customer=order.customer_id, sales_order=order, number=number,
@@ -211,7 +212,7 @@ def create_shipment(sales_order_id: int, number: str, quantities: dict[int, Deci
         order.fulfilment = "shipped" if shipped_all else "partially_shipped"
         order.save()
         add_tracking_event_locked(shipment, "packed", utcnow(), "", "")
-        record(order.organization_id, actor or Actor("system"), "shipment_created", shipment,
+        record(order.organization_id, actor, "shipment_created", shipment,
                customer_id=order.customer_id, number=number)
     return shipment
 
@@ -232,19 +233,17 @@ def add_tracking_event_locked(shipment: Shipment, status: str, occurred_at: date
     return event
 
 
-def add_tracking_event(shipment_id: int, status: str, *,
+def add_tracking_event(actor: Actor, shipment_id: int, status: str, *,
                        occurred_at: datetime.datetime | None = None, location: str = "",
                        description: str = "") -> TrackingEvent:
     """Record a carrier's tracking event on a shipment."""
     location = validation.text(location, "location", max_length=120)
     description = validation.text(description, "description", max_length=300)
     with transaction():
-        shipment = Shipment.get_or_none(Shipment.id == shipment_id)
-        if shipment is None:
-            raise NotFoundError()
+        shipment = load_for_staff(actor, Shipment, shipment_id)
         event = add_tracking_event_locked(shipment, status, occurred_at or utcnow(),
                                           location, description)
-        record(shipment.organization_id, Actor("system"), "tracking_event_added", shipment,
+        record(shipment.organization_id, actor, "tracking_event_added", shipment,
                customer_id=shipment.customer_id, status=status)
     return event
 

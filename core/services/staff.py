@@ -21,37 +21,39 @@ from core.security import (
     new_session_token,
     verify_password,
 )
+from core.services.guards import acting_staff, require_admin
 
 STAFF_SESSION_HOURS = 12
 
 
-def create_staff(organization_id: int, email: str, name: str, password: str, *,
-                 role: str = "staff", actor: Actor | None = None) -> StaffUser:
-    """Add a staff member (role admin or staff)."""
+def create_staff(actor: Actor, email: str, name: str, password: str, *,
+                 role: str = "staff") -> StaffUser:
+    """Add a staff member (role admin or staff) to the actor's organization; admins only."""
     email = validation.email(email)
     name = validation.text(name, "name", max_length=200, required=True)
     check_password_strength(password)
     if role not in {"admin", "staff"}:
         raise ValidationError(N_("Choose a role."), field="role")
     with transaction():
+        organization_id = require_admin(actor)
         if StaffUser.select().where(StaffUser.email == email).exists():
             raise ValidationError(N_("A staff member with this email already exists."),
                                   field="email")
         staff = StaffUser.create(organization=organization_id, email=email, name=name,
                                  password_hash=hash_password(password), role=role)
-        record(organization_id, actor or Actor("system"), "staff_created", staff, email=email,
+        record(organization_id, actor, "staff_created", staff, email=email,
                role=role)
     return staff
 
 
 def _require_admin(actor: Actor) -> StaffUser:
-    admin = StaffUser.get_or_none(StaffUser.id == actor.id)
-    if actor.type != "staff" or admin is None or admin.role != "admin" or not admin.is_active:
+    admin = acting_staff(actor)
+    if admin.role != "admin":
         raise PermissionDeniedError()
     return admin
 
 
-def set_staff_active(staff_id: int, active: bool, actor: Actor) -> StaffUser:
+def set_staff_active(actor: Actor, staff_id: int, active: bool) -> StaffUser:
     """Deactivate (signing out at once) or reactivate a staff member; admins only."""
     admin = _require_admin(actor)
     with transaction():
@@ -70,7 +72,7 @@ def set_staff_active(staff_id: int, active: bool, actor: Actor) -> StaffUser:
     return staff
 
 
-def reset_staff_password(staff_id: int, new_password: str, actor: Actor) -> None:
+def reset_staff_password(actor: Actor, staff_id: int, new_password: str) -> None:
     """Set a staff member's password (an admin, or the member themself); ends their sessions."""
     themself = actor.type == "staff" and actor.id == staff_id
     admin = None if themself else _require_admin(actor)

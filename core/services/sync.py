@@ -526,7 +526,7 @@ def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
                               "invoice_external_id")
         row = _find(Payment, org_id, external_id)
         if row is None:
-            payment = payments.record_payment_received(actor, invoice.id, amount, method=method,
+            payment = payments.record_offline_payment(actor, invoice.id, amount, method=method,
                                                        reference=reference, paid_at=paid_at)
             _stamp(payment, external_id)
             return UpsertResult(payment, True, True)

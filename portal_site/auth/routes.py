@@ -16,9 +16,9 @@ from core.security import MIN_PASSWORD_LENGTH
 from core.services import access
 from portal_site.auth import bp
 from portal_site.auth.forms import EmailForm, NewPasswordForm, SignInForm
-from portal_site.auth.session import safe_next, start_session
 from portal_site.site.forms import client_ip, show_error
 from portal_site.site.i18n import PENDING_LANGUAGE_KEY
+from portal_site.site.session import safe_next, start_session
 
 # What each kind of link is for: (token purpose, session key, page endpoint).
 LINKS = {

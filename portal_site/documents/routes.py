@@ -12,7 +12,6 @@ from core.errors import InvalidStateError, ValidationError
 from core.queries import portal
 from core.services import comments, documents
 from core.services.payments import PAYABLE_STATUSES, payable_amount
-from portal_site.auth.session import module_required, scope
 from portal_site.documents import bp
 from portal_site.documents.forms import (
     AcceptForm,
@@ -23,6 +22,7 @@ from portal_site.documents.forms import (
 )
 from portal_site.site.errors import translated
 from portal_site.site.forms import client_ip, pdf_response, show_error
+from portal_site.site.session import module_required, scope
 
 # URL segment, module switch and detail endpoint of each kind of document.
 KINDS = {

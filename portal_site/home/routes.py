@@ -4,8 +4,8 @@ from flask import render_template
 from flask_login import login_required
 
 from core.queries.portal import home_summary
-from portal_site.auth.session import scope
 from portal_site.home import bp
+from portal_site.site.session import scope
 
 
 @bp.get("/")

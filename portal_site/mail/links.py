@@ -13,15 +13,12 @@ at them, so a route may move only if the old path keeps redirecting:
     shipments/<id>     one shipment
     payments/<id>      one payment (its receipt)
 
-Staff emails link to the staff console: CONSOLE_URL, else http://127.0.0.1:8501.
+Staff emails link to the staff console: CONSOLE_URL (core.config.Settings).
 """
 
-import os
 from urllib.parse import quote
 
 from flask import current_app
-
-DEFAULT_CONSOLE_URL = "http://127.0.0.1:8501"
 
 # The path segment of each kind of document a comment or notification can point at.
 DOCUMENT_PATHS = {
@@ -70,6 +67,5 @@ def document_url(slug: str, document_type: str, document_id: int) -> str:
 
 
 def console_url() -> str:
-    """The staff console's address (CONSOLE_URL, else the local default)."""
-    return (current_app.config.get("CONSOLE_URL") or os.environ.get("CONSOLE_URL")
-            or DEFAULT_CONSOLE_URL).rstrip("/")
+    """The staff console's address (the app's CONSOLE_URL, from Settings unless overridden)."""
+    return current_app.config["CONSOLE_URL"].rstrip("/")

@@ -10,12 +10,12 @@ from core.errors import InvalidStateError, NotFoundError, PaymentError, Validati
 from core.gateways import SANDBOX_CARDS, Card, get_gateway
 from core.queries import portal
 from core.services import payments
-from portal_site.auth.session import module_required, scope
 from portal_site.payments import bp
 from portal_site.payments.forms import PayForm
 from portal_site.site.errors import translated
 from portal_site.site.forms import client_ip, show_error
 from portal_site.site.i18n import money
+from portal_site.site.session import module_required, scope
 
 
 def _sandbox_cards() -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ from flask_login import login_required, login_user
 from core.errors import RateLimitedError, ValidationError
 from core.queries.scoping import ContactScope
 from core.services import access, profile
-from portal_site.auth.session import PortalUser, scope
 from portal_site.profile import bp
 from portal_site.profile.forms import (
     ADDRESS_FIELD_NAMES,
@@ -18,6 +17,7 @@ from portal_site.profile.forms import (
     PasswordForm,
 )
 from portal_site.site.forms import client_ip, show_error
+from portal_site.site.session import PortalUser, scope
 
 
 def _address_values() -> dict:

@@ -1,4 +1,5 @@
-"""What every portal page shares: the organization from the URL, locale, headers, errors."""
+"""What every portal page shares: the organization from the URL, the signed-in contact,
+locale, headers, errors."""
 
 from flask import Blueprint
 

@@ -3,7 +3,7 @@
 from flask import Flask, abort, current_app, g, redirect, request
 
 from core.queries.portal import get_portal_site, get_portal_site_and_contact
-from portal_site.auth.session import VISITING_CONTACT, session_contact_id
+from portal_site.site.session import VISITING_CONTACT, session_contact_id
 
 
 def _pull_org_slug(endpoint, values) -> None:

@@ -9,8 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from core.errors import ValidationError
 from core.queries.statement import build_statement, statement_page
-from portal_site.auth.session import module_required, scope
 from portal_site.site.forms import pdf_response, show_error
+from portal_site.site.session import module_required, scope
 from portal_site.statement import bp
 from portal_site.statement.forms import RangeForm
 

@@ -127,12 +127,12 @@ for contact in contacts:
             label = "Invite" if contact.portal_state == "not_invited" else "Re-invite"
             if buttons.button(label, key=f"overview_invite_{contact.id}",
                               icon=":material/forward_to_inbox:"):
-                ui.run_action(lambda c=contact: invite_contact(c.id, ui.actor()),
+                ui.run_action(lambda c=contact: invite_contact(ui.actor(), c.id),
                               f"{label} sent to {contact.email}.")
         if contact.portal_state in {"invited", "active"} and buttons.button(
                 "Disable access", key=f"overview_disable_{contact.id}",
                 icon=":material/block:"):
-            ui.run_action(lambda c=contact: disable_contact(c.id, ui.actor()),
+            ui.run_action(lambda c=contact: disable_contact(ui.actor(), c.id),
                           f"Portal access of {contact.full_name} disabled; signed out.")
 
 if contacts:
@@ -150,7 +150,7 @@ if contacts:
             if st.form_submit_button("Save portal access", type="primary"):
                 chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]
                 try:
-                    changes = configure_portal_access(customer.id, chosen, ui.actor())
+                    changes = configure_portal_access(ui.actor(), customer.id, chosen)
                 except DoorstepError as error:
                     error_slot.error(str(error))
                 else:
@@ -169,7 +169,7 @@ with st.expander("Portal language", expanded=False):
             index=LANGUAGE_CHOICES.index(customer.portal_language or ""),
             key=f"overview_language_{customer.id}")
         if st.form_submit_button("Save language"):
-            ui.run_action(lambda: set_portal_language(customer.id, language or None, ui.actor()),
+            ui.run_action(lambda: set_portal_language(ui.actor(), customer.id, language or None),
                           f"Portal language set to {ui.language_label(language)}.")
 
 # -- edit details --------------------------------------------------------------------------
@@ -196,7 +196,7 @@ with st.expander("Edit details", expanded=False):
                     slots[name] = columns[index].empty()
         if st.form_submit_button("Save details", type="primary"):
             try:
-                update_customer(customer.id, ui.actor(), **values)
+                update_customer(ui.actor(), customer.id, **values)
             except DoorstepError as error:
                 ui.show_field_error(error, slots)
             else:
@@ -233,7 +233,7 @@ with st.expander("Add a contact person", expanded=False):
         values, slots = contact_form(f"overview_add_contact_{customer.id}")
         if st.form_submit_button("Add contact"):
             try:
-                add_contact(customer.id, ui.actor(), **values)
+                add_contact(ui.actor(), customer.id, **values)
             except DoorstepError as error:
                 ui.show_field_error(error, slots)
             else:
@@ -250,7 +250,7 @@ if contacts:
             values, slots = contact_form(f"overview_edit_contact_{editing}", by_id[editing])
             if st.form_submit_button("Save contact"):
                 try:
-                    update_contact(editing, ui.actor(), **values)
+                    update_contact(ui.actor(), editing, **values)
                 except DoorstepError as error:
                     ui.show_field_error(error, slots)
                 else:

@@ -111,7 +111,7 @@ if enable:
                               text=f"Processed {done:,} of {total:,}…")
 
     try:
-        results = bulk_enable_portal(staff.organization_id, targets, ui.actor(),
+        results = bulk_enable_portal(ui.actor(), targets,
                                      progress=show_progress,
                                      chunk_size=min(500, max(10, math.ceil(len(targets) / 20))))
     except DoorstepError as error:

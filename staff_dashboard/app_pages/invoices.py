@@ -25,11 +25,11 @@ def bank_transfers() -> None:
             if confirm.button("Money arrived", key=f"invoices_confirm_{payment.id}",
                               type="primary"):
                 ui.run_action(
-                    lambda p=payment: confirm_bank_transfer(staff.id, p.id, ui.client_ip()),
+                    lambda p=payment: confirm_bank_transfer(ui.actor(), p.id),
                     f"Payment of {amount} confirmed; the invoice balance went down.")
             if reject.button("Reject", key=f"invoices_reject_{payment.id}"):
                 ui.run_action(
-                    lambda p=payment: reject_bank_transfer(staff.id, p.id, ui.client_ip()),
+                    lambda p=payment: reject_bank_transfer(ui.actor(), p.id),
                     "Bank-transfer notice rejected.")
 
 

@@ -60,7 +60,7 @@ with outbox_tab:
             if chosen.status == "failed" and st.button(
                     "Retry this message", key=f"mail_retry_{chosen.id}", type="primary",
                     icon=":material/replay:"):
-                ui.run_action(lambda: retry_outbox_message(staff.id, chosen.id, ui.client_ip()),
+                ui.run_action(lambda: retry_outbox_message(ui.actor(), chosen.id),
                               f"Message to {chosen.recipient} queued again.")
 
 if caught_tab is not None:

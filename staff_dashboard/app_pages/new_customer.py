@@ -81,7 +81,7 @@ if submitted:
     rows = [{**contact, "is_primary": index == primary} for index, contact in filled]
     positions = {new: old for new, (old, _) in enumerate(filled)}
     try:
-        customer = create_customer(staff.organization_id, ui.actor(), contacts=rows,
+        customer = create_customer(ui.actor(), contacts=rows,
                                    allow_portal_access=allow_access, **values)
     except DoorstepError as error:
         field = error.field or ""

@@ -18,7 +18,7 @@ top[0].markdown(f"**{unread} unread**")
 unread_only = top[1].toggle("Unread only", key=keys.NOTIFICATIONS_UNREAD_ONLY)
 if top[2].button("Mark all read", key="notifications_mark_all", disabled=unread == 0,
                  icon=":material/done_all:"):
-    ui.run_action(lambda: mark_all_notifications_read(staff.id),
+    ui.run_action(lambda: mark_all_notifications_read(ui.actor()),
                   lambda count: f"{count} notification(s) marked read.")
 
 result = list_notifications(staff.id, unread_only=unread_only,

@@ -46,7 +46,7 @@ with st.form("preferences_slug"):
         st.caption("Old addresses that redirect here: "
                    + ", ".join(f"{base_url}/{old}/" for old in old_slugs))
     if st.form_submit_button("Change address"):
-        ui.run_action(lambda: change_portal_slug(staff.organization_id, slug, ui.actor()),
+        ui.run_action(lambda: change_portal_slug(ui.actor(), slug),
                       lambda org: f"The portal is now at {base_url}/{org.slug}/ — old links "
                                   "redirect there.",
                       error_slot=slug_error)
@@ -76,7 +76,7 @@ with st.form("preferences_portal"):
     instructions_error = st.empty()
     if st.form_submit_button("Save preferences", type="primary"):
         try:
-            update_portal_preferences(staff.organization_id, ui.actor(), banner_text=banner,
+            update_portal_preferences(ui.actor(), banner_text=banner,
                                       bank_transfer_instructions=instructions, **flags)
         except DoorstepError as error:
             ui.show_field_error(error, {"banner_text": banner_error,
@@ -99,7 +99,7 @@ with st.form("preferences_organization"):
     accent_error = st.empty()
     if st.form_submit_button("Save organization"):
         try:
-            update_organization(staff.organization_id, ui.actor(), name=name,
+            update_organization(ui.actor(), name=name,
                                 default_language=language, accent_color=accent)
         except DoorstepError as error:
             ui.show_field_error(error, {"name": name_error, "accent_color": accent_error})

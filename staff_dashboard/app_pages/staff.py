@@ -22,10 +22,10 @@ for member in members:
             action.caption("This is you")
         elif member.is_active:
             if action.button("Deactivate", key=f"staff_deactivate_{member.id}"):
-                ui.run_action(lambda m=member: set_staff_active(m.id, False, ui.actor()),
+                ui.run_action(lambda m=member: set_staff_active(ui.actor(), m.id, False),
                               f"{member.name} is deactivated and signed out.")
         elif action.button("Reactivate", key=f"staff_reactivate_{member.id}"):
-            ui.run_action(lambda m=member: set_staff_active(m.id, True, ui.actor()),
+            ui.run_action(lambda m=member: set_staff_active(ui.actor(), m.id, True),
                           f"{member.name} can sign in again.")
 
 left, right = st.columns(2)
@@ -41,8 +41,7 @@ with left, st.form("staff_add", clear_on_submit=False):
                         format_func={"staff": "Staff", "admin": "Administrator"}.get)
     if st.form_submit_button("Add staff member", type="primary"):
         try:
-            created = create_staff(me.organization_id, email, name, password, role=role,
-                                   actor=ui.actor())
+            created = create_staff(ui.actor(), email, name, password, role=role)
         except DoorstepError as error:
             ui.show_field_error(error, {"email": email_error, "name": name_error,
                                         "password": password_error}, fallback=password_error)
@@ -62,7 +61,7 @@ with right, st.form("staff_reset"):
     st.caption("Their console sessions end at once; tell them the new password.")
     if st.form_submit_button("Set password"):
         try:
-            reset_staff_password(who, new_password, ui.actor())
+            reset_staff_password(ui.actor(), who, new_password)
         except DoorstepError as error:
             reset_error.error(str(error))
         else:

@@ -58,7 +58,7 @@ def test_a_new_contact_is_not_invited(contact):
 
 def test_inviting_makes_the_contact_invited_and_queues_the_invitation(contact, staff):
     before = contact.state_changed_at
-    access.invite_contact(contact.id, staff)
+    access.invite_contact(staff, contact.id)
 
     contact = reload(contact)
     assert contact.portal_state == "invited" and contact.state_changed_at >= before
@@ -69,7 +69,7 @@ def test_inviting_makes_the_contact_invited_and_queues_the_invitation(contact, s
 
 def test_accepting_the_invitation_sets_the_password_and_makes_the_contact_active(
         contact, staff, admin, org):
-    access.invite_contact(contact.id, staff)
+    access.invite_contact(staff, contact.id)
     accepted = access.accept_invitation(org.id, token_of(contact), PASSWORD, ip="192.0.2.7")
 
     assert accepted.portal_state == "active"
@@ -80,7 +80,7 @@ def test_accepting_the_invitation_sets_the_password_and_makes_the_contact_active
 
 
 def test_accepting_with_a_weak_password_changes_nothing(contact, staff, org):
-    access.invite_contact(contact.id, staff)
+    access.invite_contact(staff, contact.id)
     raw = token_of(contact)
     with unchanged(), pytest.raises(ValidationError, match="at least") as caught:
         access.accept_invitation(org.id, raw, "short")
@@ -96,10 +96,10 @@ def test_a_contact_can_be_disabled_from_any_state(make_customer, make_active_con
     else:
         contact = Contact.get(Contact.customer == make_customer())
         if state == "invited":
-            access.invite_contact(contact.id, staff)
+            access.invite_contact(staff, contact.id)
     version = reload(contact).session_version
 
-    access.disable_contact(contact.id, staff)
+    access.disable_contact(staff, contact.id)
 
     contact = reload(contact)
     assert contact.portal_state == "disabled"
@@ -116,7 +116,7 @@ def test_disabling_ends_the_contacts_sessions_and_sign_in(make_active_contact, s
     version = contact.session_version
     assert ContactScope.for_contact(contact.id, version).contact.id == contact.id
 
-    access.disable_contact(contact.id, staff)
+    access.disable_contact(staff, contact.id)
 
     with pytest.raises(NotFoundError):
         ContactScope.for_contact(contact.id, version)
@@ -131,7 +131,7 @@ def test_disabling_revokes_a_pending_reset_link(make_active_contact, staff, org)
     access.request_password_reset(org.id, contact.email)
     raw = token_of(contact, "reset")
 
-    access.disable_contact(contact.id, staff)
+    access.disable_contact(staff, contact.id)
 
     with pytest.raises(TokenError):
         access.reset_password(org.id, raw, NEW_PASSWORD)
@@ -139,12 +139,12 @@ def test_disabling_revokes_a_pending_reset_link(make_active_contact, staff, org)
 
 @pytest.mark.parametrize("start", ["invited", "disabled"])
 def test_a_reinvite_revokes_the_older_link_and_the_new_one_works(contact, staff, org, start):
-    access.invite_contact(contact.id, staff)
+    access.invite_contact(staff, contact.id)
     old = token_of(contact)
     if start == "disabled":
-        access.disable_contact(contact.id, staff)
+        access.disable_contact(staff, contact.id)
 
-    access.reinvite_contact(contact.id, staff)
+    access.reinvite_contact(staff, contact.id)
     new = token_of(contact)
 
     assert new != old
@@ -160,14 +160,14 @@ def test_a_reinvite_revokes_the_older_link_and_the_new_one_works(contact, staff,
 def test_an_active_contact_cannot_be_invited_again(make_active_contact, staff):
     contact = make_active_contact()
     with unchanged(), pytest.raises(InvalidStateError, match="already has portal access"):
-        access.invite_contact(contact.id, staff)
+        access.invite_contact(staff, contact.id)
 
 
 def test_a_contact_without_email_cannot_be_invited(make_customer, staff):
     customer = make_customer(email=None)
     contact = Contact.get(Contact.customer == customer)
     with unchanged(), pytest.raises(ValidationError, match="no email") as caught:
-        access.invite_contact(contact.id, staff)
+        access.invite_contact(staff, contact.id)
     assert caught.value.field == "email"
 
 
@@ -175,26 +175,31 @@ def test_staff_of_another_organization_cannot_invite_or_disable(contact):
     from core.services.staff import create_staff
 
     other = create_organization("Other Org")
-    outsider = Actor.staff(create_staff(other.id, "x@other.example", "X", PASSWORD).id)
+    outsider = Actor.staff(create_staff(Actor.system(other.id), "x@other.example", "X",
+                                        PASSWORD).id)
     with unchanged():
         for action in (access.invite_contact, access.disable_contact):
             with pytest.raises(NotFoundError):
-                action(contact.id, outsider)
+                action(outsider, contact.id)
+            with pytest.raises(PermissionDeniedError):  # naming our organization changes nothing
+                action(Actor.staff(outsider.id, organization_id=contact.organization_id),
+                       contact.id)
         with pytest.raises(NotFoundError):
-            access.invite_contact(10**6, outsider)
+            access.invite_contact(outsider, 10**6)
         with pytest.raises(NotFoundError):
-            access.configure_portal_access(contact.customer_id, [], outsider)
+            access.configure_portal_access(outsider, contact.customer_id, [])
 
 
 def test_staff_of_another_organization_cannot_configure_a_customer_without_contacts(org):
     from core.services.customers import create_customer
     from core.services.staff import create_staff
 
-    bare = create_customer(org.id, Actor("system"), display_name="Bare")
+    bare = create_customer(Actor.system(org.id), display_name="Bare")
     other = create_organization("Other Org")
-    outsider = Actor.staff(create_staff(other.id, "x@other.example", "X", PASSWORD).id)
+    outsider = Actor.staff(create_staff(Actor.system(other.id), "x@other.example", "X",
+                                        PASSWORD).id)
     with unchanged(), pytest.raises(NotFoundError):
-        access.configure_portal_access(bare.id, [], outsider)
+        access.configure_portal_access(outsider, bare.id, [])
 
 
 # -- configure portal access -------------------------------------------------------------------
@@ -202,10 +207,10 @@ def test_staff_of_another_organization_cannot_configure_a_customer_without_conta
 def test_configuring_access_invites_the_chosen_and_disables_the_unchosen(
         make_active_contact, staff, org):
     active = make_active_contact()
-    second = add_contact(active.customer_id, staff, first_name="Second", email="second@x.example")
-    no_email = add_contact(active.customer_id, staff, first_name="Nomail")
+    second = add_contact(staff, active.customer_id, first_name="Second", email="second@x.example")
+    no_email = add_contact(staff, active.customer_id, first_name="Nomail")
 
-    changes = access.configure_portal_access(active.customer_id, [second.id], staff)
+    changes = access.configure_portal_access(staff, active.customer_id, [second.id])
 
     outcome = {c.contact_id: c.outcome for c in changes}
     assert outcome == {active.id: "disabled", second.id: "invited", no_email.id: "unchanged"}
@@ -214,33 +219,33 @@ def test_configuring_access_invites_the_chosen_and_disables_the_unchosen(
     with pytest.raises(NotFoundError):
         ContactScope.for_contact(active.id)
 
-    changes = access.configure_portal_access(active.customer_id, [active.id, second.id], staff)
+    changes = access.configure_portal_access(staff, active.customer_id, [active.id, second.id])
     assert {c.contact_id: c.outcome for c in changes}[active.id] == "reinvited"
 
 
 def test_configuring_access_for_a_contact_without_email_changes_nothing(make_customer, staff):
     customer = make_customer()
-    nomail = add_contact(customer.id, staff, first_name="Nomail", last_name="Person")
+    nomail = add_contact(staff, customer.id, first_name="Nomail", last_name="Person")
     primary = Contact.get(Contact.customer == customer, Contact.is_primary)
 
     with unchanged(), pytest.raises(ValidationError, match="Nomail Person has no email"):
-        access.configure_portal_access(customer.id, [primary.id, nomail.id], staff)
+        access.configure_portal_access(staff, customer.id, [primary.id, nomail.id])
 
 
 def test_configuring_access_with_another_customers_contact_is_refused(make_customer, staff):
     first, second = make_customer(), make_customer()
     stranger = Contact.get(Contact.customer == second)
     with unchanged(), pytest.raises(NotFoundError):
-        access.configure_portal_access(first.id, [stranger.id], staff)
+        access.configure_portal_access(staff, first.id, [stranger.id])
     with unchanged(), pytest.raises(NotFoundError):
-        access.configure_portal_access(10**6, [], staff)
+        access.configure_portal_access(staff, 10**6, [])
 
 
 # -- tokens --------------------------------------------------------------------------------------
 
 @pytest.fixture
 def invited(contact, staff):
-    access.invite_contact(contact.id, staff)
+    access.invite_contact(staff, contact.id)
     return reload(contact)
 
 
@@ -438,7 +443,7 @@ def test_a_reset_for_an_email_that_cannot_sign_in_does_nothing_visible(
         email = invited.email
     else:
         disabled = make_active_contact()
-        access.disable_contact(disabled.id, staff)
+        access.disable_contact(staff, disabled.id)
         email = disabled.email
     tokens_before = AccessToken.select().count()
 
@@ -467,7 +472,7 @@ def test_reset_requests_are_rate_limited_for_known_and_unknown_emails_alike(
 
 @pytest.fixture
 def signup_allowed(org, admin):
-    update_portal_preferences(org.id, Actor.staff(admin.id), allow_signup=True)
+    update_portal_preferences(Actor.staff(admin.id), allow_signup=True)
 
 
 def test_sign_up_is_refused_when_the_portal_does_not_offer_it(contact, org):
@@ -513,7 +518,7 @@ def test_sign_up_never_touches_an_active_account(signup_allowed, make_active_con
 def test_a_sign_up_link_dies_when_the_portal_stops_offering_sign_up(
         signup_allowed, contact, org, admin):
     access.request_signup(org.id, contact.email)
-    update_portal_preferences(org.id, Actor.staff(admin.id), allow_signup=False)
+    update_portal_preferences(Actor.staff(admin.id), allow_signup=False)
     with pytest.raises(PermissionDeniedError):
         access.complete_signup(org.id, token_of(contact, "signup"), PASSWORD)
     assert reload(contact).portal_state == "not_invited"
@@ -523,6 +528,6 @@ def test_a_sign_up_link_cannot_activate_a_contact_staff_disabled(
         signup_allowed, contact, org, staff):
     access.request_signup(org.id, contact.email)
     raw = token_of(contact, "signup")
-    access.disable_contact(contact.id, staff)
+    access.disable_contact(staff, contact.id)
     with pytest.raises(TokenError):
         access.complete_signup(org.id, raw, PASSWORD)

@@ -24,10 +24,10 @@ def customers(make_customer, make_active_contact, staff, org):
     fresh = make_customer(name="Fresh")
     invited = make_customer(name="Invited", allow_portal_access=True)
     no_email = make_customer(name="No email", email=None)
-    no_contacts = create_customer(org.id, staff, display_name="No contacts")
+    no_contacts = create_customer(staff, display_name="No contacts")
     active = make_active_contact(name="Active").customer
     disabled = make_active_contact(name="Disabled")
-    access.disable_contact(disabled.id, staff)
+    access.disable_contact(staff, disabled.id)
     return {"fresh": fresh, "invited": invited, "no_email": no_email,
             "no_contacts": no_contacts, "active": active, "disabled": disabled.customer}
 
@@ -36,7 +36,7 @@ def test_each_customer_is_invited_or_skipped_with_its_reason(customers, staff, o
     ids = [c.id for c in customers.values()]
     calls = []
 
-    results = bulk_enable_portal(org.id, ids, staff, progress=lambda done, total:
+    results = bulk_enable_portal(staff, ids, progress=lambda done, total:
                                  calls.append((done, total)), chunk_size=4)
 
     by_customer = {r.customer_id: (r.outcome, r.reason) for r in results}
@@ -65,11 +65,12 @@ def test_each_customer_is_invited_or_skipped_with_its_reason(customers, staff, o
 def test_another_organizations_customers_are_ignored(make_customer, staff, org):
     mine = make_customer()
     other = create_organization("Other Org")
-    other_admin = create_staff(other.id, "x@other.example", "X", PASSWORD, role="admin")
-    theirs = create_customer(other.id, Actor.staff(other_admin.id), display_name="Theirs",
+    other_admin = create_staff(Actor.system(other.id), "x@other.example", "X", PASSWORD,
+                               role="admin")
+    theirs = create_customer(Actor.staff(other_admin.id), display_name="Theirs",
                              contacts=[{"first_name": "T", "email": "t@other.example"}])
 
-    results = bulk_enable_portal(org.id, [theirs.id, mine.id, 10**7], staff)
+    results = bulk_enable_portal(staff, [theirs.id, mine.id, 10**7])
 
     assert [r.customer_id for r in results] == [mine.id]
     assert Contact.get(Contact.customer == theirs).portal_state == "not_invited"
@@ -77,14 +78,14 @@ def test_another_organizations_customers_are_ignored(make_customer, staff, org):
 
 def test_duplicate_ids_invite_once(make_customer, staff, org):
     customer = make_customer()
-    results = bulk_enable_portal(org.id, [customer.id, customer.id], staff)
+    results = bulk_enable_portal(staff, [customer.id, customer.id])
     assert len(results) == 1
     assert OutboxMessage.select().count() == 1
 
 
 def test_enabling_many_customers_writes_one_invitation_each(make_customer, staff, org):
     ids = [make_customer().id for _ in range(30)]
-    results = bulk_enable_portal(org.id, ids, staff, chunk_size=7)
+    results = bulk_enable_portal(staff, ids, chunk_size=7)
     assert [r.outcome for r in results] == ["invited"] * 30
     assert OutboxMessage.select().where(OutboxMessage.kind == "invitation").count() == 30
 
@@ -92,9 +93,9 @@ def test_enabling_many_customers_writes_one_invitation_each(make_customer, staff
 def test_the_audit_summary_of_each_chunk_counts_that_chunk_only(make_customer, staff, org):
     first, second, third = (make_customer() for _ in range(3))
     other = create_organization("Other Org")
-    theirs = create_customer(other.id, Actor("system"), display_name="Theirs")
+    theirs = create_customer(Actor.system(other.id), display_name="Theirs")
 
-    bulk_enable_portal(org.id, [first.id, second.id, theirs.id, third.id], staff, chunk_size=2)
+    bulk_enable_portal(staff, [first.id, second.id, theirs.id, third.id], chunk_size=2)
 
     summaries = [e.details for e in AuditEvent.select().where(
         AuditEvent.action == "bulk_portal_enable").order_by(AuditEvent.id)]
@@ -108,6 +109,8 @@ def test_staff_of_another_organization_cannot_enable_ours(make_customer, org):
 
     customer = make_customer()
     other = create_organization("Other Org")
-    outsider = create_staff(other.id, "x@other.example", "X", PASSWORD, role="admin")
-    with unchanged(), pytest.raises(PermissionDeniedError):
-        bulk_enable_portal(org.id, [customer.id], Actor.staff(outsider.id))
+    outsider = create_staff(Actor.system(other.id), "x@other.example", "X", PASSWORD, role="admin")
+    with unchanged(), pytest.raises(PermissionDeniedError):  # claiming to act for us
+        bulk_enable_portal(Actor.staff(outsider.id, organization_id=org.id), [customer.id])
+    assert bulk_enable_portal(Actor.staff(outsider.id), [customer.id]) == []  # theirs: not ours
+    assert Contact.get(Contact.customer == customer).portal_state == "not_invited"

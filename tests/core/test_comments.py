@@ -29,7 +29,7 @@ def test_a_contact_comments_and_staff_reply_in_one_thread(setting, admin, kind):
     document = getattr(docs, kind)
 
     add_contact_comment(scope, kind, document.id, "When will this arrive?", ip="192.0.2.1")
-    add_staff_comment(admin.id, kind, document.id, "Tomorrow morning.")
+    add_staff_comment(Actor.staff(admin.id), kind, document.id, "Tomorrow morning.")
 
     thread = portal.get_thread(scope, kind, document.id)
     assert [(c.body, c.contact_id, c.staff_id) for c in thread] == [
@@ -53,7 +53,7 @@ def test_a_contact_comment_notifies_and_emails_staff(setting, admin):
 
 def test_no_staff_email_when_the_preference_is_off(setting, admin, org):
     _, docs, scope = setting
-    update_portal_preferences(org.id, Actor.staff(admin.id), email_on_comment=False)
+    update_portal_preferences(Actor.staff(admin.id), email_on_comment=False)
     add_contact_comment(scope, "invoice", docs.invoice.id, "Hello")
     assert not OutboxMessage.select().where(OutboxMessage.kind == "staff_comment").exists()
     assert Notification.select().where(Notification.kind == "comment").count() == 1
@@ -61,11 +61,11 @@ def test_no_staff_email_when_the_preference_is_off(setting, admin, org):
 
 def test_a_staff_reply_emails_the_contacts_in_the_thread(setting, admin, org):
     contact, docs, scope = setting
-    other = add_contact(contact.customer_id, Actor.staff(admin.id), first_name="Other",
+    other = add_contact(Actor.staff(admin.id), contact.customer_id, first_name="Other",
                         email="other@customer.example")
     add_contact_comment(scope, "sales_order", docs.sales_order.id, "Back entrance please")
 
-    add_staff_comment(admin.id, "sales_order", docs.sales_order.id, "Noted.")
+    add_staff_comment(Actor.staff(admin.id), "sales_order", docs.sales_order.id, "Noted.")
 
     replies = list(OutboxMessage.select().where(OutboxMessage.kind == "comment_reply"))
     assert [m.recipient for m in replies] == [contact.email]
@@ -74,7 +74,7 @@ def test_a_staff_reply_emails_the_contacts_in_the_thread(setting, admin, org):
 
 def test_a_staff_reply_without_a_thread_emails_the_active_primary_contact(setting, admin):
     contact, docs, _ = setting
-    add_staff_comment(admin.id, "invoice", docs.invoice.id, "Your invoice is ready.")
+    add_staff_comment(Actor.staff(admin.id), "invoice", docs.invoice.id, "Your invoice is ready.")
     assert [m.recipient for m in OutboxMessage.select().where(
         OutboxMessage.kind == "comment_reply")] == [contact.email]
 
@@ -82,8 +82,8 @@ def test_a_staff_reply_without_a_thread_emails_the_active_primary_contact(settin
 def test_a_staff_reply_emails_nobody_who_lost_access(setting, admin):
     contact, docs, scope = setting
     add_contact_comment(scope, "invoice", docs.invoice.id, "Question")
-    access.disable_contact(contact.id, Actor.staff(admin.id))
-    add_staff_comment(admin.id, "invoice", docs.invoice.id, "Answer")
+    access.disable_contact(Actor.staff(admin.id), contact.id)
+    add_staff_comment(Actor.staff(admin.id), "invoice", docs.invoice.id, "Answer")
     assert not OutboxMessage.select().where(OutboxMessage.kind == "comment_reply").exists()
 
 
@@ -94,17 +94,17 @@ def test_an_empty_or_overlong_comment_is_refused(setting, admin, body):
         add_contact_comment(scope, "invoice", docs.invoice.id, body)
     assert caught.value.field == "body"
     with unchanged(), pytest.raises(ValidationError):
-        add_staff_comment(admin.id, "invoice", docs.invoice.id, body)
+        add_staff_comment(Actor.staff(admin.id), "invoice", docs.invoice.id, body)
 
 
 def test_staff_cannot_comment_outside_their_organization(setting):
     _, docs, _ = setting
     other = create_organization("Other Org")
-    outsider = create_staff(other.id, "x@other.example", "X", PASSWORD)
+    outsider = create_staff(Actor.system(other.id), "x@other.example", "X", PASSWORD)
     with unchanged():
         with pytest.raises(NotFoundError):
-            add_staff_comment(outsider.id, "invoice", docs.invoice.id, "Hi")
+            add_staff_comment(Actor.staff(outsider.id), "invoice", docs.invoice.id, "Hi")
         with pytest.raises(NotFoundError):
-            add_staff_comment(outsider.id, "customer", docs.invoice.id, "Hi")
+            add_staff_comment(Actor.staff(outsider.id), "customer", docs.invoice.id, "Hi")
         with pytest.raises(NotFoundError):
             get_document_thread(other.id, "invoice", docs.invoice.id)

@@ -27,9 +27,9 @@ from tests.core.helpers import actions, run_in_threads, unchanged
 def two_contacts(make_active_contact, admin, org):
     """Two active contacts of one customer."""
     first = make_active_contact()
-    second = add_contact(first.customer_id, Actor.staff(admin.id), first_name="Second",
+    second = add_contact(Actor.staff(admin.id), first.customer_id, first_name="Second",
                          email="second@customer.example")
-    access.invite_contact(second.id, Actor.staff(admin.id))
+    access.invite_contact(Actor.staff(admin.id), second.id)
     access.accept_invitation(org.id, token_of(second), PASSWORD)
     return first, second
 
@@ -79,7 +79,7 @@ def test_staff_are_emailed_about_a_first_view_only_when_they_asked(
     record_invoice_view(ContactScope.for_contact(contact.id), make_invoice(contact.customer).id)
     assert OutboxMessage.select().where(OutboxMessage.kind == "staff_invoice_viewed").count() == 0
 
-    update_portal_preferences(org.id, Actor.staff(admin.id), email_on_invoice_viewed=True)
+    update_portal_preferences(Actor.staff(admin.id), email_on_invoice_viewed=True)
     record_invoice_view(ContactScope.for_contact(contact.id), make_invoice(contact.customer).id)
 
     emails = OutboxMessage.select().where(OutboxMessage.kind == "staff_invoice_viewed")
@@ -90,7 +90,7 @@ def test_an_inactive_staff_member_is_not_notified(make_active_contact, make_invo
                                                   staff_member):
     from core.services.staff import set_staff_active
 
-    set_staff_active(staff_member.id, False, Actor.staff(admin.id))
+    set_staff_active(Actor.staff(admin.id), staff_member.id, False)
     contact = make_active_contact()
     record_invoice_view(ContactScope.for_contact(contact.id), make_invoice(contact.customer).id)
     assert [n.staff_id for n in invoice_notifications()] == [admin.id]
@@ -154,7 +154,8 @@ def test_an_answered_quote_cannot_be_answered_again(quote_and_scope):
 def test_an_expired_quote_cannot_be_accepted(make_active_contact):
     contact = make_active_contact()
     today = datetime.date.today()
-    quote = create_quote(contact.customer_id, "Q-OLD", [{"description": "x", "rate": "5"}],
+    quote = create_quote(Actor.system(contact.organization_id), contact.customer_id, "Q-OLD",
+                         [{"description": "x", "rate": "5"}],
                          issue_date=today - datetime.timedelta(days=40),
                          expiry_date=today - datetime.timedelta(days=1))
     scope = ContactScope.for_contact(contact.id)

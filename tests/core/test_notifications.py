@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.audit import Actor
 from core.errors import NotFoundError
 from core.models import Notification
 from core.queries.staff import list_notifications, unread_notification_count
@@ -29,7 +30,7 @@ def test_each_active_staff_member_gets_each_notification(notified, staff_member)
 
 def test_marking_one_read(notified, staff_member):
     newest = list_notifications(notified.id).items[0]
-    mark_notification_read(notified.id, newest.id)
+    mark_notification_read(Actor.staff(notified.id), newest.id)
 
     assert unread_notification_count(notified.id) == 2
     assert unread_notification_count(staff_member.id) == 3  # theirs is their own
@@ -42,17 +43,17 @@ def test_nobody_marks_another_staff_members_notification(notified, staff_member)
     theirs = Notification.get(Notification.staff == staff_member.id)
     with unchanged():
         with pytest.raises(NotFoundError):
-            mark_notification_read(notified.id, theirs.id)
+            mark_notification_read(Actor.staff(notified.id), theirs.id)
         with pytest.raises(NotFoundError):
-            mark_notification_read(notified.id, 10**7)
+            mark_notification_read(Actor.staff(notified.id), 10**7)
 
 
 def test_marking_all_read(notified, staff_member):
-    assert mark_all_notifications_read(notified.id) == 3
+    assert mark_all_notifications_read(Actor.staff(notified.id)) == 3
     assert unread_notification_count(notified.id) == 0
     assert unread_notification_count(staff_member.id) == 3
     assert actions()[-1] == "notifications_read"
-    assert mark_all_notifications_read(notified.id) == 0
+    assert mark_all_notifications_read(Actor.staff(notified.id)) == 0
 
 
 def test_a_notification_message_is_cut_to_fit(org, admin):

@@ -56,7 +56,7 @@ def test_a_taken_slug_is_refused_for_a_new_organization(org):
 
 
 def test_preferences_change_and_only_real_changes_are_audited(org, staff):
-    prefs = update_portal_preferences(org.id, staff, allow_signup=True, show_quotes=False,
+    prefs = update_portal_preferences(staff, allow_signup=True, show_quotes=False,
                                       show_invoices=True, banner_text="  Closed Monday  ")
 
     prefs = PortalPreferences.get_by_id(prefs.id)
@@ -74,11 +74,11 @@ def test_preferences_change_and_only_real_changes_are_audited(org, staff):
 ])
 def test_bad_preferences_are_refused(org, staff, kwargs, message):
     with unchanged(), pytest.raises(ValidationError, match=message):
-        update_portal_preferences(org.id, staff, **kwargs)
+        update_portal_preferences(staff, **kwargs)
 
 
 def test_a_new_slug_keeps_the_old_one_redirecting(org, staff):
-    change_portal_slug(org.id, "Acme-Portal", staff)
+    change_portal_slug(staff, "Acme-Portal")
 
     assert get_organization_by_slug("acme-portal") == (Organization.get_by_id(org.id), True)
     assert get_organization_by_slug("acme-trading") == (Organization.get_by_id(org.id), False)
@@ -87,8 +87,8 @@ def test_a_new_slug_keeps_the_old_one_redirecting(org, staff):
 
 
 def test_taking_back_an_old_slug_makes_it_current_again(org, staff):
-    change_portal_slug(org.id, "acme-portal", staff)
-    change_portal_slug(org.id, "acme-trading", staff)
+    change_portal_slug(staff, "acme-portal")
+    change_portal_slug(staff, "acme-trading")
 
     assert get_organization_by_slug("acme-trading")[1] is True
     assert get_organization_by_slug("acme-portal")[1] is False
@@ -96,10 +96,10 @@ def test_taking_back_an_old_slug_makes_it_current_again(org, staff):
 
 def test_another_organizations_slug_current_or_old_cannot_be_taken(org, staff):
     other = create_organization("Other Org")
-    change_portal_slug(other.id, "other-new", Actor("system"))
+    change_portal_slug(Actor.system(other.id), "other-new")
     for taken in ("other-org", "other-new"):
         with unchanged(), pytest.raises(ValidationError, match="already taken") as caught:
-            change_portal_slug(org.id, taken, staff)
+            change_portal_slug(staff, taken)
         assert caught.value.field == "slug"
 
 
@@ -107,23 +107,23 @@ def test_another_organizations_slug_current_or_old_cannot_be_taken(org, staff):
                                   "x" * 61, ""])
 def test_an_invalid_slug_is_refused(org, staff, slug):
     with unchanged(), pytest.raises(ValidationError, match="lower-case letters"):
-        change_portal_slug(org.id, slug, staff)
+        change_portal_slug(staff, slug)
 
 
 def test_the_same_slug_again_changes_nothing(org, staff):
     with unchanged():
-        change_portal_slug(org.id, org.slug, staff)
+        change_portal_slug(staff, org.slug)
 
 
 def test_the_organization_details_change(org, staff):
-    update_organization(org.id, staff, name="Acme Trading Ltd", default_language="fr",
+    update_organization(staff, name="Acme Trading Ltd", default_language="fr",
                         accent_color="#AABBCC")
     org = Organization.get_by_id(org.id)
     assert (org.name, org.default_language, org.accent_color) == ("Acme Trading Ltd", "fr",
                                                                   "#aabbcc")
     for kwargs in ({"name": " "}, {"default_language": "xx"}, {"accent_color": "red"}):
         with unchanged(), pytest.raises(ValidationError):
-            update_organization(org.id, staff, **kwargs)
+            update_organization(staff, **kwargs)
 
 
 def test_only_an_admin_of_the_organization_changes_its_settings(org, staff_member):
@@ -131,22 +131,25 @@ def test_only_an_admin_of_the_organization_changes_its_settings(org, staff_membe
     from tests.conftest import PASSWORD
 
     other = create_organization("Other Org")
-    outsider = create_staff(other.id, "boss@other.example", "Boss", PASSWORD, role="admin")
-    for actor in (Actor.staff(staff_member.id), Actor.staff(outsider.id), Actor.contact(1),
-                  Actor.anonymous()):
+    outsider = create_staff(Actor.system(other.id), "boss@other.example", "Boss", PASSWORD,
+                            role="admin")
+    # An admin of another organization naming ours, an API key, a contact, a visitor, and the
+    # system when it names no organization.
+    for actor in (Actor.staff(staff_member.id), Actor.staff(outsider.id, organization_id=org.id),
+                  Actor.api_key(1, org.id), Actor.contact(1), Actor.anonymous(), Actor("system")):
         with unchanged():
             with pytest.raises(PermissionDeniedError):
-                update_portal_preferences(org.id, actor, allow_signup=True)
+                update_portal_preferences(actor, allow_signup=True)
             with pytest.raises(PermissionDeniedError):
-                change_portal_slug(org.id, "taken-over", actor)
+                change_portal_slug(actor, "taken-over")
             with pytest.raises(PermissionDeniedError):
-                update_organization(org.id, actor, name="Taken Over")
+                update_organization(actor, name="Taken Over")
 
 
 def test_the_portal_site_of_a_slug(org, staff):
     from core.queries.portal import get_portal_site
 
-    change_portal_slug(org.id, "acme-portal", staff)
+    change_portal_slug(staff, "acme-portal")
     found, prefs, current = get_portal_site("acme-portal")
     assert (found.id, prefs.organization_id, current) == (org.id, org.id, True)
     found, prefs, current = get_portal_site("acme-trading")

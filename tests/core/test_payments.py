@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.audit import Actor
 from core.errors import (
     InvalidStateError,
     NotFoundError,
@@ -198,7 +199,7 @@ def test_a_paid_or_void_invoice_cannot_be_paid(payer, invoice, make_invoice):
 def test_payments_are_hidden_when_the_module_is_off(payer, invoice, admin):
     from core.audit import Actor
 
-    update_portal_preferences(payer.organization_id, Actor.staff(admin.id), show_payments=False)
+    update_portal_preferences(Actor.staff(admin.id), show_payments=False)
     with unchanged(), pytest.raises(NotFoundError):
         pay(payer, invoice.id, "10.00")
 
@@ -213,27 +214,27 @@ def test_a_bank_transfer_notice_is_pending_until_staff_confirm_it(payer, invoice
     with pytest.raises(ValidationError, match="at most 40.00 USD"):
         pay(payer, invoice.id, "50.00", key="too-much")
 
-    confirmed = payments.confirm_bank_transfer(admin.id, notice.id)
+    confirmed = payments.confirm_bank_transfer(Actor.staff(admin.id), notice.id)
 
     assert confirmed.status == "succeeded"
     assert Invoice.get_by_id(invoice.id).balance == Decimal("40.00")
     assert Customer.get_by_id(payer.customer_id).outstanding == Decimal("40.00")
     assert "payment_confirmed" in actions()
     with unchanged(), pytest.raises(InvalidStateError):
-        payments.confirm_bank_transfer(admin.id, notice.id)
+        payments.confirm_bank_transfer(Actor.staff(admin.id), notice.id)
 
 
 def test_staff_reject_a_notice_that_never_arrived(payer, invoice, admin):
     notice = pay(payer, invoice.id, "60.00", method="bank_transfer", card=None, key="t")
 
-    rejected = payments.reject_bank_transfer(admin.id, notice.id)
+    rejected = payments.reject_bank_transfer(Actor.staff(admin.id), notice.id)
 
     assert rejected.status == "void"
     assert Invoice.get_by_id(invoice.id).balance == Decimal("100.00")
     assert payments.payable_amount(Invoice.get_by_id(invoice.id)) == Decimal("100.00")
     assert "payment_rejected" in actions()
     with unchanged(), pytest.raises(InvalidStateError):
-        payments.reject_bank_transfer(admin.id, notice.id)
+        payments.reject_bank_transfer(Actor.staff(admin.id), notice.id)
 
 
 def test_staff_of_another_organization_cannot_touch_a_payment(payer, invoice, make_customer):
@@ -242,20 +243,21 @@ def test_staff_of_another_organization_cannot_touch_a_payment(payer, invoice, ma
     from tests.conftest import PASSWORD
 
     other_org = create_organization("Other Org")
-    outsider = create_staff(other_org.id, "out@other.example", "Out Sider", PASSWORD,
+    outsider = create_staff(Actor.system(other_org.id), "out@other.example", "Out Sider", PASSWORD,
                             role="admin")
     notice = pay(payer, invoice.id, "60.00", method="bank_transfer", card=None, key="t")
 
     with unchanged():
         for action in (payments.confirm_bank_transfer, payments.reject_bank_transfer):
             with pytest.raises(NotFoundError):
-                action(outsider.id, notice.id)
+                action(Actor.staff(outsider.id), notice.id)
         with pytest.raises(NotFoundError):
-            payments.record_offline_payment(outsider.id, invoice.id, "10.00")
+            payments.record_offline_payment(Actor.staff(outsider.id), invoice.id, "10.00")
 
 
 def test_staff_record_an_offline_payment(payer, invoice, admin):
-    payment = payments.record_offline_payment(admin.id, invoice.id, "100.00", method="cheque",
+    payment = payments.record_offline_payment(Actor.staff(admin.id), invoice.id, "100.00",
+                                              method="cheque",
                                               reference="Cheque 1001")
 
     assert (payment.status, payment.method, payment.via_portal) == ("succeeded", "cheque", False)
@@ -267,7 +269,7 @@ def test_staff_record_an_offline_payment(payer, invoice, admin):
                                             ("10.00", "barter")])
 def test_an_offline_payment_with_bad_input_is_refused(payer, invoice, admin, amount, method):
     with unchanged(), pytest.raises(ValidationError):
-        payments.record_offline_payment(admin.id, invoice.id, amount, method=method)
+        payments.record_offline_payment(Actor.staff(admin.id), invoice.id, amount, method=method)
 
 
 def test_amounts_stay_exact_after_many_small_payments(payer, make_invoice):

@@ -57,8 +57,7 @@ def test_bad_address_changes_are_refused(scope, changes, message):
 
 
 def test_addresses_are_read_only_when_the_organization_says_so(scope, admin):
-    update_portal_preferences(scope.organization.id, Actor.staff(admin.id),
-                              allow_address_edit=False)
+    update_portal_preferences(Actor.staff(admin.id), allow_address_edit=False)
     scope = ContactScope.for_contact(scope.contact.id)
     with unchanged(), pytest.raises(PermissionDeniedError, match="can't be changed"):
         update_customer_addresses(scope, billing_city="Paris")

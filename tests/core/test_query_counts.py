@@ -5,6 +5,7 @@ import datetime
 from playhouse.test_utils import count_queries
 
 from core import db
+from core.audit import Actor
 from core.queries import portal
 from core.services.payments import record_offline_payment
 from core.services.sales import create_invoice, create_sales_order, create_shipment
@@ -16,11 +17,14 @@ def add_records(customer, start: int, stop: int, admin) -> None:
     """Invoices (each partly paid), sales orders and their shipments numbered start..stop-1."""
     today = datetime.date.today()
     for n in range(start, stop):
-        invoice = create_invoice(customer.id, f"INV-{n:05d}", LINE,
+        invoice = create_invoice(Actor.system(customer.organization_id), customer.id,
+                                 f"INV-{n:05d}", LINE,
                                  issue_date=today - datetime.timedelta(days=n % 90))
-        record_offline_payment(admin.id, invoice.id, "1.00")
-        order = create_sales_order(customer.id, f"SO-{n:05d}", LINE, order_date=today)
-        create_shipment(order.id, f"SH-{n:05d}", carrier="DHL", tracking_number=f"T{n}")
+        record_offline_payment(Actor.staff(admin.id), invoice.id, "1.00")
+        order = create_sales_order(Actor.system(customer.organization_id), customer.id,
+                                   f"SO-{n:05d}", LINE, order_date=today)
+        create_shipment(Actor.system(order.organization_id), order.id, f"SH-{n:05d}",
+                        carrier="DHL", tracking_number=f"T{n}")
 
 
 def cost_of_each_list(scope) -> dict[str, int]:

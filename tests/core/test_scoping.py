@@ -29,14 +29,14 @@ def world(make_active_contact, make_customer, make_documents, admin, scope_of):
     me = make_active_contact()
     neighbour = make_active_contact()
     other_org = create_organization("Other Org")
-    other_admin = create_staff(other_org.id, "a@other.example", "Other Admin", PASSWORD,
-                               role="admin")
+    other_admin = create_staff(Actor.system(other_org.id), "a@other.example", "Other Admin",
+                               PASSWORD, role="admin")
     stranger = make_active_contact(organization=other_org, actor=Actor.staff(other_admin.id))
     people = {}
     for name, contact, staff_id in (("me", me, admin.id), ("neighbour", neighbour, admin.id),
                                     ("stranger", stranger, other_admin.id)):
         docs = make_documents(contact.customer)
-        docs.payment = record_offline_payment(staff_id, docs.invoice.id, "10.00")
+        docs.payment = record_offline_payment(Actor.staff(staff_id), docs.invoice.id, "10.00")
         scope = scope_of(contact)
         for kind in KINDS:
             comments.add_contact_comment(scope, kind, getattr(docs, kind).id, f"{name} says hi")
@@ -167,7 +167,7 @@ def test_a_draft_is_not_shown_to_the_customer(world, scope, make_invoice):
 
 
 def test_a_hidden_module_hides_its_records(world, scope, admin):
-    update_portal_preferences(scope.organization.id, Actor.staff(admin.id), show_shipments=False,
+    update_portal_preferences(Actor.staff(admin.id), show_shipments=False,
                               show_payments=False)
     scope = ContactScope.for_contact(world["me"][0].id)
     with pytest.raises(NotFoundError):

@@ -73,14 +73,14 @@ def test_an_expired_session_is_out(admin):
 
 def test_a_deactivated_staff_member_is_signed_out_and_cannot_sign_in(admin, staff_member):
     token = start_staff_session(staff_member.id)
-    set_staff_active(staff_member.id, False, Actor.staff(admin.id))
+    set_staff_active(Actor.staff(admin.id), staff_member.id, False)
 
     assert get_staff_for_session(token) is None
     with pytest.raises(AuthenticationError):
         authenticate_staff(staff_member.email, PASSWORD)
     assert actions()[-2:] == ["staff_deactivated", "staff_login_failed"]
 
-    set_staff_active(staff_member.id, True, Actor.staff(admin.id))
+    set_staff_active(Actor.staff(admin.id), staff_member.id, True)
     assert authenticate_staff(staff_member.email, PASSWORD).id == staff_member.id
     assert get_staff_for_session(token) is None  # old sessions stay ended
 
@@ -88,31 +88,32 @@ def test_a_deactivated_staff_member_is_signed_out_and_cannot_sign_in(admin, staf
 def test_only_an_admin_deactivates_staff_and_never_themself(admin, staff_member):
     with unchanged():
         with pytest.raises(PermissionDeniedError):
-            set_staff_active(admin.id, False, Actor.staff(staff_member.id))
+            set_staff_active(Actor.staff(staff_member.id), admin.id, False)
         with pytest.raises(ValidationError, match="your own account"):
-            set_staff_active(admin.id, False, Actor.staff(admin.id))
+            set_staff_active(Actor.staff(admin.id), admin.id, False)
         with pytest.raises(NotFoundError):
-            set_staff_active(10**7, False, Actor.staff(admin.id))
+            set_staff_active(Actor.staff(admin.id), 10**7, False)
 
 
 def test_an_admin_of_another_organization_cannot_touch_our_staff(staff_member):
     other = create_organization("Other Org")
-    outsider = create_staff(other.id, "boss@other.example", "Boss", PASSWORD, role="admin")
+    outsider = create_staff(Actor.system(other.id), "boss@other.example", "Boss", PASSWORD,
+                            role="admin")
     with unchanged(), pytest.raises(NotFoundError):
-        set_staff_active(staff_member.id, False, Actor.staff(outsider.id))
+        set_staff_active(Actor.staff(outsider.id), staff_member.id, False)
 
 
 def test_a_password_reset_ends_sessions(admin, staff_member):
     token = start_staff_session(staff_member.id)
-    reset_staff_password(staff_member.id, "another long password", Actor.staff(admin.id))
+    reset_staff_password(Actor.staff(admin.id), staff_member.id, "another long password")
     assert get_staff_for_session(token) is None
     assert authenticate_staff(staff_member.email, "another long password")
-    reset_staff_password(staff_member.id, "my own new password", Actor.staff(staff_member.id))
+    reset_staff_password(Actor.staff(staff_member.id), staff_member.id, "my own new password")
     with unchanged():
         with pytest.raises(PermissionDeniedError):
-            reset_staff_password(admin.id, "taking over the admin", Actor.staff(staff_member.id))
+            reset_staff_password(Actor.staff(staff_member.id), admin.id, "taking over the admin")
         with pytest.raises(ValidationError):
-            reset_staff_password(staff_member.id, "short", Actor.staff(admin.id))
+            reset_staff_password(Actor.staff(admin.id), staff_member.id, "short")
 
 
 @pytest.mark.parametrize("email, name, password, role, field", [
@@ -124,7 +125,7 @@ def test_a_password_reset_ends_sessions(admin, staff_member):
 ])
 def test_bad_staff_accounts_are_refused(admin, org, email, name, password, role, field):
     with unchanged(), pytest.raises(ValidationError) as caught:
-        create_staff(org.id, email, name, password, role=role)
+        create_staff(Actor.system(org.id), email, name, password, role=role)
     assert caught.value.field == field
 
 
@@ -135,11 +136,12 @@ def test_staff_are_listed_by_name(admin, staff_member, org):
 
 def test_an_admin_of_another_organization_cannot_reset_our_passwords(staff_member):
     other = create_organization("Other Org")
-    outsider = create_staff(other.id, "boss@other.example", "Boss", PASSWORD, role="admin")
+    outsider = create_staff(Actor.system(other.id), "boss@other.example", "Boss", PASSWORD,
+                            role="admin")
     with unchanged(), pytest.raises(NotFoundError):
-        reset_staff_password(staff_member.id, "taken over by them", Actor.staff(outsider.id))
+        reset_staff_password(Actor.staff(outsider.id), staff_member.id, "taken over by them")
 
 
 def test_a_contact_with_a_staff_members_id_cannot_reset_that_password(staff_member):
     with unchanged(), pytest.raises(PermissionDeniedError):
-        reset_staff_password(staff_member.id, "not yours to set", Actor.contact(staff_member.id))
+        reset_staff_password(Actor.contact(staff_member.id), staff_member.id, "not yours to set")

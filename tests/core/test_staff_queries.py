@@ -34,12 +34,13 @@ def book(make_customer, make_active_contact, make_invoice, admin, org):
     make_customer(name="Cleo No Email", email=None)
     dora = make_active_contact(name="Dora Active", language="de")
     eddi = make_active_contact(name="Eddi Disabled")
-    access.disable_contact(eddi.id, staff)
+    access.disable_contact(staff, eddi.id)
     invoice = make_invoice(dora.customer, "250.00")
     record_invoice_view(ContactScope.for_contact(dora.id), invoice.id)
     make_invoice(eddi.customer, "40.00")
     other = create_organization("Other Org")
-    other_admin = create_staff(other.id, "x@other.example", "X", PASSWORD, role="admin")
+    other_admin = create_staff(Actor.system(other.id), "x@other.example", "X", PASSWORD,
+                               role="admin")
     make_customer(name="Zed Other Org", organization=other, actor=Actor.staff(other_admin.id))
     return {"dora": dora, "eddi": eddi, "invoice": invoice}
 
@@ -118,8 +119,9 @@ def test_quote_and_order_lists_filter_by_viewed(book, org, make_documents):
     from core.services.documents import record_document_view
 
     record_document_view(ContactScope.for_contact(dora.id), "quote", docs.quote.id)
-    create_quote(dora.customer_id, "Q-DRAFT", [{"description": "x", "rate": "1"}],
-                 issue_date=datetime.date.today(), status="draft")
+    create_quote(Actor.system(org.id), dora.customer_id, "Q-DRAFT",
+                 [{"description": "x", "rate": "1"}], issue_date=datetime.date.today(),
+                 status="draft")
     assert [q.id for q in queries.list_documents(org.id, "quote", viewed=True).items] == [
         docs.quote.id]
     assert queries.list_documents(org.id, "quote", viewed=False).total == 1
@@ -165,8 +167,8 @@ def test_pending_bank_transfers_and_the_outbox(book, org):
 def test_old_slugs_are_listed_newest_first(org, admin):
     from core.services.organizations import change_portal_slug
 
-    change_portal_slug(org.id, "acme-two", Actor.staff(admin.id))
-    change_portal_slug(org.id, "acme-three", Actor.staff(admin.id))
+    change_portal_slug(Actor.staff(admin.id), "acme-two")
+    change_portal_slug(Actor.staff(admin.id), "acme-three")
     assert queries.list_old_slugs(org.id) == ["acme-two", "acme-trading"]
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.audit import Actor
 from core.errors import ValidationError
 from core.gateways import Card
 from core.queries.scoping import ContactScope
@@ -24,16 +25,18 @@ def account(make_active_contact, make_invoice, admin):
     contact = make_active_contact()
     customer = contact.customer
     before = make_invoice(customer, "500.00", issue_date=datetime.date(2025, 2, 10))
-    record_offline_payment(admin.id, before.id, "200.00", paid_at=at(datetime.date(2025, 2, 20)))
+    record_offline_payment(Actor.staff(admin.id), before.id, "200.00",
+                           paid_at=at(datetime.date(2025, 2, 20)))
     # Paid on the first morning and the last evening of the range: both inside.
-    record_offline_payment(admin.id, before.id, "100.00", paid_at=at(START, 0))
+    record_offline_payment(Actor.staff(admin.id), before.id, "100.00", paid_at=at(START, 0))
     inside = make_invoice(customer, "300.00", issue_date=datetime.date(2025, 3, 15))
-    record_offline_payment(admin.id, inside.id, "50.00", paid_at=at(END, 23))
+    record_offline_payment(Actor.staff(admin.id), inside.id, "50.00", paid_at=at(END, 23))
     make_invoice(customer, "40.00", issue_date=START)
     make_invoice(customer, "999.00", issue_date=datetime.date(2025, 3, 20), status="draft")
     make_invoice(customer, "999.00", issue_date=datetime.date(2025, 3, 21), status="void")
     after = make_invoice(customer, "700.00", issue_date=datetime.date(2025, 4, 1))
-    record_offline_payment(admin.id, after.id, "70.00", paid_at=at(datetime.date(2025, 4, 1), 0))
+    record_offline_payment(Actor.staff(admin.id), after.id, "70.00",
+                           paid_at=at(datetime.date(2025, 4, 1), 0))
     # A bank-transfer notice staff have not confirmed is no payment yet.
     pay_invoice(ContactScope.for_contact(contact.id), inside.id, "10.00",
                 method="bank_transfer", idempotency_key="notice")

@@ -26,19 +26,19 @@ def test_no_raw_token_or_link_is_stored_or_logged_after_a_full_cycle(
         make_customer, admin, org, caplog):
     staff = Actor.staff(admin.id)
     caplog.set_level(logging.DEBUG)  # peewee logs every query with its parameters at DEBUG
-    update_portal_preferences(org.id, staff, allow_signup=True)
+    update_portal_preferences(staff, allow_signup=True)
     customer = make_customer(allow_portal_access=True)
     contact = Contact.get(Contact.customer == customer)
     links = []
 
     first_invitation = token_of(contact)
-    access.reinvite_contact(contact.id, staff)
+    access.reinvite_contact(staff, contact.id)
     invitation = token_of(contact)
     access.accept_invitation(org.id, invitation, PASSWORD)
     access.request_password_reset(org.id, contact.email)
     reset = token_of(contact, "reset")
     access.reset_password(org.id, reset, "a brand new passphrase")
-    newcomer = add_contact(customer.id, staff, first_name="New", email="new@customer.example")
+    newcomer = add_contact(staff, customer.id, first_name="New", email="new@customer.example")
     access.request_signup(org.id, newcomer.email)
     signup = token_of(newcomer, "signup")
     access.complete_signup(org.id, signup, PASSWORD)

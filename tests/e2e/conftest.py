@@ -132,24 +132,27 @@ def make_contact(stack, database, staff_login):
         actor = Actor.staff(admin.id)
         email = f"e2e{n}.{language}@customer.example"
         customer = customers.create_customer(
-            admin.organization_id, actor, display_name=company or f"E2E Customer {n}",
+            actor, display_name=company or f"E2E Customer {n}",
             portal_language=language, currency="EUR",
             contacts=[{"first_name": first_name, "last_name": last_name, "email": email,
                        "is_primary": True}])
         contact = Contact.get(Contact.customer == customer, Contact.is_primary)
         if active:
-            access.invite_contact(contact.id, actor)
+            access.invite_contact(actor, contact.id)
             access.accept_invitation(customer.organization_id, live_token(contact.id),
                                      CONTACT_PASSWORD)
         today = datetime.date.today()
         line = [{"description": "Steel widget", "quantity": 4, "rate": Decimal("25.00")}]
-        invoice = sales.create_invoice(customer.id, f"E2E-INV-{n}", line, issue_date=today,
+        invoice = sales.create_invoice(Actor.system(customer.organization_id), customer.id,
+                                       f"E2E-INV-{n}", line, issue_date=today,
                                        due_date=today + datetime.timedelta(days=30),
                                        status="sent")
-        quotes = [sales.create_quote(customer.id, f"E2E-Q-{n}-{k}", line, issue_date=today,
+        quotes = [sales.create_quote(Actor.system(customer.organization_id), customer.id,
+                                     f"E2E-Q-{n}-{k}", line, issue_date=today,
                                      expiry_date=today + datetime.timedelta(days=30))
                   for k in (1, 2)]
-        order = sales.create_sales_order(customer.id, f"E2E-SO-{n}", line, order_date=today)
+        order = sales.create_sales_order(Actor.system(customer.organization_id), customer.id,
+                                         f"E2E-SO-{n}", line, order_date=today)
         return SimpleNamespace(customer=customer, contact=contact, email=email,
                                password=CONTACT_PASSWORD, name=f"{first_name} {last_name}",
                                invoice=invoice, quotes=quotes, order=order)

@@ -50,7 +50,7 @@ def test_signed_out_pages_are_accessible(page, portal, axe, make_contact, staff_
     forgetful = make_contact("en", first_name="Finn", last_name="Forgetful")
     with db.connection():
         admin = StaffUser.get(StaffUser.email == staff_login[0])
-        access.invite_contact(invited.contact.id, Actor.staff(admin.id))
+        access.invite_contact(Actor.staff(admin.id), invited.contact.id)
         access.request_password_reset(admin.organization_id, forgetful.email)
     problems: list[str] = []
     for name, path in SIGNED_OUT_PAGES.items():
@@ -79,9 +79,11 @@ def test_signed_out_pages_are_accessible(page, portal, axe, make_contact, staff_
 def test_signed_in_pages_are_accessible(page, portal, axe, make_contact):
     sam = make_contact("en", first_name="Sam", last_name="Seen", company="Seaside Hardware")
     with db.connection():
-        shipment = sales.create_shipment(sam.order.id, f"SH-{sam.order.number}", carrier="DHL",
+        shipment = sales.create_shipment(Actor.system(sam.order.organization_id), sam.order.id,
+                                         f"SH-{sam.order.number}", carrier="DHL",
                                          tracking_number="JD000111222")
-        sales.add_tracking_event(shipment.id, "shipped", location="Portsmouth hub",
+        sales.add_tracking_event(Actor.system(shipment.organization_id), shipment.id, "shipped",
+                                 location="Portsmouth hub",
                                  occurred_at=datetime.datetime.now(datetime.UTC)
                                  .replace(tzinfo=None))
         payment = payments.pay_invoice(ContactScope.for_contact(sam.contact.id), sam.invoice.id,

@@ -60,7 +60,7 @@ def test_bulk_enable_portal_invites_some_and_reports_the_skipped(
     make_contact("en", first_name="Cy", last_name="Bulk", company="Bulkhead Cy")  # active
     with db.connection():
         admin = StaffUser.get(StaffUser.email == staff_login[0])
-        customers.create_customer(admin.organization_id, Actor.staff(admin.id),
+        customers.create_customer(Actor.staff(admin.id),
                                   display_name="Bulkhead Dee", contacts=[
                                       {"first_name": "Dee", "last_name": "Bulk"}])
 

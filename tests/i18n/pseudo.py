@@ -13,7 +13,7 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from portal_site.i18n_cli import DOMAIN, extract_template
+from portal_site.i18n_catalogs import DOMAIN, extract_template
 
 # A real locale (so Babel formats its dates and numbers) that Doorstep does not ship.
 PSEUDO_LOCALE = "en_ZA"

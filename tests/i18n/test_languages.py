@@ -10,7 +10,7 @@ from flask_babel import force_locale, ngettext
 
 from core.models import OutboxMessage
 from portal_site import create_app
-from portal_site.i18n_cli import catalog_paths, read_catalog
+from portal_site.i18n_catalogs import catalog_paths, read_catalog
 from tests.conftest import PASSWORD
 
 

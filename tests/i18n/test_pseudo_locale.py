@@ -269,7 +269,7 @@ def test_every_portal_page_shows_only_translated_text_or_data(app, demo):
 def _make_every_email(org, active) -> None:
     """Cause the emails the demo does not queue: reset, sign-up, re-invitation, staff emails."""
     organizations.update_portal_preferences(
-        org.id, Actor("system"), **{flag: True for flag, _kind in EMAIL_PREFERENCE.values()})
+        Actor.system(org.id), **{flag: True for flag, _kind in EMAIL_PREFERENCE.values()})
     contact = Contact.get(Contact.email == active.email)
     access.request_password_reset(org.id, contact.email)
     signing_up, stranger = Contact.select().where(Contact.portal_state == "not_invited",
@@ -279,7 +279,7 @@ def _make_every_email(org, active) -> None:
     access.request_signup(org.id, stranger.email)
     first, second = Contact.select().where(Contact.portal_state == "invited")[:2]
     access.accept_invitation(org.id, token_of(first), PASSWORD)
-    access.invite_contact(second.id, Actor("system"))
+    access.invite_contact(Actor.system(org.id), second.id)
     scope = ContactScope.for_contact(contact.id)
     unseen = (Invoice.select().where(Invoice.customer == contact.customer,
                                      Invoice.first_viewed_at.is_null(), Invoice.status != "draft")

@@ -53,7 +53,7 @@ def kind_of(message) -> str:
 def every_kind(org, admin, make_customer, make_active_contact, make_invoice):
     """Cause one email of every kind through the services, the way users would."""
     actor = Actor.staff(admin.id)
-    update_portal_preferences(org.id, actor, allow_signup=True, email_on_invoice_viewed=True,
+    update_portal_preferences(actor, allow_signup=True, email_on_invoice_viewed=True,
                               email_on_invitation_accepted=True)
     # A contact who accepted its invitation (staff_invitation_accepted), then views an invoice
     # (staff_invoice_viewed), pays it (payment_receipt, staff_payment), comments (staff_comment)
@@ -66,14 +66,14 @@ def every_kind(org, admin, make_customer, make_active_contact, make_invoice):
     payments.pay_invoice(scope, invoice.id, "40.00", method="card", idempotency_key="k1",
                          card=GOOD_CARD)
     comments.add_contact_comment(scope, "invoice", invoice.id, "Wann kommt die Ware?")
-    comments.add_staff_comment(admin.id, "invoice", invoice.id, "Morgen früh.")
+    comments.add_staff_comment(Actor.staff(admin.id), "invoice", invoice.id, "Morgen früh.")
     access.request_password_reset(org.id, payer.email)
     # An invitation, and one re-sent (reinvitation).
     make_customer(name="Invited KK", email="invited@invited.example", language="ja",
                   allow_portal_access=True)
     resent = make_customer(name="Resent SA", email="resent@resent.example", language="fr",
                            allow_portal_access=True)
-    access.invite_contact(Contact.get(Contact.customer == resent).id, actor)
+    access.invite_contact(actor, Contact.get(Contact.customer == resent).id)
     # Self sign-up: the verification email, then staff_signup once it is completed.
     signer = make_customer(name="Signer SL", email="signer@signer.example", language="es")
     access.request_signup(org.id, "signer@signer.example")
@@ -211,7 +211,7 @@ def test_token_emails_carry_a_link_that_the_portal_accepts(
         contact = make_active_contact(email="someone@co.example")
         access.request_password_reset(org.id, contact.email)
     else:
-        update_portal_preferences(org.id, Actor.staff(admin.id), allow_signup=True)
+        update_portal_preferences(Actor.staff(admin.id), allow_signup=True)
         make_customer(email="someone@co.example")
         access.request_signup(org.id, "someone@co.example")
 
@@ -291,7 +291,8 @@ def test_user_entered_text_is_escaped_in_the_html_part(make_active_contact, make
                                                        admin, mail_app, smtp):
     payer = make_active_contact(email="p@p.example")
     invoice = make_invoice(payer.customer, "10.00")
-    comments.add_staff_comment(admin.id, "invoice", invoice.id, "<script>alert(1)</script> & co")
+    comments.add_staff_comment(Actor.staff(admin.id), "invoice", invoice.id,
+                               "<script>alert(1)</script> & co")
 
     deliver(mail_app)
 
@@ -306,7 +307,7 @@ def test_user_entered_text_is_escaped_in_the_html_part(make_active_contact, make
 def test_headers_survive_the_wire_with_any_name_and_language(
         org, admin, make_customer, mail_app, smtp):
     name = 'Müller & Söhne, "Trading" 佐藤電機'
-    update_organization(org.id, Actor.staff(admin.id), name=name)
+    update_organization(Actor.staff(admin.id), name=name)
     make_customer(email="hanako@sato.example", language="ja", allow_portal_access=True)
     queued = OutboxMessage.get(OutboxMessage.recipient == "hanako@sato.example")
     with mail_app.app_context():

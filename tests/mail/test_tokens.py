@@ -20,7 +20,7 @@ def database_text() -> str:
 def test_no_raw_token_or_link_reaches_the_database_or_the_log_after_sending(
         org, admin, make_customer, make_active_contact, mail_app, smtp, caplog):
     caplog.set_level(logging.DEBUG)
-    update_portal_preferences(org.id, Actor.staff(admin.id), allow_signup=True)
+    update_portal_preferences(Actor.staff(admin.id), allow_signup=True)
     make_customer(email="invited@co.example", allow_portal_access=True)
     reset = make_active_contact(email="reset@co.example")
     access.request_password_reset(org.id, reset.email)

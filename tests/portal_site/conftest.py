@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from core.audit import Actor
 from core.models import Contact
 from tests.conftest import PASSWORD
 
@@ -99,14 +100,18 @@ class Papers:
 
         today = datetime.date.today()
         line = [{"description": "Steel widget", "quantity": 4, "rate": "12.50"}]
-        self.quote = sales.create_quote(customer.id, f"Q-{customer.id}-1", line,
+        self.quote = sales.create_quote(Actor.system(customer.organization_id), customer.id,
+                                        f"Q-{customer.id}-1", line,
                                         issue_date=today,
                                         expiry_date=today + datetime.timedelta(days=30))
-        self.order = sales.create_sales_order(customer.id, f"SO-{customer.id}-1", line,
+        self.order = sales.create_sales_order(Actor.system(customer.organization_id), customer.id,
+                                              f"SO-{customer.id}-1", line,
                                               order_date=today)
-        self.shipment = sales.create_shipment(self.order.id, f"SH-{customer.id}-1",
+        self.shipment = sales.create_shipment(Actor.system(self.order.organization_id),
+                                              self.order.id, f"SH-{customer.id}-1",
                                               carrier="DHL Express", tracking_number="JD014600")
-        sales.add_tracking_event(self.shipment.id, "in_transit", location="London gateway",
+        sales.add_tracking_event(Actor.system(self.shipment.organization_id), self.shipment.id,
+                                 "in_transit", location="London gateway",
                                  description="Left the hub")
         self.invoice = make_invoice(customer, "250.00")
 

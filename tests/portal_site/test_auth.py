@@ -70,7 +70,7 @@ def test_sign_out_ends_every_session_and_a_captured_cookie_is_refused(app, auth,
 
 def test_disabling_a_contact_ends_its_session_at_once(signed_in, contact, org, admin):
     assert signed_in.get(f"/{org.slug}/").status_code == 200
-    access.disable_contact(contact.id, Actor.staff(admin.id))
+    access.disable_contact(Actor.staff(admin.id), contact.id)
     response = signed_in.get(f"/{org.slug}/")
     assert response.status_code == 302 and "/login" in response.location
     refused = signed_in.post(f"/{org.slug}/login",
@@ -129,7 +129,7 @@ def test_used_expired_revoked_superseded_tampered_and_foreign_invitations_are_re
     second = Contact.get(Contact.customer == make_customer(allow_portal_access=True))
 
     old_token = token_of(first)
-    access.reinvite_contact(first.id, Actor.staff(admin.id))  # supersedes the first link
+    access.reinvite_contact(Actor.staff(admin.id), first.id)  # supersedes the first link
     superseded = _open_link(app.test_client(), org, "accept", old_token)
     assert superseded.status_code == 400 and refused in text_of(superseded)
 
@@ -165,7 +165,7 @@ def test_used_expired_revoked_superseded_tampered_and_foreign_invitations_are_re
 
     revoked = Contact.get(Contact.customer == make_customer(allow_portal_access=True))
     token = token_of(revoked)
-    access.disable_contact(revoked.id, Actor.staff(admin.id))
+    access.disable_contact(Actor.staff(admin.id), revoked.id)
     assert _open_link(app.test_client(), org, "accept", token).status_code == 400
 
 
@@ -240,7 +240,7 @@ def test_sign_up_is_absent_unless_the_organization_allows_it(client, org):
 
 
 def test_sign_up_answers_the_same_and_lets_a_known_contact_finish(client, make_customer, org):
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     contact = Contact.get(Contact.customer == make_customer())
     assert "Sign up" in text_of(client.get(f"/{org.slug}/login"))
     known = client.post(f"/{org.slug}/sign-up", data={"email": contact.email})
@@ -257,7 +257,7 @@ def test_sign_up_answers_the_same_and_lets_a_known_contact_finish(client, make_c
 
 
 def test_sign_up_never_touches_an_active_account(client, contact, org):
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     client.post(f"/{org.slug}/sign-up", data={"email": contact.email})
     assert not AccessToken.select().where(AccessToken.contact == contact.id,
                                           AccessToken.purpose == "signup").exists()
@@ -290,7 +290,7 @@ def test_reset_requests_are_rate_limited(client, contact, org):
 
 
 def test_sign_up_requests_are_rate_limited(client, org):
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     statuses = [client.post(f"/{org.slug}/sign-up",
                             data={"email": "x@example.com"}).status_code for _ in range(6)]
     assert statuses[-1] == 429

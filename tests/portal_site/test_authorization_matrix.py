@@ -106,7 +106,7 @@ def test_every_route_has_an_entry(app):
 
 
 def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     owner, stranger, to_disable = (make_active_contact() for _ in range(3))
     own, theirs = papers_of(owner.customer), papers_of(stranger.customer)
     own_records, their_records = ({
@@ -126,7 +126,7 @@ def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
         return client
 
     disabled = signed_in_as(to_disable)
-    access.disable_contact(to_disable.id, Actor.staff(admin.id))
+    access.disable_contact(Actor.staff(admin.id), to_disable.id)
     problems = []
 
     def check(condition: bool, what: str):

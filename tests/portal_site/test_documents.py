@@ -2,6 +2,7 @@
 
 import datetime
 
+from core.audit import Actor
 from core.models import Comment, Invoice, Notification, Quote
 from core.services import comments
 from tests.portal_site.conftest import text_of
@@ -130,7 +131,8 @@ def test_comments_on_every_kind_of_document_with_staff_replies(
         posted = signed_in.post(f"/{org.slug}/{segment}/{document.id}/comments",
                                 data={"body": f"Question about {kind}"})
         assert posted.status_code == 302
-        comments.add_staff_comment(staff_member.id, kind, document.id, f"Answer on {kind}")
+        comments.add_staff_comment(Actor.staff(staff_member.id), kind, document.id,
+                                   f"Answer on {kind}")
         page = text_of(signed_in.get(f"/{org.slug}/{segment}/{document.id}"))
         assert f"Question about {kind}" in page
         assert f"Answer on {kind}" in page and staff_member.name in page
@@ -156,7 +158,7 @@ def test_an_expired_quote_says_so_and_cannot_be_answered(signed_in, contact, org
     from core.services import sales
 
     today = datetime.date.today()
-    quote = sales.create_quote(contact.customer_id, "Q-OLD", [
+    quote = sales.create_quote(Actor.system(org.id), contact.customer_id, "Q-OLD", [
         {"description": "Old offer", "quantity": 1, "rate": "5.00"}],
         issue_date=today - datetime.timedelta(days=60),
         expiry_date=today - datetime.timedelta(days=30))

@@ -11,13 +11,13 @@ from tests.portal_site.conftest import text_of
 
 def test_home_shows_balance_overdue_last_payment_recent_documents_and_banner(
         signed_in, contact, org, make_invoice, admin, papers_of):
-    organizations.update_portal_preferences(org.id, Actor("system"),
+    organizations.update_portal_preferences(Actor.system(org.id),
                                             banner_text="Closed on Friday")
     papers = papers_of(contact.customer)
     late = make_invoice(contact.customer, "40.00",
                         issue_date=datetime.date.today() - datetime.timedelta(days=60),
                         due_in=10)
-    payments.record_offline_payment(admin.id, papers.invoice.id, "100.00")
+    payments.record_offline_payment(Actor.staff(admin.id), papers.invoice.id, "100.00")
     html = text_of(signed_in.get(f"/{org.slug}/"))
     assert "Closed on Friday" in html
     assert 'data-testid="outstanding">$190.00' in html
@@ -115,7 +115,7 @@ def test_addresses_can_be_changed_only_when_the_organization_allows_it(signed_in
     assert response.status_code == 302
     assert Customer.get_by_id(contact.customer_id).shipping_city == "Hull"
 
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_address_edit=False)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_address_edit=False)
     page = text_of(signed_in.get(f"/{org.slug}/profile"))
     assert "To change an address, please contact us." in page and "Save addresses" not in page
     refused = signed_in.post(f"/{org.slug}/profile/addresses", data={"shipping_city": "York"})

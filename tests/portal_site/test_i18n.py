@@ -43,7 +43,7 @@ def test_arabic_pages_are_right_to_left(client, auth, org, make_active_contact, 
 
 def test_the_contact_choice_beats_the_customer_language_which_beats_the_org_default(
         client, auth, org, make_active_contact):
-    organizations.update_organization(org.id, Actor("system"), default_language="fr")
+    organizations.update_organization(Actor.system(org.id), default_language="fr")
     contact = make_active_contact(language=None)
     auth.sign_in(contact)
     assert '<html lang="fr"' in text_of(client.get(f"/{org.slug}/"))

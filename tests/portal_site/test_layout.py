@@ -8,7 +8,7 @@ from tests.portal_site.conftest import text_of
 
 
 def test_the_accent_colour_comes_from_the_organization(client, org):
-    organizations.update_organization(org.id, Actor("system"), accent_color="#ffcc00")
+    organizations.update_organization(Actor.system(org.id), accent_color="#ffcc00")
     response = client.get(f"/{org.slug}/theme.css")
     assert response.mimetype == "text/css"
     css = text_of(response)

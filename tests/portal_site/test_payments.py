@@ -23,7 +23,7 @@ def _pay_form(client, org, invoice):
 def test_the_pay_form_says_sandbox_lists_test_cards_and_bank_instructions(
         signed_in, contact, org, make_invoice):
     organizations.update_portal_preferences(
-        org.id, Actor("system"), bank_transfer_instructions="IBAN DE00 1234 <b>5678</b>")
+        Actor.system(org.id), bank_transfer_instructions="IBAN DE00 1234 <b>5678</b>")
     invoice = make_invoice(contact.customer, "80.00")
     html, key = _pay_form(signed_in, org, invoice)
     assert "Sandbox" in html and "4242 4242 4242 4242" in html

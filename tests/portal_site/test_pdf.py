@@ -61,11 +61,12 @@ def invoice_pdf(app, admin):
     """Render an invoice of `customer` through the same calls the portal makes."""
 
     def render(customer, lines, *, locale, tax_rate="0", pay=None, number=None):
-        invoice = create_invoice(customer.id, number or f"INV-{customer.id:05d}", lines,
+        invoice = create_invoice(Actor.system(customer.organization_id), customer.id,
+                                 number or f"INV-{customer.id:05d}", lines,
                                  issue_date=ISSUED, due_date=ISSUED + datetime.timedelta(30),
                                  tax_rate=Decimal(tax_rate))
         if pay:
-            record_offline_payment(admin.id, invoice.id, pay, reference="transfer")
+            record_offline_payment(Actor.staff(admin.id), invoice.id, pay, reference="transfer")
         invoice = Invoice.get_by_id(invoice.id)
         payments = list(Payment.select().where(Payment.invoice == invoice.id))
         organization = Organization.get_by_id(customer.organization_id)
@@ -179,7 +180,7 @@ def test_two_hundred_lines_paginate_with_the_table_heading_on_every_page(make_cu
 
 def test_payment_instructions_come_from_the_portal_preferences(org, admin, make_customer,
                                                                invoice_pdf):
-    update_portal_preferences(org.id, Actor.staff(admin.id),
+    update_portal_preferences(Actor.staff(admin.id),
                               bank_transfer_instructions="IBAN DE89 3704 0044 0532 0130 00")
     customer = make_customer(language="en")
     pdf = invoice_pdf(customer, [{"description": "Widgets", "quantity": 1, "rate": "10"}],
@@ -192,7 +193,7 @@ def test_payment_instructions_come_from_the_portal_preferences(org, admin, make_
 
 def test_header_band_has_the_organization_accent_colour(org, admin, make_customer, invoice_pdf,
                                                         tmp_path):
-    update_organization(org.id, Actor.staff(admin.id), accent_color="#8a1c7c")
+    update_organization(Actor.staff(admin.id), accent_color="#8a1c7c")
     pdf = invoice_pdf(make_customer(language="en"),
                       [{"description": "Widgets", "quantity": 1, "rate": "10"}], locale="en")
 
@@ -216,7 +217,8 @@ def test_statement_shows_opening_transactions_and_closing_balance(app, admin, ma
     customer = make_customer(name="Globex", language="en", currency="USD")
     make_invoice(customer, "100.00", issue_date=datetime.date(2025, 1, 10))
     march = make_invoice(customer, "250.00", issue_date=datetime.date(2025, 3, 5))
-    record_offline_payment(admin.id, march.id, "80.00", paid_at=datetime.datetime(2025, 3, 20, 9))
+    record_offline_payment(Actor.staff(admin.id), march.id, "80.00",
+                           paid_at=datetime.datetime(2025, 3, 20, 9))
     statement = build_statement(customer, datetime.date(2025, 3, 1), datetime.date(2025, 3, 31))
     organization = Organization.get_by_id(customer.organization_id)
 

@@ -47,7 +47,7 @@ def _snapshot() -> dict:
 def everything(signed_in, contact, org, papers_of, staff_member):
     """A signed-in contact whose customer has one of every document and a comment thread."""
     papers = papers_of(contact.customer)
-    comments.add_staff_comment(staff_member.id, "invoice", papers.invoice.id, "Hello")
+    comments.add_staff_comment(Actor.staff(staff_member.id), "invoice", papers.invoice.id, "Hello")
     return papers
 
 
@@ -107,7 +107,7 @@ def _fill(rule, org, papers, contact) -> str:
 
 def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(
         csrf_app, org, make_active_contact, papers_of):
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     contact = make_active_contact()
     papers = papers_of(contact.customer)
     client = csrf_app.test_client()
@@ -143,11 +143,11 @@ def test_get_never_changes_state(signed_in, org, everything, contact):
 
 def test_text_staff_or_contacts_entered_is_escaped(signed_in, contact, org, admin,
                                                    staff_member, papers_of, client):
-    organizations.update_portal_preferences(org.id, Actor("system"), banner_text=HOSTILE)
-    customers.update_customer(contact.customer_id, Actor.staff(admin.id), display_name=HOSTILE)
+    organizations.update_portal_preferences(Actor.system(org.id), banner_text=HOSTILE)
+    customers.update_customer(Actor.staff(admin.id), contact.customer_id, display_name=HOSTILE)
     papers = papers_of(contact.customer)
     signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/comments", data={"body": HOSTILE})
-    comments.add_staff_comment(staff_member.id, "quote", papers.quote.id, HOSTILE)
+    comments.add_staff_comment(Actor.staff(staff_member.id), "quote", papers.quote.id, HOSTILE)
     signed_in.post(f"/{org.slug}/profile/details", data={"first_name": HOSTILE})
     signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/decline", data={"reason": HOSTILE})
     for path in ("", f"quotes/{papers.quote.id}", "profile"):
@@ -159,7 +159,7 @@ def test_text_staff_or_contacts_entered_is_escaped(signed_in, contact, org, admi
 
 
 def test_an_old_slug_redirects_permanently_to_the_current_one(signed_in, org):
-    organizations.change_portal_slug(org.id, "acme-new", Actor("system"))
+    organizations.change_portal_slug(Actor.system(org.id), "acme-new")
     response = signed_in.get(f"/{org.slug}/invoices?status=paid&page=2")
     assert response.status_code == 301
     assert response.location.endswith("/acme-new/invoices?status=paid&page=2")
@@ -180,7 +180,7 @@ def test_a_module_turned_off_is_absent(signed_in, org, everything, flag, nav_lab
     ids = {"invoice": everything.invoice.id, "quote": everything.quote.id,
            "order": everything.order.id, "shipment": everything.shipment.id}
     assert f">{nav_label}</a>" in text_of(signed_in.get(f"/{org.slug}/"))
-    organizations.update_portal_preferences(org.id, Actor("system"), **{flag: False})
+    organizations.update_portal_preferences(Actor.system(org.id), **{flag: False})
     assert f">{nav_label}</a>" not in text_of(signed_in.get(f"/{org.slug}/"))
     for path in paths:
         url = f"/{org.slug}/" + path.format(**ids)
@@ -224,7 +224,7 @@ HOSTILE_VALUES = ["\x00", "a\x00b", "x" * 5000, "../../etc/passwd", "' OR 1=1 --
 
 def test_hostile_input_in_every_form_and_query_never_breaks_a_page(
         app, org, make_active_contact, papers_of):
-    organizations.update_portal_preferences(org.id, Actor("system"), allow_signup=True)
+    organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     contact = make_active_contact()
     papers = papers_of(contact.customer)
     fields = ["email", "password", "confirm", "body", "reason", "first_name", "last_name",

@@ -32,7 +32,7 @@ def test_it_shows_contacts_with_their_state_and_activity(admin, make_active_cont
 
 def test_unticking_a_contact_disables_it(admin, make_active_contact):
     contact = make_active_contact()
-    other = add_contact(contact.customer_id, Actor.staff(admin.id), first_name="Second",
+    other = add_contact(Actor.staff(admin.id), contact.customer_id, first_name="Second",
                         email="second@x.example")
     app = overview(admin, contact.customer)
 

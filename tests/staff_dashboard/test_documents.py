@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from core.audit import Actor
 from core.models import Comment, OutboxMessage
 from core.services.comments import add_contact_comment
 from core.services.documents import record_document_view, record_invoice_view
@@ -71,8 +72,9 @@ def test_quotes_and_sales_orders_have_the_same_list(admin, make_active_contact, 
 
     contact = make_active_contact()
     today = datetime.date.today()
-    quote = create_quote(contact.customer_id, "QT-1", LINES, issue_date=today)
-    order = create_sales_order(contact.customer_id, "SO-1", LINES, order_date=today)
+    system = Actor.system(contact.organization_id)
+    quote = create_quote(system, contact.customer_id, "QT-1", LINES, issue_date=today)
+    order = create_sales_order(system, contact.customer_id, "SO-1", LINES, order_date=today)
     record_document_view(scope_of(contact), "quote", quote.id)
 
     quotes = open_console(admin, page="app_pages/quotes.py")

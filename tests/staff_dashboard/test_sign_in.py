@@ -86,7 +86,7 @@ def test_a_deactivated_staff_member_is_out_at_once(admin, staff_member):
     app = open_console(staff_member)
     assert texts(app.title) == ["Acme Trading"]
 
-    set_staff_active(staff_member.id, False, Actor.staff(admin.id))
+    set_staff_active(Actor.staff(admin.id), staff_member.id, False)
     app.run()
 
     assert texts(app.title) == ["Doorstep staff console"]
