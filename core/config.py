@@ -84,6 +84,7 @@ class Settings:
     portal_session_max_days: int = 14
     console_url: str = ""
     fast_password_hash: bool = False
+    api_rate_limit: int = 600
 
     def mail_worker_config(self) -> dict:
         """The worker's settings under their app.config names."""
@@ -174,4 +175,5 @@ def load_settings() -> Settings:
         portal_session_max_days=_number("PORTAL_SESSION_MAX_DAYS", 14, int, 1, 366),
         console_url=os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
         fast_password_hash=_flag(os.environ.get("DOORSTEP_FAST_PASSWORD_HASH")),
+        api_rate_limit=_number("API_RATE_LIMIT", 600, int, 1, 1_000_000),
     )

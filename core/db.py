@@ -6,6 +6,7 @@ import select
 import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from peewee import (
@@ -40,7 +41,13 @@ PING_AFTER_IDLE_SECONDS = 5.0
 log = logging.getLogger("doorstep.db")
 
 
-class RecoveringPool:
+if TYPE_CHECKING:  # the mixin's methods call the pool's; mypy checks them as the pool's own
+    _PoolBase: Any = PooledSqliteDatabase
+else:
+    _PoolBase = object
+
+
+class RecoveringPool(_PoolBase):
     """Runs a statement once more on a fresh connection when the pooled one turns out lost.
 
     A database server drops connections it thinks idle (a failover, `idle_session_timeout`,
@@ -117,7 +124,7 @@ class PostgresPool(RecoveringPool, PooledPostgresqlDatabase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Per connection key: when it went back to the pool, and a poller on its socket.
-        self._returned_at: dict[int, tuple[float, object]] = {}
+        self._returned_at: dict[int, tuple[float, Any]] = {}
         self._pollers: dict[int, tuple[int, object]] = {}
 
     def connection_lost(self) -> bool:
@@ -239,7 +246,7 @@ _READ_ONLY_PG_CODES = {"25006"}
 _FULL_PG_CODES = {"53100", "53200"}
 
 
-def write_problem(error: BaseException) -> str | None:
+def write_problem(error: BaseException | None) -> str | None:
     """"read_only" or "full" when `error` says the database takes no writes now, else None.
 
     Looks along the chain too: SQLite rolls a transaction back itself on SQLITE_FULL, so the

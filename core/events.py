@@ -44,6 +44,10 @@ def ref(record) -> dict | None:
     """A record as a payload names it: its id and the business's own id (None when unset)."""
     if record is None:
         return None
+    return _ids(record)
+
+
+def _ids(record) -> dict:
     return {"id": record.id, "external_id": getattr(record, "external_id", None)}
 
 
@@ -61,13 +65,13 @@ def _time(value: datetime.datetime | None) -> str | None:
 def payment_payload(payment, invoice, customer, contact=None) -> dict:
     """The payload of a payment.* event."""
     return {
-        "payment": {**ref(payment), "number": payment.number,
+        "payment": {**_ids(payment), "number": payment.number,
                     "amount": _money(payment.amount), "currency": payment.currency,
                     "method": payment.method, "status": payment.status,
                     "reference": payment.reference, "via_portal": payment.via_portal,
                     "paid_at": _time(payment.paid_at)},
         "invoice": None if invoice is None else {
-            **ref(invoice), "number": invoice.number, "status": invoice.status,
+            **_ids(invoice), "number": invoice.number, "status": invoice.status,
             "balance": _money(invoice.balance), "currency": invoice.currency},
         "customer": ref(customer),
         "contact": ref(contact),
@@ -77,7 +81,7 @@ def payment_payload(payment, invoice, customer, contact=None) -> dict:
 def quote_payload(quote, customer, contact) -> dict:
     """The payload of a quote.* event."""
     return {
-        "quote": {**ref(quote), "number": quote.number, "status": quote.status,
+        "quote": {**_ids(quote), "number": quote.number, "status": quote.status,
                   "decline_reason": quote.decline_reason or None,
                   "responded_at": _time(quote.responded_at)},
         "customer": ref(customer),
@@ -89,10 +93,10 @@ def comment_payload(comment, document, kind: str, customer, *, contact=None,
                     staff=None) -> dict:
     """The payload of comment.added."""
     return {
-        "comment": {**ref(comment), "body": comment.body,
-                    "author": ({"type": "contact", **ref(contact)} if contact is not None
+        "comment": {**_ids(comment), "body": comment.body,
+                    "author": ({"type": "contact", **_ids(contact)} if contact is not None
                                else {"type": "staff", "id": staff.id, "name": staff.name})},
-        "document": {"type": kind, **ref(document), "number": document.number},
+        "document": {"type": kind, **_ids(document), "number": document.number},
         "customer": ref(customer),
     }
 
@@ -100,7 +104,7 @@ def comment_payload(comment, document, kind: str, customer, *, contact=None,
 def contact_payload(contact, customer, fields: list[str]) -> dict:
     """The payload of contact.updated, invitation.accepted and contact.signed_up."""
     return {
-        "contact": {**ref(contact), "first_name": contact.first_name,
+        "contact": {**_ids(contact), "first_name": contact.first_name,
                     "last_name": contact.last_name, "email": contact.email,
                     "phone": contact.phone, "language": contact.language,
                     "portal_state": contact.portal_state},
@@ -115,7 +119,7 @@ ADDRESS_FIELDS = ("street", "city", "postal_code", "region", "country")
 def address_payload(customer, contact, fields: list[str]) -> dict:
     """The payload of customer.address_updated: both addresses as they are now."""
     return {
-        "customer": {**ref(customer),
+        "customer": {**_ids(customer),
                      "billing_address": {name: getattr(customer, f"billing_{name}")
                                          for name in ADDRESS_FIELDS},
                      "shipping_address": {name: getattr(customer, f"shipping_{name}")
@@ -128,7 +132,7 @@ def address_payload(customer, contact, fields: list[str]) -> dict:
 def invoice_view_payload(invoice, customer, contact) -> dict:
     """The payload of invoice.viewed."""
     return {
-        "invoice": {**ref(invoice), "number": invoice.number,
+        "invoice": {**_ids(invoice), "number": invoice.number,
                     "first_viewed_at": _time(invoice.first_viewed_at)},
         "customer": ref(customer),
         "contact": ref(contact),

@@ -191,7 +191,7 @@ def _org_actor(org_slug: str):
         org = organization_by_slug(org_slug)
     except DoorstepError:
         raise click.ClickException(f"No organization has the portal slug {org_slug!r}.") from None
-    return Actor("system", None, "", org.id)
+    return Actor.system(org.id)
 
 
 @api_key.command("create")

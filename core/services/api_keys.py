@@ -8,9 +8,10 @@ import secrets
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
-from core.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from core.errors import AuthenticationError, NotFoundError, ValidationError
 from core.i18n import N_
-from core.models import ApiKey, Organization, StaffUser, utcnow
+from core.models import ApiKey, Organization, utcnow
+from core.services.guards import require_admin
 
 SCOPES = ("read", "write")
 KEY_PREFIX = "dsk_"
@@ -23,18 +24,6 @@ def hash_api_key(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _admin_organization(actor: Actor) -> int:
-    """The organization an admin (or the operator's command line) manages keys of."""
-    if actor.type == "system" and actor.organization_id:
-        return actor.organization_id
-    if actor.type == "staff":
-        staff = StaffUser.get_or_none(StaffUser.id == actor.id, StaffUser.is_active)
-        if staff is not None and staff.role == "admin" and (
-                actor.organization_id in (None, staff.organization_id)):
-            return staff.organization_id
-    raise PermissionDeniedError()
-
-
 def create_api_key(actor: Actor, name: str, scope: str = "read") -> tuple[ApiKey, str]:
     """Create a key for the actor's organization; the raw key is returned once, never stored."""
     name = validation.text(name, "name", max_length=100, required=True)
@@ -42,7 +31,7 @@ def create_api_key(actor: Actor, name: str, scope: str = "read") -> tuple[ApiKey
         raise ValidationError(N_("Choose read or write."), field="scope")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)  # 256 bits
     with transaction():
-        organization_id = _admin_organization(actor)
+        organization_id = require_admin(actor)
         key = ApiKey.create(organization=organization_id, name=name, scope=scope,
                             prefix=raw[:12], key_hash=hash_api_key(raw),
                             created_by=actor.id if actor.type == "staff" else None)
@@ -54,7 +43,7 @@ def create_api_key(actor: Actor, name: str, scope: str = "read") -> tuple[ApiKey
 def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
     """Revoke a key at once; requests made with it are refused from now on."""
     with transaction():
-        organization_id = _admin_organization(actor)
+        organization_id = require_admin(actor)
         key = ApiKey.get_or_none(ApiKey.id == key_id, ApiKey.organization == organization_id)
         if key is None:
             raise NotFoundError()
@@ -68,7 +57,7 @@ def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
 
 def list_api_keys(actor: Actor) -> list[ApiKey]:
     """The organization's keys, newest first (revoked ones included, marked)."""
-    organization_id = _admin_organization(actor)
+    organization_id = require_admin(actor)
     return list(ApiKey.select()
                 .where(ApiKey.organization == organization_id)
                 .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())

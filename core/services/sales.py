@@ -254,7 +254,7 @@ def update_item(actor: Actor, item_id: int, **changes) -> Item:
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
-    clean = {}
+    clean: dict[str, object] = {}
     for name in ("sku", "name", "unit"):
         if name in changes:
             clean[name] = validation.text(changes[name], name,

@@ -10,13 +10,14 @@ row, no audit event, and `updated_at` stays.
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from peewee import fn
 
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
-from core.errors import DoorstepError, InvalidStateError, ValidationError
+from core.errors import DoorstepError, InvalidStateError, PermissionDeniedError, ValidationError
 from core.i18n import N_
 from core.models import (
     Contact,
@@ -84,6 +85,13 @@ def _naive_utc(value):
     return value
 
 
+def _organization_of(actor: Actor) -> int:
+    """The organization an upsert writes into: the API key's (or staff member's)."""
+    if actor.organization_id is None:
+        raise PermissionDeniedError()
+    return actor.organization_id
+
+
 def _differences(row, wanted: dict) -> dict:
     return {name: value for name, value in wanted.items() if getattr(row, name) != value}
 
@@ -113,14 +121,14 @@ def _clean_customer(data: dict) -> dict:
 
 def upsert_customer(actor: Actor, data: dict) -> UpsertResult:
     """Create or update the customer with this external_id."""
-    org_id = actor.organization_id
+    org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
     wanted = _clean_customer(data)
     currency = data.get("currency")
     with transaction():
         row = _find(Customer, org_id, external_id)
         if row is None:
-            customer = customers.create_customer(org_id, actor, currency=currency, **wanted)
+            customer = customers.create_customer(actor, currency=currency, **wanted)
             _stamp(customer, external_id)
             return UpsertResult(customer, True, True)
         if currency and validation.currency(currency) != row.currency:
@@ -129,16 +137,16 @@ def upsert_customer(actor: Actor, data: dict) -> UpsertResult:
         changes = _differences(row, wanted)
         if not changes:
             return UpsertResult(row, False, False)
-        customer = customers.update_customer(row.id, actor, **changes)
+        customer = customers.update_customer(actor, row.id, **changes)
         return UpsertResult(customer, False, True)
 
 
 def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
     """Create or update a contact; `portal_access` true invites it, false disables it, exactly
     as "Configure customer portal" does (absent: access is left as it is)."""
-    org_id = actor.organization_id
+    org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
-    wanted = {
+    wanted: dict[str, Any] = {
         "first_name": validation.text(data.get("first_name"), "first_name", max_length=100,
                                       required=True),
         "last_name": validation.text(data.get("last_name"), "last_name", max_length=100),
@@ -154,7 +162,7 @@ def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
         row = _find(Contact, org_id, external_id)
         created = row is None
         if created:
-            contact = customers.add_contact(customer.id, actor, **wanted)
+            contact = customers.add_contact(actor, customer.id, **wanted)
             changed = True
         else:
             if row.customer_id != customer.id:
@@ -163,13 +171,13 @@ def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
             changes = _differences(row, wanted)
             if changes.get("is_primary") is False:
                 changes.pop("is_primary")  # a contact stops being primary when another starts
-            contact = customers.update_contact(row.id, actor, **changes) if changes else row
+            contact = customers.update_contact(actor, row.id, **changes) if changes else row
             changed = bool(changes)
         if portal_access is True and contact.portal_state in {"not_invited", "disabled"}:
-            contact = access.invite_contact(contact.id, actor)
+            contact = access.invite_contact(actor, contact.id)
             changed = True
         elif portal_access is False and contact.portal_state in {"invited", "active"}:
-            contact = access.disable_contact(contact.id, actor)
+            contact = access.disable_contact(actor, contact.id)
             changed = True
         if changed:
             _stamp(contact, external_id)
@@ -180,9 +188,9 @@ def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
 
 def upsert_item(actor: Actor, data: dict) -> UpsertResult:
     """Create or update a catalogue item."""
-    org_id = actor.organization_id
+    org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
-    wanted = {
+    wanted: dict[str, Any] = {
         "sku": validation.text(data.get("sku"), "sku", max_length=64, required=True),
         "name": validation.text(data.get("name"), "name", max_length=200, required=True),
         "unit": validation.text(data.get("unit") or "pcs", "unit", max_length=20, required=True),
@@ -193,9 +201,8 @@ def upsert_item(actor: Actor, data: dict) -> UpsertResult:
     with transaction():
         row = _find(Item, org_id, external_id)
         if row is None:
-            item = sales.create_item(org_id, wanted["sku"], wanted["name"], wanted["rate"],
-                                     unit=wanted["unit"], stock_on_hand=wanted["stock_on_hand"],
-                                     actor=actor)
+            item = sales.create_item(actor, wanted["sku"], wanted["name"], wanted["rate"],
+                                     unit=wanted["unit"], stock_on_hand=wanted["stock_on_hand"])
             _stamp(item, external_id)
             return UpsertResult(item, True, True)
         changes = _differences(row, wanted)
@@ -290,7 +297,7 @@ def _stored_status(kind: str, document) -> str:
 def upsert_document(actor: Actor, kind: str, data: dict) -> UpsertResult:
     """Create or update a quote, sales order or invoice with its lines, taxes and status."""
     model, line_model, owner_field, _statuses = DOCUMENTS[kind]
-    org_id = actor.organization_id
+    org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
     header = _document_header(kind, data, org_id)
     status = _wanted_status(kind, data)
@@ -330,22 +337,21 @@ def _create_document(actor, kind, customer, header, lines, status, tax_rate):
     raw_lines = [{"description": line["description"], "quantity": line["quantity"],
                   "rate": line["rate"], "item_id": line["item"]} for line in lines]
     if kind == "quote":
-        return sales.create_quote(customer.id, header["number"], raw_lines,
+        return sales.create_quote(actor, customer.id, header["number"], raw_lines,
                                   issue_date=header["issue_date"],
                                   expiry_date=header["expiry_date"], status=status,
-                                  tax_rate=tax_rate, notes=header["notes"], actor=actor)
+                                  tax_rate=tax_rate, notes=header["notes"])
     if kind == "sales_order":
-        order = sales.create_sales_order(customer.id, header["number"], raw_lines,
+        order = sales.create_sales_order(actor, customer.id, header["number"], raw_lines,
                                          order_date=header["order_date"],
                                          expected_shipment_date=header["expected_shipment_date"],
-                                         status=status, tax_rate=tax_rate, actor=actor)
+                                         status=status, tax_rate=tax_rate)
         if header["notes"]:
             SalesOrder.update(notes=header["notes"]).where(SalesOrder.id == order.id).execute()
         return order
-    return sales.create_invoice(customer.id, header["number"], raw_lines,
+    return sales.create_invoice(actor, customer.id, header["number"], raw_lines,
                                 issue_date=header["issue_date"], due_date=header["due_date"],
-                                status=status, tax_rate=tax_rate, notes=header["notes"],
-                                actor=actor)
+                                status=status, tax_rate=tax_rate, notes=header["notes"])
 
 
 def _replace_content(actor, kind, document, header, lines, totals, fields) -> None:
@@ -426,7 +432,7 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
     shipped yet is packed. Tracking events are added when new (same status and time: known);
     events are never removed.
     """
-    org_id = actor.organization_id
+    org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
     number = validation.text(data.get("number"), "number", max_length=40, required=True)
     carrier = validation.text(data.get("carrier"), "carrier", max_length=60)
@@ -466,8 +472,8 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
                                               field=f"lines.{i}.line")
                     quantities[order_lines[position].id] = sales._number(
                         line.get("quantity"), f"lines.{i}.quantity")
-            shipment = sales.create_shipment(order.id, number, quantities, carrier=carrier,
-                                             tracking_number=tracking_number, actor=actor)
+            shipment = sales.create_shipment(actor, order.id, number, quantities, carrier=carrier,
+                                             tracking_number=tracking_number)
             if events:
                 # Packed before the first event the business's system reports, not "now".
                 (TrackingEvent.update(occurred_at=min(events[0][0], utcnow()))
@@ -515,7 +521,7 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
 def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
     """Record a payment received outside the portal, once per external_id; a recorded
     payment does not change afterwards."""
-    org_id = actor.organization_id
+    org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
     amount = validation.amount(data.get("amount"))
     method = data.get("method") or "bank_transfer"

@@ -11,17 +11,14 @@ from core.errors import NotFoundError, ValidationError
 from core.events import ALL_TYPES, EVENT_TYPES
 from core.i18n import N_
 from core.models import WebhookDelivery, WebhookEndpoint, utcnow
-from core.services.staff import _require_admin
+from core.services.guards import require_admin
 from core.webhooks import check_url, endpoint_secret, new_secret_nonce
 
 MAX_ENDPOINTS = 20  # per organization: each event fans out to every listening endpoint
 
 
 def _admin_organization(actor: Actor) -> int:
-    admin = _require_admin(actor)
-    if actor.organization_id not in (None, admin.organization_id):
-        raise NotFoundError()
-    return admin.organization_id
+    return require_admin(actor)
 
 
 def clean_event_types(value) -> str:
@@ -79,7 +76,7 @@ def update_webhook_endpoint(actor: Actor, endpoint_id: int, *, url: str | None =
                             is_active: bool | None = None) -> WebhookEndpoint:
     """Change an endpoint's URL, event types, description or active flag."""
     organization_id = _admin_organization(actor)
-    changes = {}
+    changes: dict[str, object] = {}
     if url is not None:
         changes["url"] = check_url(url)
     if event_types is not None:

@@ -1,9 +1,9 @@
 """The integration API, `/api/v1/`: the business's own system pushes and reads records with
 an API key. Bearer keys only: no session, no cookie, no CSRF token."""
 
-import os
-
 from flask_smorest import Api, Blueprint
+
+from core.config import load_settings
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1",
                description="Records keyed by the business's own ids (external_id).")
@@ -33,7 +33,7 @@ def init_app(app) -> None:
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     # Requests one key may make a minute (a sync of 10,000 invoices is 20 batches).
-    app.config.setdefault("API_RATE_LIMIT", int(os.environ.get("API_RATE_LIMIT") or 600))
+    app.config.setdefault("API_RATE_LIMIT", load_settings().api_rate_limit)
     app.config.setdefault("API_SPEC_OPTIONS", {
         "security": [{"bearer": []}],
         "info": {"description": "Push customers, contacts, items and documents from your own "

@@ -50,25 +50,38 @@ def scope(contact, scope_of):
 
 # -- what writes an event --------------------------------------------------------------------
 
-def test_a_card_payment_writes_payment_made_with_the_records_it_names(contact, scope,
-                                                                      make_invoice):
+
+def test_a_card_payment_writes_payment_made_with_the_records_it_names(contact, scope, make_invoice):
     invoice = make_invoice(contact.customer, "100.00")
 
-    payment = payments.pay_invoice(scope, invoice.id, "40.00", method="card",
-                                   idempotency_key="k-1", card=GOOD_CARD)
+    payment = payments.pay_invoice(
+        scope, invoice.id, "40.00", method="card", idempotency_key="k-1", card=GOOD_CARD
+    )
 
     [event] = events_of("payment.made")
     assert event.organization_id == contact.organization_id
     assert event.public_id.startswith("evt_") and len(event.public_id) == 36
     data = data_of(event)
     assert data["payment"] == {
-        "id": payment.id, "external_id": None, "number": payment.number, "amount": "40.00",
-        "currency": "USD", "method": "card", "status": "succeeded",
-        "reference": payment.reference, "via_portal": True,
-        "paid_at": data["payment"]["paid_at"]}
-    assert data["invoice"] == {"id": invoice.id, "external_id": None, "number": invoice.number,
-                               "status": "partially_paid", "balance": "60.00",
-                               "currency": "USD"}
+        "id": payment.id,
+        "external_id": None,
+        "number": payment.number,
+        "amount": "40.00",
+        "currency": "USD",
+        "method": "card",
+        "status": "succeeded",
+        "reference": payment.reference,
+        "via_portal": True,
+        "paid_at": data["payment"]["paid_at"],
+    }
+    assert data["invoice"] == {
+        "id": invoice.id,
+        "external_id": None,
+        "number": invoice.number,
+        "status": "partially_paid",
+        "balance": "60.00",
+        "currency": "USD",
+    }
     assert data["customer"] == {"id": contact.customer_id, "external_id": None}
     assert data["contact"] == {"id": contact.id, "external_id": None}
 
@@ -76,31 +89,40 @@ def test_a_card_payment_writes_payment_made_with_the_records_it_names(contact, s
 def test_the_same_payment_form_submitted_twice_writes_one_event(scope, contact, make_invoice):
     invoice = make_invoice(contact.customer)
     for _ in range(2):
-        payments.pay_invoice(scope, invoice.id, "10.00", method="card",
-                             idempotency_key="twice", card=GOOD_CARD)
+        payments.pay_invoice(
+            scope, invoice.id, "10.00", method="card", idempotency_key="twice", card=GOOD_CARD
+        )
     assert len(events_of("payment.made")) == 1
 
 
 def test_a_declined_card_writes_no_event(scope, contact, make_invoice):
     invoice = make_invoice(contact.customer)
     with pytest.raises(PaymentDeclinedError):
-        payments.pay_invoice(scope, invoice.id, "10.00", method="card",
-                             idempotency_key="declined", card=DECLINED_CARD)
+        payments.pay_invoice(
+            scope,
+            invoice.id,
+            "10.00",
+            method="card",
+            idempotency_key="declined",
+            card=DECLINED_CARD,
+        )
     assert events_of() == []
 
 
 def test_paying_more_than_the_balance_writes_nothing_at_all(scope, contact, make_invoice):
     invoice = make_invoice(contact.customer, "50.00")
     with unchanged(), pytest.raises(ValidationError):
-        payments.pay_invoice(scope, invoice.id, "50.01", method="card",
-                             idempotency_key="too-much", card=GOOD_CARD)
+        payments.pay_invoice(
+            scope, invoice.id, "50.01", method="card", idempotency_key="too-much", card=GOOD_CARD
+        )
 
 
 def test_a_bank_transfer_notice_then_its_confirmation(scope, contact, make_invoice, admin):
     invoice = make_invoice(contact.customer, "80.00")
-    payment = payments.pay_invoice(scope, invoice.id, "80.00", method="bank_transfer",
-                                   idempotency_key="bt")
-    payments.confirm_bank_transfer(admin.id, payment.id)
+    payment = payments.pay_invoice(
+        scope, invoice.id, "80.00", method="bank_transfer", idempotency_key="bt"
+    )
+    payments.confirm_bank_transfer(Actor.staff(admin.id), payment.id)
 
     made, confirmed = events_of()
     assert (made.type, data_of(made)["payment"]["status"]) == ("payment.made", "pending")
@@ -112,14 +134,15 @@ def test_a_bank_transfer_notice_then_its_confirmation(scope, contact, make_invoi
 
 def test_a_rejected_notice_and_an_offline_payment(scope, contact, make_invoice, admin):
     invoice = make_invoice(contact.customer, "80.00")
-    notice = payments.pay_invoice(scope, invoice.id, "80.00", method="bank_transfer",
-                                  idempotency_key="bt")
-    payments.reject_bank_transfer(admin.id, notice.id)
-    recorded = payments.record_offline_payment(admin.id, invoice.id, "30.00", method="cheque",
-                                               reference="CHQ 7")
+    notice = payments.pay_invoice(
+        scope, invoice.id, "80.00", method="bank_transfer", idempotency_key="bt"
+    )
+    payments.reject_bank_transfer(Actor.staff(admin.id), notice.id)
+    recorded = payments.record_offline_payment(
+        Actor.staff(admin.id), invoice.id, "30.00", method="cheque", reference="CHQ 7"
+    )
 
-    assert [e.type for e in events_of()] == ["payment.made", "payment.rejected",
-                                             "payment.recorded"]
+    assert [e.type for e in events_of()] == ["payment.made", "payment.rejected", "payment.recorded"]
     data = data_of(events_of("payment.recorded")[0])
     assert data["payment"]["id"] == recorded.id and data["payment"]["reference"] == "CHQ 7"
     assert data["contact"] is None and data["invoice"]["balance"] == "50.00"
@@ -132,14 +155,14 @@ def test_quote_decisions_write_events(scope, contact, make_documents):
     documents.decline_quote(scope, second.quote.id, "Too expensive")
 
     accepted, declined = events_of()
-    assert (accepted.type, data_of(accepted)["quote"]["id"]) == ("quote.accepted",
-                                                                  first.quote.id)
+    assert (accepted.type, data_of(accepted)["quote"]["id"]) == ("quote.accepted", first.quote.id)
     assert data_of(declined)["quote"]["decline_reason"] == "Too expensive"
     assert data_of(declined)["quote"]["status"] == "declined"
 
 
-def test_a_change_that_fails_late_writes_no_event(scope, contact, make_documents, monkeypatch,
-                                                  admin):
+def test_a_change_that_fails_late_writes_no_event(
+    scope, contact, make_documents, monkeypatch, admin
+):
     """The event is written in the change's transaction: when a later step fails, neither
     the quote's new status nor its event nor the event's delivery remains."""
     register_webhook_endpoint(Actor.staff(admin.id), "https://erp.example/hooks")
@@ -156,26 +179,34 @@ def test_a_change_that_fails_late_writes_no_event(scope, contact, make_documents
     assert events_of() == [] and WebhookDelivery.select().count() == 0
 
 
-def test_comments_by_contacts_and_staff_write_comment_added(scope, contact, make_documents,
-                                                            admin):
+def test_comments_by_contacts_and_staff_write_comment_added(scope, contact, make_documents, admin):
     docs = make_documents(contact.customer)
     comments.add_contact_comment(scope, "invoice", docs.invoice.id, "When will it ship?")
-    comments.add_staff_comment(admin.id, "invoice", docs.invoice.id, "Tomorrow.")
+    comments.add_staff_comment(Actor.staff(admin.id), "invoice", docs.invoice.id, "Tomorrow.")
 
     by_contact, by_staff = (data_of(e) for e in events_of("comment.added"))
-    assert by_contact["comment"]["author"] == {"type": "contact", "id": contact.id,
-                                               "external_id": None}
-    assert by_contact["document"] == {"type": "invoice", "id": docs.invoice.id,
-                                      "external_id": None, "number": docs.invoice.number}
+    assert by_contact["comment"]["author"] == {
+        "type": "contact",
+        "id": contact.id,
+        "external_id": None,
+    }
+    assert by_contact["document"] == {
+        "type": "invoice",
+        "id": docs.invoice.id,
+        "external_id": None,
+        "number": docs.invoice.number,
+    }
     assert by_staff["comment"]["body"] == "Tomorrow."
     assert by_staff["comment"]["author"]["type"] == "staff"
 
 
 def test_contact_details_and_language_changes_write_contact_updated(scope, contact):
-    profile.update_contact_details(scope, first_name="Dana", last_name="Person",
-                                   phone="+49 30 1234")
-    profile.update_contact_details(scope, first_name="Dana", last_name="Person",
-                                   phone="+49 30 1234")  # the same again: no change, no event
+    profile.update_contact_details(
+        scope, first_name="Dana", last_name="Person", phone="+49 30 1234"
+    )
+    profile.update_contact_details(
+        scope, first_name="Dana", last_name="Person", phone="+49 30 1234"
+    )  # the same again: no change, no event
     profile.set_contact_language(scope, "de")
 
     details, language = events_of("contact.updated")
@@ -209,7 +240,7 @@ def test_accepting_an_invitation_and_signing_up_write_events(make_customer, org,
     invited = make_customer(allow_portal_access=True)
     contact = Contact.get(Contact.customer == invited)
     access.accept_invitation(org.id, token_of(contact), PASSWORD)
-    update_portal_preferences(org.id, Actor.staff(admin.id), allow_signup=True)
+    update_portal_preferences(Actor.staff(admin.id), allow_signup=True)
     newcomer = Contact.get(Contact.customer == make_customer())
     access.request_signup(org.id, newcomer.email)
     access.complete_signup(org.id, token_of(newcomer, "signup"), PASSWORD)
@@ -243,12 +274,15 @@ def test_an_unknown_event_type_is_a_programming_error(org):
 
 # -- deliveries written with the event ---------------------------------------------------------
 
+
 def test_each_listening_active_endpoint_gets_a_delivery_in_the_same_transaction(
-        scope, contact, make_invoice, admin):
+    scope, contact, make_invoice, admin
+):
     actor = Actor.staff(admin.id)
     everything, _ = register_webhook_endpoint(actor, "https://erp.example/hooks/all")
-    payments_only, _ = register_webhook_endpoint(actor, "https://erp.example/hooks/pay",
-                                                 ["payment.made", "payment.confirmed"])
+    payments_only, _ = register_webhook_endpoint(
+        actor, "https://erp.example/hooks/pay", ["payment.made", "payment.confirmed"]
+    )
     register_webhook_endpoint(actor, "https://erp.example/hooks/quotes", ["quote.accepted"])
     from core.services.webhooks import disable_webhook_endpoint
 
@@ -256,30 +290,37 @@ def test_each_listening_active_endpoint_gets_a_delivery_in_the_same_transaction(
     disable_webhook_endpoint(actor, disabled.id)
 
     invoice = make_invoice(contact.customer)
-    payments.pay_invoice(scope, invoice.id, "10.00", method="card", idempotency_key="k",
-                         card=GOOD_CARD)
+    payments.pay_invoice(
+        scope, invoice.id, "10.00", method="card", idempotency_key="k", card=GOOD_CARD
+    )
 
     [event] = events_of("payment.made")
     deliveries = list(WebhookDelivery.select().order_by(WebhookDelivery.endpoint))
     assert [(d.endpoint_id, d.event_id, d.status, d.attempts) for d in deliveries] == [
-        (everything.id, event.id, "pending", 0), (payments_only.id, event.id, "pending", 0)]
+        (everything.id, event.id, "pending", 0),
+        (payments_only.id, event.id, "pending", 0),
+    ]
 
 
 def test_another_organizations_endpoints_get_nothing(scope, contact, make_invoice):
     from core.services.staff import create_staff
 
     other = create_organization("Other Co")
-    other_admin = create_staff(other.id, "admin@other.example", "Olga", PASSWORD, role="admin")
+    other_admin = create_staff(
+        Actor.system(other.id), "admin@other.example", "Olga", PASSWORD, role="admin"
+    )
     register_webhook_endpoint(Actor.staff(other_admin.id), "https://other.example/hook")
 
     invoice = make_invoice(contact.customer)
-    payments.pay_invoice(scope, invoice.id, "10.00", method="card", idempotency_key="k",
-                         card=GOOD_CARD)
+    payments.pay_invoice(
+        scope, invoice.id, "10.00", method="card", idempotency_key="k", card=GOOD_CARD
+    )
 
     assert len(events_of()) == 1 and WebhookDelivery.select().count() == 0
 
 
 # -- the feed ---------------------------------------------------------------------------------
+
 
 def _write(organization_id: int, count: int, type_="invoice.viewed") -> None:
     for n in range(count):
@@ -352,7 +393,9 @@ def test_the_feed_filters_by_type(org):
     for type_ in ("invoice.viewed", "payment.made", "quote.accepted", "payment.made"):
         record_event(org.id, type_, {})
     assert [e.type for e in _read_all(org.id, 1, types=["payment.made"])] == [
-        "payment.made", "payment.made"]
+        "payment.made",
+        "payment.made",
+    ]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "ZXYx", "", "ev1:12", "ZXYxOi0x", "🙂"])
@@ -393,7 +436,11 @@ def test_event_json_is_the_one_shape_the_feed_and_webhooks_send(org):
     event = record_event(org.id, "payment.made", {"amount": Decimal("1.50")}, created_at=when)
     [read] = list_events(org.id, None, 1)[0]
 
-    assert event_json(read) == {"id": event.public_id, "object": "event",
-                                "type": "payment.made", "created_at": "2026-12-01T08:30:15Z",
-                                "data": {"amount": "1.50"}}
+    assert event_json(read) == {
+        "id": event.public_id,
+        "object": "event",
+        "type": "payment.made",
+        "created_at": "2026-12-01T08:30:15Z",
+        "data": {"amount": "1.50"},
+    }
     assert json.loads(core_events.event_body(read)) == event_json(read)

@@ -101,7 +101,7 @@ def test_with_the_mail_server_down_a_replaced_invitation_still_ends_cancelled(
     assert (OutboxMessage.get_by_id(first.id).status,
             OutboxMessage.get_by_id(first.id).attempts) == ("queued", 0)
 
-    access.invite_contact(contact.id, Actor.staff(admin.id))  # a new link replaces the first
+    access.invite_contact(Actor.staff(admin.id), contact.id)  # a new link replaces the first
     make_due()
     deliver(app)
     server = smtp_servers(port=port)

@@ -17,7 +17,8 @@ SESSION_COOKIE = "doorstep_portal"
 # What differs between two renders of one page anyway: a CSRF token carries the second it was
 # signed, a payment form a fresh idempotency key.
 FRESH_VALUES = re.compile(
-    r'(name="(?:csrf_token|idempotency_key)"[^>]*value=|name="csrf-token" content=)"[^"]*"')
+    r'(name="(?:csrf_token|idempotency_key)"[^>]*value=|name="csrf-token" content=)"[^"]*"'
+)
 
 
 def _comparable(html: str) -> str:
@@ -29,8 +30,9 @@ def plain_app(database_url):
     """The portal with every speed piece off: what Flask, Flask-Babel and WTForms give."""
     from portal_site import create_app
 
-    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                       "SPEED_PIECES_OFF": list(PIECES)})
+    return create_app(
+        {"TESTING": True, "WTF_CSRF_ENABLED": False, "SPEED_PIECES_OFF": list(PIECES)}
+    )
 
 
 class TwoPortals:
@@ -60,18 +62,31 @@ class TwoPortals:
 
 def _every_page(org_slug: str, papers) -> list[str]:
     base = f"/{org_slug}"
-    return [f"{base}/", f"{base}/invoices", f"{base}/invoices?status=paid",
-            f"{base}/invoices?status=overdue&page=1", f"{base}/invoices?date_from=tomorrow",
-            f"{base}/invoices/{papers.invoice.id}", f"{base}/quotes",
-            f"{base}/quotes?status=accepted", f"{base}/quotes/{papers.quote.id}",
-            f"{base}/orders", f"{base}/orders/{papers.sales_order.id}", f"{base}/shipments",
-            f"{base}/shipments/{papers.shipment.id}", f"{base}/statement", f"{base}/payments",
-            f"{base}/profile", f"{base}/invoices/{papers.invoice.id}/pay"]
+    return [
+        f"{base}/",
+        f"{base}/invoices",
+        f"{base}/invoices?status=paid",
+        f"{base}/invoices?status=overdue&page=1",
+        f"{base}/invoices?date_from=tomorrow",
+        f"{base}/invoices/{papers.invoice.id}",
+        f"{base}/quotes",
+        f"{base}/quotes?status=accepted",
+        f"{base}/quotes/{papers.quote.id}",
+        f"{base}/orders",
+        f"{base}/orders/{papers.sales_order.id}",
+        f"{base}/shipments",
+        f"{base}/shipments/{papers.shipment.id}",
+        f"{base}/statement",
+        f"{base}/payments",
+        f"{base}/profile",
+        f"{base}/invoices/{papers.invoice.id}/pay",
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", "de", "ar", "ja"])
 def test_every_page_is_the_same_without_the_speed_pieces(
-        app, plain_app, org, make_active_contact, make_documents, make_invoice, language):
+    app, plain_app, org, make_active_contact, make_documents, make_invoice, language
+):
     """Left to right and right to left, with records whose ids differ page to page."""
     contact = make_active_contact(language=language)
     papers = make_documents(contact.customer)
@@ -87,7 +102,8 @@ def test_every_page_is_the_same_without_the_speed_pieces(
 
 
 def test_pages_are_the_same_for_each_organization_and_mount_point(
-        app, plain_app, org, admin, make_active_contact, make_documents):
+    app, plain_app, org, admin, make_active_contact, make_documents
+):
     """A URL built for one organization or mount point never shows up on another's page."""
     from core.audit import Actor
     from core.services.organizations import create_organization
@@ -95,8 +111,9 @@ def test_pages_are_the_same_for_each_organization_and_mount_point(
     from tests.conftest import PASSWORD
 
     other = create_organization("Other Goods", default_language="fr", currency="EUR")
-    other_admin = create_staff(other.id, "admin@other.example", "Olga Admin", PASSWORD,
-                               role="admin")
+    other_admin = create_staff(
+        Actor.system(other.id), "admin@other.example", "Olga Admin", PASSWORD, role="admin"
+    )
     ours = make_active_contact()
     theirs = make_active_contact(organization=other, actor=Actor.staff(other_admin.id))
     our_papers, their_papers = make_documents(ours.customer), make_documents(theirs.customer)
@@ -104,8 +121,10 @@ def test_pages_are_the_same_for_each_organization_and_mount_point(
     their_portals = TwoPortals(app, plain_app, other, theirs)
     for mount in ("http://localhost/", "http://localhost/portal"):
         prefix = "/portal" if mount.endswith("portal") else ""
-        for portals, slug, papers in ((our_portals, org.slug, our_papers),
-                                      (their_portals, other.slug, their_papers)):
+        for portals, slug, papers in (
+            (our_portals, org.slug, our_papers),
+            (their_portals, other.slug, their_papers),
+        ):
             for path in _every_page(slug, papers):
                 page = portals.same_page(path, base_url=mount)
                 assert f'href="{prefix}/{slug}/invoices"' in page
@@ -139,8 +158,10 @@ def render_in(app, message):
 
 def test_templates_translate_in_the_language_of_the_moment_they_render(app, plain_app, org):
     """`force_locale` (emails, PDFs) and a language switch mid-request are honoured."""
-    template = ("{{ _('Home') }}|{{ ngettext('%(num)d invoice', '%(num)d invoices', 3) }}|"
-                "{{ 1234.5|money('EUR') }}|{{ 'paid'|status_label('invoice') }}")
+    template = (
+        "{{ _('Home') }}|{{ ngettext('%(num)d invoice', '%(num)d invoices', 3) }}|"
+        "{{ 1234.5|money('EUR') }}|{{ 'paid'|status_label('invoice') }}"
+    )
     seen = []
     for portal in (app, plain_app):
         with portal.test_request_context(f"/{org.slug}/", headers={"Accept-Language": "en"}):

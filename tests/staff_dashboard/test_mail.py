@@ -72,7 +72,7 @@ def two_organizations_mail(org, admin, make_active_contact, make_customer, catch
     victim = make_active_contact()
     access.request_password_reset(org.id, victim.email)
     beta = create_organization("Beta Supplies", default_language="en", currency="EUR")
-    beta_admin = create_staff(beta.id, "admin@beta.example", "Bea Admin", PASSWORD,
+    beta_admin = create_staff(Actor.system(beta.id), "admin@beta.example", "Bea Admin", PASSWORD,
                               role="admin")
     make_customer(organization=beta, actor=Actor.staff(beta_admin.id), email="dee@dee.example",
                   allow_portal_access=True)

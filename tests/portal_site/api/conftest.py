@@ -57,7 +57,9 @@ def other_org_api(client):
     from tests.conftest import PASSWORD
 
     other = create_organization("Globex Corporation")
-    boss = create_staff(other.id, "boss@globex.example", "Gina Globex", PASSWORD, role="admin")
+    boss = create_staff(
+        Actor.system(other.id), "boss@globex.example", "Gina Globex", PASSWORD, role="admin"
+    )
     return ApiClient(client, create_api_key(Actor.staff(boss.id), "Globex ERP", "write")[1])
 
 
@@ -68,13 +70,32 @@ CUSTOMER = {
     "currency": "GBP",
     "payment_terms_days": 14,
     "portal_language": "en",
-    "billing": {"street": "1 River Road", "city": "London", "postal_code": "E1 6AN",
-                "region": "", "country": "United Kingdom"},
+    "billing": {
+        "street": "1 River Road",
+        "city": "London",
+        "postal_code": "E1 6AN",
+        "region": "",
+        "country": "United Kingdom",
+    },
 }
-CONTACT = {"customer_external_id": "C-1", "first_name": "Rita", "last_name": "Rivers",
-           "email": "rita@brightwater.example", "is_primary": True, "language": "en",
-           "portal_access": True}
-INVOICE = {"customer_external_id": "C-1", "number": "INV-2026-001", "issue_date": "2026-11-01",
-           "due_date": "2026-12-01", "status": "sent", "tax_rate": "0.20",
-           "lines": [{"description": "Water filters", "quantity": "3", "rate": "25.50"},
-                     {"description": "Delivery", "quantity": "1", "rate": "10.00"}]}
+CONTACT = {
+    "customer_external_id": "C-1",
+    "first_name": "Rita",
+    "last_name": "Rivers",
+    "email": "rita@brightwater.example",
+    "is_primary": True,
+    "language": "en",
+    "portal_access": True,
+}
+INVOICE = {
+    "customer_external_id": "C-1",
+    "number": "INV-2026-001",
+    "issue_date": "2026-11-01",
+    "due_date": "2026-12-01",
+    "status": "sent",
+    "tax_rate": "0.20",
+    "lines": [
+        {"description": "Water filters", "quantity": "3", "rate": "25.50"},
+        {"description": "Delivery", "quantity": "1", "rate": "10.00"},
+    ],
+}
