@@ -212,7 +212,10 @@ def test_reset_takes_as_long_for_an_unknown_address_as_for_a_known_one(client, c
                 timings[kind].append(elapsed)
 
     known, unknown = (statistics.median(timings[kind]) for kind in ("known", "unknown"))
-    assert abs(known - unknown) < max(0.1 * min(known, unknown), 0.0005), (known, unknown)
+    # Before, a known address cost one Argon2 hash and a token more: about 10 ms on top of
+    # ~7 ms. A quarter of the faster median leaves room for a busy machine's noise (seen: 3 ms
+    # either way under a parallel suite) and still fails on that difference.
+    assert abs(known - unknown) < max(0.25 * min(known, unknown), 0.002), (known, unknown)
 
 
 def test_reset_sets_a_new_password_and_ends_other_sessions(app, auth, contact, org):
