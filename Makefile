@@ -10,9 +10,8 @@ APT_I18N := gettext
 APT_PDF_TOOLS := poppler-utils
 APT_TEST := chromium wrk
 
-.PHONY: run test test-sqlite test-postgres setup lock fonts browser translations lint bench clean \
-	i18n-extract i18n-update i18n-check
-.PHONY: test-fast fmt
+.PHONY: run test test-sqlite test-fast test-postgres setup lock fonts browser translations lint \
+	typecheck fmt bench clean i18n-extract i18n-update i18n-check
 
 run: setup
 	$(BIN)/doorstep migrate
@@ -105,7 +104,6 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 # mypy over core (pyproject.toml [tool.mypy]); `make test` runs it after ruff.
-.PHONY: typecheck
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
