@@ -14,6 +14,7 @@ after). Last, in-process with Flask's test client and `count_queries`, the query
 
 import argparse
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -93,11 +94,18 @@ def _fingerprint() -> dict:
     """What a sync that changes nothing must leave as it was."""
     from peewee import fn
 
-    from core.models import AuditEvent, Event, Invoice, InvoiceLine
+    from core.models import AuditEvent, Customer, Event, Invoice, InvoiceLine
+
+    def digest(query) -> str:
+        return hashlib.sha256(repr(list(query.tuples())).encode()).hexdigest()[:16]
 
     return {"audit_events": AuditEvent.select().count(), "events": Event.select().count(),
             "invoices": Invoice.select().count(), "invoice_lines": InvoiceLine.select().count(),
-            "invoices_updated_at_max": str(Invoice.select(fn.MAX(Invoice.updated_at)).scalar()),
+            "invoices_updated_at": digest(Invoice.select(Invoice.id, Invoice.updated_at)
+                                          .order_by(Invoice.id)),
+            "customers_updated_at": digest(Customer.select(Customer.id, Customer.updated_at,
+                                                           Customer.outstanding)
+                                           .order_by(Customer.id)),
             "invoice_line_id_max": InvoiceLine.select(fn.MAX(InvoiceLine.id)).scalar()}
 
 
