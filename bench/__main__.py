@@ -2,8 +2,9 @@
 
 For each size and engine: generate (or reuse) the data, load the portal's pages next to the
 baseline, time the console's queries and the bulk "Enable portal", then (once) the console at
-100,000 customers, the outbox and the event feed at 1,000,000 events. Writes
-bench/results/<time>-<sizes>.json (and .md) and prints the tables and the targets.
+100,000 customers, the outbox, the event feed at 1,000,000 events and the API's sync of 10,000
+invoices. Writes bench/results/<time>-<sizes>.json (and .md) and prints the tables and the
+targets.
 """
 
 import argparse
@@ -84,15 +85,17 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, help="seconds of unmeasured load a page before "
                         "the rounds (default 2; quick 1)")
     parser.add_argument("--visitors", type=int, help="contacts signed in (default 40)")
-    parser.add_argument("--only", default="web,console,bulk,outbox,events",
+    parser.add_argument("--only", default="web,console,bulk,outbox,events,api",
                         help="parts to run (comma-separated: web, console, bulk, outbox, "
-                        "events)")
+                        "events, api)")
     parser.add_argument("--without", default="",
                         help="speed pieces to turn off in the portal under load, to measure "
                         "what each saves (comma-separated; see portal_site/speed/README.md)")
     parser.add_argument("--outbox-messages", type=int, help="default 2000 (quick 300)")
     parser.add_argument("--events", type=int, help="events in the feed benchmark's "
                         "organization (default 1,000,000; quick 100,000)")
+    parser.add_argument("--api-invoices", type=int, help="invoices the API benchmark syncs "
+                        "(default 10,000; quick 1,000)")
     parser.add_argument("--output", type=Path, default=bench_db.RESULTS_DIR,
                         help="folder for the JSON and Markdown results")
     args = parser.parse_args(argv)
@@ -190,6 +193,13 @@ def main(argv=None) -> int:
         results["events"] = events_bench.run(feed_engines, events, runs=10 if quick else 50,
                                              seed=args.seed, fresh=args.fresh,
                                              progress=progress)
+    if "api" in parts:
+        from bench import api_bench
+
+        invoices = args.api_invoices or (1_000 if quick else api_bench.DEFAULT_INVOICES)
+        results["api"] = api_bench.run(
+            invoices, customers=max(1, min(api_bench.DEFAULT_CUSTOMERS, invoices // 10)),
+            small=min(api_bench.SMALL, max(3, invoices // 10)), progress=progress)
     results["targets"] = evaluate_targets(results)
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["machine"]["load_average_at_end"] = os.getloadavg()

@@ -69,6 +69,22 @@ def evaluate_targets(results: dict) -> list[dict]:
             checks.append({"target": "event feed page p50 <= 20 ms at 1,000,000 events",
                            "where": f"{engine} (slowest: {worst[0]})",
                            "value": worst[1]["p50_ms"], "ok": worst[1]["p50_ms"] <= 20})
+    api = results.get("api")
+    if api:
+        first, again = api["first_sync"], api["unchanged_sync"]
+        where = f"{api['invoices']:,} invoices"
+        if api["invoices"] >= 10_000:
+            checks.append({"target": "API sync of 10,000 invoices <= 60 s", "where": where,
+                           "value": first["seconds"], "ok": first["seconds"] <= 60})
+            checks.append({"target": "API sync again, unchanged, <= 20 s", "where": where,
+                           "value": again["seconds"], "ok": again["seconds"] <= 20})
+        checks.append({"target": "API sync again, unchanged, writes nothing", "where": where,
+                       "value": again["writes"], "ok": again["writes"] == 0})
+        for kind, figure in api["list_queries"].items():
+            small, large = figure["small"], figure["large"]
+            checks.append({"target": f"GET /api/v1/{kind}: queries independent of data size",
+                           "where": f"{small['records']:,} → {large['records']:,}",
+                           "value": large["queries"], "ok": large["queries"] == small["queries"]})
     checks += _flatness(runs)
     return checks
 
@@ -178,6 +194,24 @@ def render(results: dict, markdown: bool = False) -> str:
                 + [_fmt(first["queries"][label]["queries"])] for label in first["queries"]]
         out += _table(["page"] + [ENGINE_NAMES.get(e, e) for e in engines] + ["queries"],
                       rows, markdown)
+
+    api = results.get("api")
+    if api:
+        heading(f"API sync through POST /api/v1/invoices/batch ({api['batch']} a request, "
+                f"{api['lines_per_invoice']} lines an invoice; {api['server']}; {api['client']})")
+        out += _table(["sync", "invoices", "seconds", "req/s", "invoices/s", "writes"],
+                      [[label, _fmt(s["records"]), _fmt(s["seconds"], 2),
+                        _fmt(s["requests_per_second"], 2), _fmt(s["records_per_second"]),
+                        _fmt(s["changed"] if label == "first" else s["writes"])]
+                       for label, s in (("first", api["first_sync"]),
+                                        ("again, unchanged", api["unchanged_sync"]))],
+                      markdown)
+        heading("API list pages (limit=100): queries at two data sizes (in-process)")
+        out += _table(["endpoint", "records", "queries", "records", "queries"],
+                      [[f"GET /api/v1/{kind}", _fmt(f["small"]["records"]),
+                        _fmt(f["small"]["queries"]), _fmt(f["large"]["records"]),
+                        _fmt(f["large"]["queries"])]
+                       for kind, f in api["list_queries"].items()], markdown)
 
     memory_rows = [[key, _fmt(run["web"]["memory"]["portal_worker_rss_mb"]),
                     _fmt(run["web"]["memory"]["baseline_worker_rss_mb"])]

@@ -122,6 +122,19 @@ def represent(kind: str, row) -> dict:
     return get_record(kind, row.organization_id, row.external_id)
 
 
+def represent_written(kind: str, rows: list) -> list[dict]:
+    """The API's view of records just written, in their order, read back in one or two
+    queries for the lot (a batch's answer)."""
+    if not rows:
+        return []
+    model = MODELS[kind]
+    ids = [row.id for row in rows]
+    read = {row.id: row for row in (_base_query(kind, rows[0].organization_id)
+                                    .where(model.id.in_(sorted(set(ids)))).objects())}
+    ordered = [read[record_id] for record_id in ids]
+    return represent_many(kind, ordered)
+
+
 def represent_many(kind: str, rows: list) -> list[dict]:
     """The API's view of rows read by `_base_query` (one more query for lines or events)."""
     if kind == "customers":

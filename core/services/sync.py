@@ -220,15 +220,77 @@ DOCUMENTS = {
 }
 
 
-def _clean_document_lines(org_id: int, lines) -> list[dict]:
+class _Known:
+    """Rows a batch of documents refers to, read up front in a few queries instead of a few
+    per record. A record written during the batch is forgotten here and read again if another
+    record of the same batch names it."""
+
+    def __init__(self, kind: str, organization_id: int, records: list):
+        model, line_model, owner_field, _statuses = DOCUMENTS[kind]
+        dicts = [r for r in records if isinstance(r, dict)]
+
+        def ids(values):
+            return {v for v in values if isinstance(v, str) and v}
+
+        def by_external_id(row_model, wanted):
+            found = {external_id: None for external_id in wanted}
+            for start in range(0, len(wanted), 500):  # SQLite's bound parameters: stay small
+                chunk = list(wanted)[start:start + 500]
+                for row in row_model.select().where(row_model.organization == organization_id,
+                                                    row_model.external_id.in_(chunk)):
+                    found[row.external_id] = row
+            return found
+
+        self.rows = {
+            Customer: by_external_id(Customer, ids(r.get("customer_external_id") for r in dicts)),
+            model: by_external_id(model, ids(r.get("external_id") for r in dicts)),
+            Item: by_external_id(Item, ids(
+                line.get("item_external_id") for r in dicts
+                if isinstance(r.get("lines"), list)
+                for line in r["lines"] if isinstance(line, dict))),
+        }
+        documents = [row.id for row in self.rows[model].values() if row is not None]
+        self.lines: dict[int, list[dict]] = {document_id: [] for document_id in documents}
+        if documents:
+            owner = getattr(line_model, owner_field)
+            for line in (line_model.select().where(owner.in_(documents))
+                         .order_by(owner, line_model.position, line_model.id)):
+                self.lines[getattr(line, f"{owner_field}_id")].append(
+                    {"description": line.description, "quantity": line.quantity,
+                     "rate": line.rate, "item": line.item_id})
+
+    def find(self, model, organization_id: int, external_id: str):
+        """The row with this external_id (from the batch's reads when known)."""
+        known = self.rows.get(model, {})
+        if external_id in known:
+            return known[external_id]
+        return _find(model, organization_id, external_id)
+
+    def forget(self, model, external_id: str, document_id: int | None) -> None:
+        """A record was written: read it again next time."""
+        self.rows.get(model, {}).pop(external_id, None)
+        if document_id is not None:
+            self.lines.pop(document_id, None)
+
+
+def _known_or_read(known: "_Known | None", model, org_id: int, external_id, field: str):
+    if known is None:
+        return _referenced(model, org_id, external_id, field)
+    row = known.find(model, org_id, _external_id(external_id, field))
+    if row is None:
+        raise ValidationError(N_("No record with this external_id."), field=field)
+    return row
+
+
+def _clean_document_lines(org_id: int, lines, known: "_Known | None" = None) -> list[dict]:
     if not isinstance(lines, list) or not lines:
         raise ValidationError(N_("Add at least one line."), field="lines")
     prepared = []
     for i, line in enumerate(lines):
         item_id = None
         if line.get("item_external_id"):
-            item_id = _referenced(Item, org_id, line["item_external_id"],
-                                  f"lines.{i}.item_external_id").id
+            item_id = _known_or_read(known, Item, org_id, line["item_external_id"],
+                                     f"lines.{i}.item_external_id").id
         prepared.append({"description": line.get("description"),
                          "quantity": line.get("quantity", 1), "rate": line.get("rate"),
                          "item_id": item_id})
@@ -294,8 +356,10 @@ def _stored_status(kind: str, document) -> str:
     return document.status
 
 
-def upsert_document(actor: Actor, kind: str, data: dict) -> UpsertResult:
-    """Create or update a quote, sales order or invoice with its lines, taxes and status."""
+def upsert_document(actor: Actor, kind: str, data: dict,
+                    known: _Known | None = None) -> UpsertResult:
+    """Create or update a quote, sales order or invoice with its lines, taxes and status
+    (`known`: the batch's rows read up front)."""
     model, line_model, owner_field, _statuses = DOCUMENTS[kind]
     org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
@@ -303,12 +367,15 @@ def upsert_document(actor: Actor, kind: str, data: dict) -> UpsertResult:
     status = _wanted_status(kind, data)
     tax_rate = sales._number(data.get("tax_rate", Decimal("0")), "tax_rate")
     with transaction():
-        customer = _referenced(Customer, org_id, data.get("customer_external_id"),
-                               "customer_external_id")
-        lines = _clean_document_lines(org_id, data.get("lines"))
+        customer = _known_or_read(known, Customer, org_id, data.get("customer_external_id"),
+                                  "customer_external_id")
+        lines = _clean_document_lines(org_id, data.get("lines"), known)
         totals = sales._totals(lines, tax_rate)
-        row = _find(model, org_id, external_id)
+        row = known.find(model, org_id, external_id) if known else _find(model, org_id,
+                                                                          external_id)
         if row is None:
+            if known is not None:
+                known.forget(model, external_id, None)
             document = _create_document(actor, kind, customer, header, lines, status, tax_rate)
             _stamp(document, external_id)
             return UpsertResult(document, True, True)
@@ -318,11 +385,15 @@ def upsert_document(actor: Actor, kind: str, data: dict) -> UpsertResult:
         changes = _differences(row, {**header, "tax_total": totals["tax_total"]})
         if kind == "invoice" and header["due_date"] is None:
             changes.pop("due_date", None)  # absent: the due date the terms gave it stays
-        lines_changed = (_line_signature(lines)
-                         != _line_signature(_stored_lines(line_model, owner_field, row.id)))
+        stored = (known.lines.get(row.id) if known else None)
+        if stored is None:
+            stored = _stored_lines(line_model, owner_field, row.id)
+        lines_changed = _line_signature(lines) != _line_signature(stored)
         status_changed = status != _stored_status(kind, row)
         if not (changes or lines_changed or status_changed):
             return UpsertResult(row, False, False)
+        if known is not None:
+            known.forget(model, external_id, row.id)
         if changes or lines_changed:
             _replace_content(actor, kind, row, header, lines, totals,
                              sorted(changes) + (["lines"] if lines_changed else []))
@@ -574,12 +645,19 @@ def upsert_batch(actor: Actor, kind: str, records: list[dict]) -> list[UpsertRes
         raise ValidationError(N_("Send at most %(count)d records at a time."), field="records",
                               count=BATCH_LIMIT)
     upsert = UPSERTS[kind]
+    document_kind = {"quotes": "quote", "sales_orders": "sales_order",
+                     "invoices": "invoice"}.get(kind)
     results, errors = [], []
     with transaction() as txn:
+        known = (_Known(document_kind, _organization_of(actor), records) if document_kind
+                 else None)
         for index, data in enumerate(records):
             try:
                 with transaction():  # a savepoint: one bad record does not hide the next
-                    results.append(upsert(actor, data))
+                    if known is not None:
+                        results.append(upsert_document(actor, document_kind, data, known))
+                    else:
+                        results.append(upsert(actor, data))
             except DoorstepError as error:
                 errors.append(BatchError(index, error.field, error))
         if errors:

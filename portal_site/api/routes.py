@@ -77,9 +77,10 @@ def _register(kind: str) -> None:
                 response.headers["Idempotent-Replayed"] = "true"
                 return response
         results = sync.upsert_batch(g.actor, kind, data["records"])
+        written = sync_queries.represent_written(kind, [r.record for r in results])
         body = batch_out().dump({"results": [
-            {"index": i, "created": r.created, "changed": r.changed,
-             "record": sync_queries.represent(kind, r.record)} for i, r in enumerate(results)]})
+            {"index": i, "created": r.created, "changed": r.changed, "record": record}
+            for i, (r, record) in enumerate(zip(results, written, strict=True))]})
         text = json.dumps(body)
         if idempotency_key is not None:
             api_keys.remember_response(g.api_key.id, idempotency_key, digest, 200, text)

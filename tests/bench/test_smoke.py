@@ -3,7 +3,7 @@
 It asserts nothing about speed (that is what `make bench` is for), only that each part still
 runs against the current code: data generation, the portal and the baseline under load, query
 counts, console queries, bulk "Enable portal", the outbox, worker memory and the event
-feed.
+feed, the API's sync.
 """
 
 import json
@@ -35,12 +35,13 @@ def test_the_benchmark_produces_every_figure(tmp_path):
     if engine == "postgres":
         # A database of the benchmark's own, never the test suite's.
         env["BENCH_POSTGRES_URL"] = "postgresql://127.0.0.1:5432/test_bench_smoke"
-    parts = ("web,console,bulk,outbox,events" if engine == "sqlite"
-             else "web,console,bulk,events")
+    parts = ("web,console,bulk,outbox,events,api" if engine == "sqlite"
+             else "web,console,bulk,events,api")
     finished = subprocess.run(
         [sys.executable, "-m", "bench", "--size", "tiny", "--engine", engine, "--quick",
          "--fresh", "--duration", "1", "--rounds", "1", "--warmup", "0", "--visitors", "4",
-         "--outbox-messages", "20", "--events", "2000", "--only", parts,
+         "--outbox-messages", "20", "--events", "2000", "--api-invoices", "30",
+         "--only", parts,
          "--output", str(tmp_path / "results")],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
@@ -78,6 +79,14 @@ def test_the_benchmark_produces_every_figure(tmp_path):
     assert feed["events"] == 2000 and "newest page (polling)" in feed["queries"]
     assert all(q["p50_ms"] > 0 and q["queries"] == 1 for q in feed["queries"].values())
     assert "Event feed" in finished.stdout
+
+    api = results["api"]
+    assert api["first_sync"]["created"] == 30 and api["first_sync"]["seconds"] > 0
+    assert api["unchanged_sync"]["changed"] == 0 and api["unchanged_sync"]["writes"] == 0
+    assert set(api["list_queries"]) == {"customers", "contacts", "invoices", "shipments"}
+    for kind, figure in api["list_queries"].items():
+        assert figure["small"]["queries"] >= 1 and figure["large"]["records"] > 0, kind
+    assert "API sync" in finished.stdout
 
     targets = {check["target"] for check in results["targets"]}
     assert "home: req/s >= 0.5 x baseline" in targets
