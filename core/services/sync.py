@@ -654,7 +654,7 @@ def upsert_batch(actor: Actor, kind: str, records: list[dict]) -> list[UpsertRes
         for index, data in enumerate(records):
             try:
                 with transaction():  # a savepoint: one bad record does not hide the next
-                    if known is not None:
+                    if known is not None and document_kind is not None:
                         results.append(upsert_document(actor, document_kind, data, known))
                     else:
                         results.append(upsert(actor, data))
