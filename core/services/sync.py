@@ -230,7 +230,15 @@ class _Known:
         dicts = [r for r in records if isinstance(r, dict)]
 
         def ids(values):
-            return {v for v in values if isinstance(v, str) and v}
+            # Only ids that pass validation reach the database (PostgreSQL refuses a NUL in
+            # a parameter); an invalid one is refused record by record as before.
+            valid = set()
+            for value in values:
+                try:
+                    valid.add(_external_id(value))
+                except ValidationError:
+                    pass
+            return valid
 
         def by_external_id(row_model, wanted):
             found = {external_id: None for external_id in wanted}
