@@ -42,8 +42,6 @@ class Actor:
         return cls("anonymous", None, ip)
 
 
-SYSTEM = Actor("system")
-
 
 def event_row(organization_id, actor: Actor, action: str, target=None, customer_id=None,
               **details) -> dict:

@@ -206,6 +206,15 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+def locked(model, record_id: int):
+    """The row, locked until the transaction ends: SELECT ... FOR UPDATE on PostgreSQL; on
+    SQLite the transaction's BEGIN IMMEDIATE already holds the write lock."""
+    query = model.select().where(model.id == record_id)
+    if is_postgres():
+        query = query.for_update()
+    return query.get()
+
+
 def migrate() -> list[str]:
     """Apply pending migrations; return the names applied."""
     from playhouse.migrations import Runner

@@ -14,6 +14,7 @@ from peewee import (
     IntegerField,
     Model,
     TextField,
+    fn,
 )
 
 from core.db import database
@@ -158,6 +159,13 @@ class Customer(BaseModel):
             # Counts "has email" / "no email" from the index alone.
             (("organization", "email"), False),
         )
+
+    @classmethod
+    def add_to_outstanding(cls, customer_id: int, amount) -> None:
+        """Move the customer's outstanding balance by `amount` (negative: it goes down)."""
+        # ROUND: SQLite does this arithmetic in floating point, which would leave 1e-17 dust.
+        (cls.update(outstanding=fn.ROUND(cls.outstanding + amount, 2))
+         .where(cls.id == customer_id).execute())
 
 
 class Contact(BaseModel):

@@ -85,31 +85,40 @@ def retry_delay(attempts: int, base: float, cap: float) -> float:
     return min(base * 2 ** max(attempts - 1, 0), cap)
 
 
+def claim_due(model, waiting_status: str, worker_id: str, *, limit: int,
+              lease_seconds: float, due_before: datetime.datetime | None = None) -> list[int]:
+    """The lease every worker queue shares (outbox messages, webhook deliveries): mark up to
+    `limit` rows that are due (or whose claim expired) as this worker's, oldest due first,
+    and return their ids. Runs inside the caller's transaction."""
+    now = utcnow()
+    expired = now - datetime.timedelta(seconds=lease_seconds)
+    query = (model
+             .select(model.id)
+             .where(((model.status == waiting_status)
+                     & (model.next_attempt_at <= (due_before or now)))
+                    | ((model.status == "sending") & (model.claimed_at < expired)))
+             .order_by(model.next_attempt_at, model.id)
+             .limit(limit))
+    if db.is_postgres():
+        # Rows another worker is claiming right now are skipped, not waited for.
+        query = query.for_update(skip_locked=True)
+    ids = [row.id for row in query]
+    if ids:
+        (model
+         .update(status="sending", claimed_by=worker_id, claimed_at=now)
+         .where(model.id.in_(ids))
+         .execute())
+    return ids
+
+
 def claim(worker_id: str, *, limit: int, lease_seconds: float,
           due_before: datetime.datetime | None = None) -> list[OutboxMessage]:
     """Take up to `limit` due messages (and messages whose claim expired) for this worker."""
-    now = utcnow()
-    due_before = due_before or now
-    expired = now - datetime.timedelta(seconds=lease_seconds)
     with db.transaction():
-        query = (OutboxMessage
-                 .select(OutboxMessage.id)
-                 .where(((OutboxMessage.status == "queued")
-                         & (OutboxMessage.next_attempt_at <= due_before))
-                        | ((OutboxMessage.status == "sending")
-                           & (OutboxMessage.claimed_at < expired)))
-                 .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                 .limit(limit))
-        if db.is_postgres():
-            # Rows another worker is claiming right now are skipped, not waited for.
-            query = query.for_update(skip_locked=True)
-        ids = [row.id for row in query]
+        ids = claim_due(OutboxMessage, "queued", worker_id, limit=limit,
+                        lease_seconds=lease_seconds, due_before=due_before)
         if not ids:
             return []
-        (OutboxMessage
-         .update(status="sending", claimed_by=worker_id, claimed_at=now)
-         .where(OutboxMessage.id.in_(ids))
-         .execute())
         return list(OutboxMessage.select()
                     .where(OutboxMessage.id.in_(ids))
                     .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))

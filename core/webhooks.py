@@ -18,6 +18,7 @@ from core import db
 from core.errors import ValidationError
 from core.i18n import N_
 from core.models import Event, WebhookDelivery, WebhookEndpoint, utcnow
+from core.outbox import claim_due
 from core.security import derive_token, new_nonce
 
 SIGNATURE_HEADER = "Doorstep-Signature"
@@ -86,27 +87,11 @@ def claim_deliveries(worker_id: str, *, batch_size: int, lease_seconds: float,
 
     Each comes with its event and endpoint joined (one query for the batch).
     """
-    now = utcnow()
-    due_before = due_before or now
-    expired = now - datetime.timedelta(seconds=lease_seconds)
     with db.transaction():
-        query = (WebhookDelivery
-                 .select(WebhookDelivery.id)
-                 .where(((WebhookDelivery.status == "pending")
-                         & (WebhookDelivery.next_attempt_at <= due_before))
-                        | ((WebhookDelivery.status == "sending")
-                           & (WebhookDelivery.claimed_at < expired)))
-                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-                 .limit(batch_size))
-        if db.is_postgres():
-            query = query.for_update(skip_locked=True)
-        ids = [row.id for row in query]
+        ids = claim_due(WebhookDelivery, "pending", worker_id, limit=batch_size,
+                        lease_seconds=lease_seconds, due_before=due_before)
         if not ids:
             return []
-        (WebhookDelivery
-         .update(status="sending", claimed_by=worker_id, claimed_at=now)
-         .where(WebhookDelivery.id.in_(ids))
-         .execute())
         return list(WebhookDelivery
                     .select(WebhookDelivery, Event, WebhookEndpoint)
                     .join(Event, on=(WebhookDelivery.event == Event.id))

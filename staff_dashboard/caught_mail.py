@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.audit import Actor
 from core.config import load_settings
+from core.guards import require_admin
 from core.queries.staff import get_caught_mail_recipients
 
 LINK = re.compile(r"""https?://[^\s<>"')\]]+""")
@@ -52,7 +53,7 @@ def read_caught_mail(actor: Actor, folder: Path | None = None,
                      limit: int = 50) -> list[CaughtMail] | None:
     """The newest messages the catcher kept for the actor's organization, newest first; None
     when there is no catcher folder. Admins only (PermissionDeniedError otherwise)."""
-    get_caught_mail_recipients(actor, [])  # refuse a non-admin before reading any file
+    require_admin(actor)  # before reading any file
     folder = folder or mail_folder()
     if not folder.is_dir():
         return None

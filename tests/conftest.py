@@ -67,6 +67,20 @@ def database(database_url):
 
 
 @pytest.fixture
+def pooled(database_url, database):
+    """The shared database bound to a pool (as the portal binds it), restored afterwards."""
+    plain = db.database.obj
+    database.close()
+    pool = db.bind(database_url, pooled=True)
+    yield pool
+    if not pool.is_closed():
+        pool.close()
+    pool.close_all()
+    db.database.initialize(plain)
+    plain.connect(reuse_if_open=True)
+
+
+@pytest.fixture
 def org():
     """An organization with default preferences."""
     from core.services.organizations import create_organization

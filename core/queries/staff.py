@@ -7,7 +7,8 @@ from decimal import Decimal
 from peewee import JOIN, Table, fn
 
 from core.audit import Actor
-from core.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError
+from core.guards import require_admin
 from core.models import (
     AuditEvent,
     Comment,
@@ -236,15 +237,13 @@ def get_caught_mail_recipients(actor: Actor, message_ids: list[str]) -> dict[str
     to the one organization whose worker sent it; a message that names no outbox row of this
     organization is another organization's, or nobody's, and is not shown.
     """
-    admin = StaffUser.get_or_none(StaffUser.id == actor.id) if actor.type == "staff" else None
-    if admin is None or admin.role != "admin" or not admin.is_active:
-        raise PermissionDeniedError()
+    organization_id = require_admin(actor)
     wanted = [message_id for message_id in dict.fromkeys(message_ids) if message_id]
     if not wanted:
         return {}
     return dict(OutboxMessage.select(OutboxMessage.message_id, OutboxMessage.recipient)
                 .where(OutboxMessage.message_id.in_(wanted),
-                       OutboxMessage.organization == admin.organization_id)
+                       OutboxMessage.organization == organization_id)
                 .tuples())
 
 

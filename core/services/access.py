@@ -19,6 +19,7 @@ from core.errors import (
     ValidationError,
 )
 from core.events import contact_payload, record_event
+from core.guards import acting_organization, load_for_staff
 from core.i18n import N_, contact_language
 from core.models import (
     AccessToken,
@@ -37,7 +38,6 @@ from core.security import (
     new_nonce,
     verify_password,
 )
-from core.services.guards import acting_organization, load_for_staff
 from core.services.notifications import notify_staff
 
 TOKEN_LIFETIME = {

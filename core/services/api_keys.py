@@ -4,14 +4,17 @@ import datetime
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+
+from peewee import IntegrityError
 
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import AuthenticationError, NotFoundError, ValidationError
+from core.guards import require_admin
 from core.i18n import N_
-from core.models import ApiKey, Organization, utcnow
-from core.services.guards import require_admin
+from core.models import ApiIdempotencyRecord, ApiKey, Organization, utcnow
 
 SCOPES = ("read", "write")
 KEY_PREFIX = "dsk_"
@@ -88,13 +91,34 @@ def organization_by_slug(slug: str) -> Organization:
     return org
 
 
-def stored_response(key_id: int, idempotency_key: str, request_hash: str):
-    """The (status, body) given earlier to this key's request with this Idempotency-Key, or
-    None; ValidationError when the key was used for a different request."""
-    from core.models import ApiIdempotencyRecord
-
+def answer_once(key_id: int, idempotency_key: str, request_hash: str,
+                produce: Callable[[], tuple[int, str]]) -> tuple[int, str, bool]:
+    """(status, body, replayed): the answer stored for this key's Idempotency-Key, else what
+    `produce()` writes and answers, kept in the same transaction as its writes, so a retry
+    after any failure either finds both or neither. ValidationError when the key was used
+    for a different request."""
     idempotency_key = validation.text(idempotency_key, "Idempotency-Key", max_length=100,
                                       required=True)
+    try:
+        with transaction():
+            stored = _stored_answer(key_id, idempotency_key, request_hash)
+            if stored is not None:
+                return (*stored, True)
+            status, body = produce()
+            ApiIdempotencyRecord.create(api_key=key_id, key=idempotency_key,
+                                        request_hash=request_hash, status_code=status,
+                                        body=body)
+            return status, body, False
+    except IntegrityError:
+        # The same request ran at the same moment and committed first: this one's writes
+        # are rolled back, and its answer is the one the other stored.
+        stored = _stored_answer(key_id, idempotency_key, request_hash)
+        if stored is None:
+            raise
+        return (*stored, True)
+
+
+def _stored_answer(key_id: int, idempotency_key: str, request_hash: str):
     row = ApiIdempotencyRecord.get_or_none(ApiIdempotencyRecord.api_key == key_id,
                                            ApiIdempotencyRecord.key == idempotency_key)
     if row is None:
@@ -103,19 +127,3 @@ def stored_response(key_id: int, idempotency_key: str, request_hash: str):
         raise ValidationError(N_("This Idempotency-Key was used for a different request."),
                               field="Idempotency-Key")
     return row.status_code, row.body
-
-
-def remember_response(key_id: int, idempotency_key: str, request_hash: str, status: int,
-                      body: str) -> None:
-    """Keep the response to a request with an Idempotency-Key, to replay on a retry."""
-    from peewee import IntegrityError
-
-    from core.models import ApiIdempotencyRecord
-
-    try:
-        with transaction():
-            ApiIdempotencyRecord.create(api_key=key_id, key=idempotency_key,
-                                        request_hash=request_hash, status_code=status,
-                                        body=body)
-    except IntegrityError:
-        pass  # a concurrent retry stored it first; both gave the same answer

@@ -5,10 +5,10 @@ from core.audit import Actor, record
 from core.db import transaction
 from core.errors import NotFoundError
 from core.events import comment_payload, record_event
+from core.guards import acting_staff
 from core.i18n import contact_language
 from core.models import Comment, Contact
 from core.queries.scoping import DOCUMENT_MODELS, ContactScope
-from core.services.guards import acting_staff
 from core.services.notifications import notify_staff
 
 DOCUMENT_LABELS = {"quote": "quote", "sales_order": "sales order", "invoice": "invoice",

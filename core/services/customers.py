@@ -4,10 +4,10 @@ from core import validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import ValidationError
+from core.guards import acting_organization, load_for_staff
 from core.i18n import N_
 from core.models import Contact, Customer, Organization, utcnow
 from core.services.access import invite_contact_locked
-from core.services.guards import acting_organization, load_for_staff
 
 ADDRESS_FIELDS = tuple(f"{kind}_{part}" for kind in ("billing", "shipping")
                        for part in ("street", "city", "postal_code", "region", "country"))

@@ -3,9 +3,9 @@
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import InvalidStateError
+from core.guards import load_for_staff
 from core.i18n import N_
 from core.models import OutboxMessage, utcnow
-from core.services.guards import load_for_staff
 
 
 def retry_outbox_message(actor: Actor, message_id: int) -> OutboxMessage:

@@ -4,8 +4,8 @@ from core import outbox
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import NotFoundError
+from core.guards import acting_staff
 from core.models import Notification, PortalPreferences, StaffUser
-from core.services.guards import acting_staff
 
 # Which preference switches the staff email of each notification kind.
 EMAIL_PREFERENCE = {

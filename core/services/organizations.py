@@ -7,9 +7,9 @@ from core import validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import ValidationError
+from core.guards import require_admin
 from core.i18n import N_
 from core.models import Organization, PortalPreferences, SlugHistory, utcnow
-from core.services.guards import require_admin
 
 PREFERENCE_FLAGS = (
     "allow_signup", "allow_address_edit", "show_quotes", "show_sales_orders", "show_invoices",
@@ -25,7 +25,14 @@ def slugify(name: str) -> str:
     return slug if len(slug) >= 3 else f"portal-{slug}".strip("-")
 
 
+# First path segments the portal's app serves itself (the integration API, static files):
+# a portal at one of them would never be reached.
+RESERVED_SLUGS = frozenset({"api", "static"})
+
+
 def _slug_taken(slug: str, organization_id: int | None) -> bool:
+    if slug in RESERVED_SLUGS:
+        return True
     current = Organization.select().where(Organization.slug == slug)
     old = SlugHistory.select().where(SlugHistory.slug == slug)
     if organization_id is not None:

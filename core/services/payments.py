@@ -11,24 +11,17 @@ from peewee import IntegrityError, fn
 
 from core import outbox, validation
 from core.audit import Actor, record
-from core.db import is_postgres, transaction
+from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.events import payment_payload, record_event
 from core.gateways import Card, check_card, get_gateway
+from core.guards import load_for_staff
 from core.i18n import N_, contact_language
 from core.models import Customer, Invoice, Payment, utcnow
 from core.queries.scoping import ContactScope
-from core.services.guards import load_for_staff
 from core.services.notifications import notify_staff
 
 PAYABLE_STATUSES = ("sent", "partially_paid")
-
-
-def _lock_invoice(invoice_id: int) -> Invoice:
-    query = Invoice.select().where(Invoice.id == invoice_id)
-    if is_postgres():
-        query = query.for_update()
-    return query.get()
 
 
 def pending_amount(invoice_id: int) -> Decimal:
@@ -48,9 +41,7 @@ def _apply(invoice: Invoice, amount: Decimal) -> None:
     invoice.status = "paid" if invoice.balance == 0 else "partially_paid"
     invoice.updated_at = utcnow()
     invoice.save()
-    # ROUND: SQLite does this arithmetic in floating point, which would leave 1e-17 dust.
-    (Customer.update(outstanding=fn.ROUND(Customer.outstanding - amount, 2))
-     .where(Customer.id == invoice.customer_id).execute())
+    Customer.add_to_outstanding(invoice.customer_id, -amount)
 
 
 def _existing(organization_id: int, key: str, invoice_id: int, contact_id: int):
@@ -82,7 +73,7 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
         with transaction():
             # Lock first, then look for the key: a concurrent twin that got the lock before
             # us is then visible, and the card is never charged twice for one form.
-            invoice = _lock_invoice(invoice.id)
+            invoice = locked(Invoice, invoice.id)
             done = _existing(org_id, key, invoice.id, scope.contact.id)
             if done is not None:
                 return done
@@ -148,7 +139,7 @@ def confirm_bank_transfer(actor: Actor, payment_id: int) -> Payment:
         payment = load_for_staff(actor, Payment, payment_id)
         if payment.status != "pending":
             raise InvalidStateError(N_("Only a pending payment can be confirmed."))
-        invoice = _lock_invoice(payment.invoice_id)
+        invoice = locked(Invoice, payment.invoice_id)
         if payment.amount > invoice.balance:
             raise ValidationError(N_("The payment is larger than the invoice balance."))
         payment.status, payment.paid_at = "succeeded", utcnow()
@@ -187,7 +178,7 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
         raise ValidationError(N_("Choose a payment method."), field="method")
     reference = validation.text(reference, "reference", max_length=100)
     with transaction():
-        invoice = _lock_invoice(load_for_staff(actor, Invoice, invoice_id).id)
+        invoice = locked(Invoice, load_for_staff(actor, Invoice, invoice_id).id)
         if invoice.status not in PAYABLE_STATUSES or amount > payable_amount(invoice):
             raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
                                   amount=f"{payable_amount(invoice)} {invoice.currency}")

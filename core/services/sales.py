@@ -7,12 +7,11 @@ and responds to them.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from peewee import fn
-
 from core import validation
 from core.audit import Actor, record
-from core.db import is_postgres, transaction
+from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, ValidationError
+from core.guards import acting_organization, load_for_staff
 from core.i18n import N_
 from core.models import (
     Customer,
@@ -28,7 +27,6 @@ from core.models import (
     TrackingEvent,
     utcnow,
 )
-from core.services.guards import acting_organization, load_for_staff
 
 CENT = Decimal("0.01")
 QUANTITY_LIMIT = Decimal("1e9")
@@ -175,9 +173,7 @@ def create_invoice(actor: Actor, customer_id: int, number: str, lines: list[dict
                                  balance=totals["total"] if status == "sent" else 0, **totals)
         InvoiceLine.insert_many([{**line, "invoice": invoice.id} for line in clean]).execute()
         if status == "sent":
-            # ROUND: SQLite adds in floating point (see payments._apply).
-            (Customer.update(outstanding=fn.ROUND(Customer.outstanding + totals["total"], 2))
-             .where(Customer.id == customer.id).execute())
+            Customer.add_to_outstanding(customer.id, totals["total"])
         record(customer.organization_id, actor, "invoice_created", invoice,
                customer_id=customer.id, number=number, total=str(totals["total"]))
     return invoice
@@ -266,9 +262,7 @@ def update_item(actor: Actor, item_id: int, **changes) -> Item:
         clean["stock_on_hand"] = validation.integer(changes["stock_on_hand"], "stock_on_hand",
                                                     minimum=-10**9, maximum=10**9)
     with transaction():
-        item = Item.get_or_none(Item.id == item_id, Item.organization == actor.organization_id)
-        if item is None:
-            raise NotFoundError()
+        item = load_for_staff(actor, Item, item_id)
         if "sku" in clean and clean["sku"] != item.sku and Item.select().where(
                 Item.organization == item.organization_id, Item.sku == clean["sku"]).exists():
             raise ValidationError(N_("An item with this SKU already exists."), field="sku")
@@ -281,14 +275,7 @@ def update_item(actor: Actor, item_id: int, **changes) -> Item:
 
 
 def _own_invoice(actor: Actor, invoice_id: int) -> Invoice:
-    query = Invoice.select().where(Invoice.id == invoice_id,
-                                   Invoice.organization == actor.organization_id)
-    if is_postgres():
-        query = query.for_update()
-    invoice = query.first()
-    if invoice is None:
-        raise NotFoundError()
-    return invoice
+    return locked(Invoice, load_for_staff(actor, Invoice, invoice_id).id)
 
 
 def send_invoice(actor: Actor, invoice_id: int) -> Invoice:
@@ -299,8 +286,7 @@ def send_invoice(actor: Actor, invoice_id: int) -> Invoice:
             raise InvalidStateError()
         invoice.status, invoice.balance, invoice.updated_at = "sent", invoice.total, utcnow()
         invoice.save()
-        (Customer.update(outstanding=fn.ROUND(Customer.outstanding + invoice.total, 2))
-         .where(Customer.id == invoice.customer_id).execute())
+        Customer.add_to_outstanding(invoice.customer_id, invoice.total)
         record(invoice.organization_id, actor, "invoice_sent", invoice,
                customer_id=invoice.customer_id, number=invoice.number)
     return invoice
@@ -313,8 +299,7 @@ def void_invoice(actor: Actor, invoice_id: int) -> Invoice:
         if invoice.status not in {"draft", "sent"} or invoice.balance != (
                 invoice.total if invoice.status == "sent" else 0):
             raise InvalidStateError()
-        (Customer.update(outstanding=fn.ROUND(Customer.outstanding - invoice.balance, 2))
-         .where(Customer.id == invoice.customer_id).execute())
+        Customer.add_to_outstanding(invoice.customer_id, -invoice.balance)
         invoice.status, invoice.balance, invoice.updated_at = "void", Decimal("0.00"), utcnow()
         invoice.save()
         record(invoice.organization_id, actor, "invoice_voided", invoice,

@@ -12,6 +12,7 @@ from core.errors import (
     RateLimitedError,
     ValidationError,
 )
+from core.guards import acting_staff, require_admin
 from core.i18n import N_
 from core.models import StaffSession, StaffUser, utcnow
 from core.security import (
@@ -21,7 +22,6 @@ from core.security import (
     new_session_token,
     verify_password,
 )
-from core.services.guards import acting_staff, require_admin
 
 STAFF_SESSION_HOURS = 12
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from peewee import fn
-
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
@@ -457,9 +455,7 @@ def _replace_content(actor, kind, document, header, lines, totals, fields) -> No
         if balance < 0:
             raise ValidationError(N_("The new total is less than what was paid."),
                                   field="lines")
-        (Customer.update(outstanding=fn.ROUND(Customer.outstanding + balance - document.balance,
-                                              2))
-         .where(Customer.id == document.customer_id).execute())
+        Customer.add_to_outstanding(document.customer_id, balance - document.balance)
         document.balance = balance
         document.status = ("sent" if paid == 0 else "paid" if balance == 0
                            else "partially_paid")

@@ -9,16 +9,12 @@ from core.audit import Actor, record
 from core.db import transaction
 from core.errors import NotFoundError, ValidationError
 from core.events import ALL_TYPES, EVENT_TYPES
+from core.guards import require_admin
 from core.i18n import N_
 from core.models import WebhookDelivery, WebhookEndpoint, utcnow
-from core.services.guards import require_admin
 from core.webhooks import check_url, endpoint_secret, new_secret_nonce
 
 MAX_ENDPOINTS = 20  # per organization: each event fans out to every listening endpoint
-
-
-def _admin_organization(actor: Actor) -> int:
-    return require_admin(actor)
 
 
 def clean_event_types(value) -> str:
@@ -51,7 +47,7 @@ def _load(organization_id: int, endpoint_id: int) -> WebhookEndpoint:
 def register_webhook_endpoint(actor: Actor, url: str, event_types=ALL_TYPES, *,
                               description: str = "") -> tuple[WebhookEndpoint, str]:
     """Add an endpoint; returns it and its signing secret (shown once, never again)."""
-    organization_id = _admin_organization(actor)
+    organization_id = require_admin(actor)
     url = check_url(url)
     types = clean_event_types(event_types)
     description = validation.text(description, "description", max_length=200)
@@ -75,7 +71,7 @@ def update_webhook_endpoint(actor: Actor, endpoint_id: int, *, url: str | None =
                             event_types=None, description: str | None = None,
                             is_active: bool | None = None) -> WebhookEndpoint:
     """Change an endpoint's URL, event types, description or active flag."""
-    organization_id = _admin_organization(actor)
+    organization_id = require_admin(actor)
     changes: dict[str, object] = {}
     if url is not None:
         changes["url"] = check_url(url)
@@ -105,7 +101,7 @@ def disable_webhook_endpoint(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
 
 def delete_webhook_endpoint(actor: Actor, endpoint_id: int) -> None:
     """Remove an endpoint and its delivery history."""
-    organization_id = _admin_organization(actor)
+    organization_id = require_admin(actor)
     with transaction():
         endpoint = _load(organization_id, endpoint_id)
         record(organization_id, actor, "webhook_deleted", endpoint, url=endpoint.url)
@@ -114,7 +110,7 @@ def delete_webhook_endpoint(actor: Actor, endpoint_id: int) -> None:
 
 def rotate_webhook_secret(actor: Actor, endpoint_id: int) -> tuple[WebhookEndpoint, str]:
     """Give an endpoint a new signing secret at once; returns it (shown once)."""
-    organization_id = _admin_organization(actor)
+    organization_id = require_admin(actor)
     with transaction():
         endpoint = _load(organization_id, endpoint_id)
         endpoint.secret_nonce = new_secret_nonce()
@@ -128,7 +124,7 @@ def rotate_webhook_secret(actor: Actor, endpoint_id: int) -> tuple[WebhookEndpoi
 
 def redeliver_webhook(actor: Actor, delivery_id: int) -> WebhookDelivery:
     """Send a delivery's event to its endpoint again: a new delivery, due now, same event id."""
-    organization_id = _admin_organization(actor)
+    organization_id = require_admin(actor)
     with transaction():
         delivery = WebhookDelivery.get_or_none(
             WebhookDelivery.id == delivery_id,

@@ -67,24 +67,25 @@ def _register(kind: str) -> None:
     batch_out = batch_result_schema(kind)
 
     def batch_view(data):
+        def run() -> tuple[int, str]:
+            results = sync.upsert_batch(g.actor, kind, data["records"])
+            written = sync_queries.represent_written(kind, [r.record for r in results])
+            return 200, json.dumps(batch_out().dump({"results": [
+                {"index": i, "created": r.created, "changed": r.changed, "record": record}
+                for i, (r, record) in enumerate(zip(results, written, strict=True))]}))
+
         idempotency_key = request.headers.get("Idempotency-Key")
-        digest = hashlib.sha256(request.path.encode() + b"\n" + request.get_data()).hexdigest()
-        if idempotency_key is not None:
-            stored = api_keys.stored_response(g.api_key.id, idempotency_key, digest)
-            if stored is not None:
-                response = current_app.response_class(stored[1], status=stored[0],
-                                                      mimetype="application/json")
-                response.headers["Idempotent-Replayed"] = "true"
-                return response
-        results = sync.upsert_batch(g.actor, kind, data["records"])
-        written = sync_queries.represent_written(kind, [r.record for r in results])
-        body = batch_out().dump({"results": [
-            {"index": i, "created": r.created, "changed": r.changed, "record": record}
-            for i, (r, record) in enumerate(zip(results, written, strict=True))]})
-        text = json.dumps(body)
-        if idempotency_key is not None:
-            api_keys.remember_response(g.api_key.id, idempotency_key, digest, 200, text)
-        return current_app.response_class(text, status=200, mimetype="application/json")
+        if idempotency_key is None:
+            status, text, replayed = (*run(), False)
+        else:
+            digest = hashlib.sha256(request.path.encode() + b"\n"
+                                    + request.get_data()).hexdigest()
+            status, text, replayed = api_keys.answer_once(g.api_key.id, idempotency_key,
+                                                          digest, run)
+        response = current_app.response_class(text, status=status, mimetype="application/json")
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     batch_view.__doc__ = (f"Create or update up to {sync.BATCH_LIMIT} {label} at once\n\n"
                           "All or nothing: when any record is refused, none is written and "

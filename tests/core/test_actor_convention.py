@@ -117,6 +117,28 @@ def test_a_deactivated_staff_member_can_do_nothing(org, admin, staff_member, mak
             mail_admin.retry_outbox_message(gone, 1)
 
 
+def test_items_and_invoice_states_follow_the_same_guards(org, admin, staff_member,
+                                                        make_customer, theirs):
+    """A staff member reaches their own organization's item and invoice with a plain
+    Actor.staff(id); another organization's admin and a deactivated member reach nothing."""
+    _other, boss, _their_customer = theirs
+    ours = Actor.staff(admin.id)
+    item = sales.create_item(ours, "WID-1", "Widget", "10.00")
+    invoice = sales.create_invoice(ours, make_customer().id, "INV-D", LINE, issue_date=TODAY,
+                                   status="draft")
+    set_staff_active(ours, staff_member.id, False)
+    with unchanged():
+        for actor, error in ((Actor.staff(boss.id), NotFoundError),
+                             (Actor.staff(staff_member.id), PermissionDeniedError)):
+            for call in (lambda a=actor: sales.update_item(a, item.id, name="Taken"),
+                         lambda a=actor: sales.send_invoice(a, invoice.id),
+                         lambda a=actor: sales.void_invoice(a, invoice.id)):
+                with pytest.raises(error):
+                    call()
+    assert sales.update_item(ours, item.id, name="Gadget").name == "Gadget"
+    assert sales.send_invoice(ours, invoice.id).status == "sent"
+
+
 @pytest.mark.parametrize("actor", [Actor.contact(1), Actor.anonymous("192.0.2.1"),
                                    Actor("system")], ids=["contact", "anonymous", "no-org"])
 def test_nobody_but_staff_an_api_key_or_the_system_of_an_organization_acts(actor, org,

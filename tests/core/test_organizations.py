@@ -103,6 +103,15 @@ def test_another_organizations_slug_current_or_old_cannot_be_taken(org, staff):
         assert caught.value.field == "slug"
 
 
+def test_the_paths_the_portal_serves_itself_are_no_portal_address(org, staff):
+    """/api/v1/ and /static/ belong to the app: an organization named "API" gets another."""
+    for name in ("API", "Static"):
+        assert create_organization(name).slug == f"{name.lower()}-2"
+    for reserved in ("api", "static"):
+        with unchanged(), pytest.raises(ValidationError, match="already taken"):
+            change_portal_slug(staff, reserved)
+
+
 @pytest.mark.parametrize("slug", ["ab", "-acme", "acme-", "ac--me", "acme trading", "ácme",
                                   "x" * 61, ""])
 def test_an_invalid_slug_is_refused(org, staff, slug):

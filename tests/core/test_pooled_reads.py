@@ -11,20 +11,6 @@ from core.queries import portal
 from core.queries.scoping import ContactScope
 
 
-@pytest.fixture
-def pooled(database_url, database):
-    """The shared database bound to a pool (as the portal binds it), restored afterwards."""
-    plain = db.database.obj
-    database.close()
-    pool = db.bind(database_url, pooled=True)
-    yield pool
-    if not pool.is_closed():
-        pool.close()
-    pool.close_all()
-    db.database.initialize(plain)
-    plain.connect(reuse_if_open=True)
-
-
 def _statements(run) -> list[str]:
     with count_queries(only_select=False) as counter:
         run()

@@ -15,21 +15,7 @@ from tests.portal_site.test_payments import GOOD_CARD
 
 
 @pytest.fixture
-def pool(database_url, database):
-    """The shared database bound to a pool, as the portal binds it; restored afterwards."""
-    plain = db.database.obj
-    database.close()
-    pool = db.bind(database_url, pooled=True)
-    yield pool
-    if not pool.is_closed():
-        pool.close()
-    pool.close_all()
-    db.database.initialize(plain)
-    plain.connect(reuse_if_open=True)
-
-
-@pytest.fixture
-def portal(pool, make_active_contact, make_invoice, org):
+def portal(pooled, make_active_contact, make_invoice, org):
     """A signed-in client of a portal app on the pool, with one of each document."""
     from portal_site import create_app
 
@@ -39,7 +25,7 @@ def portal(pool, make_active_contact, make_invoice, org):
     @app.before_request
     def _drop_the_connection_just_checked_out():
         if app.drops:
-            lose_current_connection(pool)
+            lose_current_connection(pooled)
             app.drops.append(request.path)
 
     contact = make_active_contact()
@@ -65,19 +51,19 @@ def _pay(client, org, invoice, amount: str):
 
 
 def test_pages_and_submissions_survive_connections_dropped_while_idle_in_the_pool(
-        portal, pool, org):
+        portal, pooled, org):
     _app, client, papers = portal
     for path in _pages(org, papers) * 2:
-        assert lose_every_connection(pool) >= 1
+        assert lose_every_connection(pooled) >= 1
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
 
     key, data = _pay(client, org, papers.invoice, "100.00")
-    lose_every_connection(pool)
+    lose_every_connection(pooled)
     paid = client.post(f"/{org.slug}/invoices/{papers.invoice.id}/pay", data=data)
     assert paid.status_code == 302, text_of(paid)[:500]
 
-    lose_every_connection(pool)
+    lose_every_connection(pooled)
     commented = client.post(f"/{org.slug}/invoices/{papers.invoice.id}/comments",
                             data={"body": "Is the delivery on time?"})
     assert commented.status_code == 302
@@ -87,7 +73,7 @@ def test_pages_and_submissions_survive_connections_dropped_while_idle_in_the_poo
     assert [c.body for c in Comment.select()] == ["Is the delivery on time?"]
 
 
-def test_a_connection_dropped_right_after_the_request_took_it_is_replaced(portal, pool, org):
+def test_a_connection_dropped_right_after_the_request_took_it_is_replaced(portal, pooled, org):
     """The server ended the session before its goodbye reached the pool's check (the race
     a look at the socket cannot win): the request's first statement fails and runs again on
     a fresh connection."""
@@ -111,9 +97,9 @@ def test_a_connection_dropped_right_after_the_request_took_it_is_replaced(portal
     assert Comment.select().where(Comment.body == "Can you ship sooner?").count() == 1
 
 
-def test_connections_idle_past_the_ping_window_are_checked_too(portal, pool, org, monkeypatch):
+def test_connections_idle_past_the_ping_window_are_checked_too(portal, pooled, org, monkeypatch):
     _app, client, papers = portal
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0)
     for path in _pages(org, papers)[:3]:
-        lose_every_connection(pool)
+        lose_every_connection(pooled)
         assert client.get(path).status_code == 200

@@ -1,5 +1,6 @@
 """Items, documents, shipments and payments through the API; batches; pages; query counts."""
 
+import pytest
 from playhouse.test_utils import count_queries
 
 from core.models import AuditEvent, Customer, Invoice, Payment
@@ -134,6 +135,35 @@ def test_a_batch_upserts_and_an_idempotency_key_replays_it(api):
     assert other.status_code == 422
     again = api.post("/api/v1/customers/batch", json={"records": records})
     assert [r["changed"] for r in again.get_json()["results"]] == [False] * 3
+
+
+def test_the_stored_answer_and_the_batch_commit_together(write_key, monkeypatch):
+    """A failure while keeping the answer undoes the batch, so a retry finds neither."""
+    from peewee import DatabaseError
+
+    from core.audit import Actor
+    from core.models import ApiIdempotencyRecord, Customer
+    from core.services import api_keys, sync
+
+    key, _raw = write_key
+    actor = Actor.api_key(key.id, key.organization_id)
+
+    def produce():
+        sync.upsert_batch(actor, "customers", [{**CUSTOMER, "external_id": "C-9"}])
+        return 200, "{}"
+
+    def broken_create(**fields):
+        raise DatabaseError("disk I/O error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ApiIdempotencyRecord, "create", broken_create)
+        with pytest.raises(DatabaseError):
+            api_keys.answer_once(key.id, "retry-me", "digest", produce)
+    assert Customer.select().count() == 0 and ApiIdempotencyRecord.select().count() == 0
+
+    assert api_keys.answer_once(key.id, "retry-me", "digest", produce) == (200, "{}", False)
+    assert api_keys.answer_once(key.id, "retry-me", "digest", produce) == (200, "{}", True)
+    assert Customer.select().count() == 1
 
 
 def test_a_batch_over_500_records_is_refused(api):
