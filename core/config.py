@@ -85,6 +85,8 @@ class Settings:
     console_url: str = ""
     fast_password_hash: bool = False
     api_rate_limit: int = 600
+    webhook_allow_private_addresses: bool = False
+    event_retention_days: int = 90
 
     def mail_worker_config(self) -> dict:
         """The worker's settings under their app.config names."""
@@ -176,4 +178,6 @@ def load_settings() -> Settings:
         console_url=os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
         fast_password_hash=_flag(os.environ.get("DOORSTEP_FAST_PASSWORD_HASH")),
         api_rate_limit=_number("API_RATE_LIMIT", 600, int, 1, 1_000_000),
+        webhook_allow_private_addresses=_flag(os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")),
+        event_retention_days=_number("EVENT_RETENTION_DAYS", 90, int, 1, 36500),
     )

@@ -189,15 +189,21 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
                                          lines(rng.randint(2, 4)),
                                          order_date=today - datetime.timedelta(days=back),
                                          expected_shipment_date=today + datetime.timedelta(days=5))
-        if index % 3 != 2:
-            shipment = sales.create_shipment(system, order.id, number("SH"), carrier="DHL Express",
-                                             tracking_number=f"JD0146{rng.randint(10**8, 10**9)}")
-            base = utcnow() - datetime.timedelta(days=rng.randint(1, 10))
+        if index % 4 != 3:
+            # Every stage of a journey, delivered ones too, with carriers the portal links to
+            # (and a local courier it does not know: no link).
+            carrier, tracking = DEMO_CARRIERS[index % len(DEMO_CARRIERS)]
+            base = utcnow() - datetime.timedelta(days=rng.randint(2, 12))
+            shipment = sales.create_shipment(
+                system, order.id, number("SH"), carrier=carrier,
+                tracking_number=tracking.format(rng.randint(10**8, 10**9 - 1)),
+                packed_at=base - datetime.timedelta(hours=6))
             for step, (status, place) in enumerate([("shipped", "Portsmouth hub"),
                                                     ("in_transit", "London gateway"),
-                                                    ("delivered", "Springfield")][:1 + index % 3]):
+                                                    ("delivered", "Springfield")][:1 + index % 4]):
                 sales.add_tracking_event(system, shipment.id, status, location=place,
                                          occurred_at=base + datetime.timedelta(hours=20 * step))
+            _demo_packages(shipment, carrier, tracking, rng)
         invoices = []
         for k in range(4 + index % 3):
             issued = today - datetime.timedelta(days=back - 12 * k)
@@ -231,6 +237,25 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
                       [DemoSignIn(admin.email, password, admin.name, role="admin"),
                        DemoSignIn(member.email, password, member.name, role="staff")],
                       contacts_out)
+
+
+DEMO_CARRIERS = [("DHL Express", "JD0146{}"), ("UPS", "1Z999AA1{}"), ("Royal Mail", "RM{}GB"),
+                 ("Yamato", "4{}"), ("Springfield Couriers", "SC-{}")]
+
+
+def _demo_packages(shipment, carrier: str, tracking: str, rng: random.Random) -> None:
+    """Every other shipment goes in two parcels, each with its own tracking number."""
+    lines = list(shipment.lines)
+    if shipment.id % 2 or len(lines) < 2:
+        return
+    half = len(lines) // 2
+    system = Actor.system(shipment.organization_id)
+    sales.set_shipment_packages(system, shipment.id, [
+        {"carrier": carrier, "tracking_number": tracking.format(rng.randint(10**8, 10**9 - 1)),
+         "weight": Decimal(rng.randint(5, 200)) / 10, "weight_unit": "kg",
+         "lines": [{"description": line.description, "quantity": line.quantity}
+                   for line in part]}
+        for part in (lines[:half], lines[half:])])
 
 
 def _activate(contact: Contact, password: str) -> None:

@@ -14,6 +14,7 @@ import datetime
 import json
 import secrets
 
+from core.db import transaction
 from core.models import Event, WebhookDelivery, WebhookEndpoint, utcnow
 
 # Every event type, with what it means (docs/webhooks.md describes each payload).
@@ -23,6 +24,10 @@ EVENT_TYPES = {
     "payment.confirmed": "staff confirmed a bank-transfer notice: the money arrived",
     "payment.rejected": "staff rejected a bank-transfer notice that never arrived",
     "payment.recorded": "staff recorded money received outside the portal",
+    "payment.updated": "a payment received outside the portal was corrected (amount, date, "
+                       "reference, method or the invoice it pays)",
+    "payment.voided": "a payment received outside the portal was voided: its invoice owes "
+                      "the amount again",
     "quote.accepted": "a contact accepted a quote",
     "quote.declined": "a contact declined a quote, with a reason",
     "comment.added": "a contact (or staff member) commented on a document",
@@ -182,3 +187,24 @@ def event_body(event: Event) -> bytes:
     """The exact bytes a webhook POSTs for an event (the same on every attempt)."""
     return json.dumps(event_json(event), separators=(",", ":"), sort_keys=True,
                       ensure_ascii=False).encode("utf-8")
+
+
+PRUNE_BATCH = 5000
+
+
+def prune_events(before: datetime.datetime, batch: int = PRUNE_BATCH) -> int:
+    """Delete events created before `before`, with their webhook deliveries; returns how many.
+
+    In short transactions of `batch` events, oldest first, so the feed and the webhooks never
+    wait long. A client's feed cursor names an event id and pages on `id > cursor`, so it keeps
+    working after the event it names is gone.
+    """
+    removed = 0
+    while True:
+        with transaction():
+            ids = [row.id for row in (Event.select(Event.id).where(Event.created_at < before)
+                                      .order_by(Event.id).limit(batch))]
+            if not ids:
+                return removed
+            WebhookDelivery.delete().where(WebhookDelivery.event.in_(ids)).execute()
+            removed += Event.delete().where(Event.id.in_(ids)).execute()

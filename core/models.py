@@ -436,6 +436,35 @@ class TrackingEvent(BaseModel):
         indexes = ((("shipment", "occurred_at"), False),)
 
 
+class ShipmentPackage(BaseModel):
+    """One parcel of a shipment, with its own carrier, tracking number and contents."""
+
+    id = AutoField()
+    shipment = ForeignKeyField(Shipment, backref="packages", on_delete="CASCADE")
+    position = IntegerField(default=0)
+    carrier = CharField(max_length=60, default="")
+    tracking_number = CharField(max_length=80, default="")
+    weight = DecimalField(max_digits=10, decimal_places=3, auto_round=True, null=True)
+    weight_unit = CharField(max_length=2, default="kg")  # kg | lb
+
+    class Meta:
+        indexes = ((("shipment", "position"), False),)
+
+
+class PackageLine(BaseModel):
+    """What one package holds: an item (or a description) and a quantity."""
+
+    id = AutoField()
+    package = ForeignKeyField(ShipmentPackage, backref="lines", on_delete="CASCADE")
+    item = ForeignKeyField(Item, null=True, on_delete="SET NULL")
+    description = CharField(max_length=300)
+    quantity = DecimalField(max_digits=12, decimal_places=3, auto_round=True)
+    position = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("package", "position"), False),)
+
+
 class Comment(BaseModel):
     id = AutoField()
     organization = ForeignKeyField(Organization, on_delete="CASCADE")
@@ -530,6 +559,7 @@ class Event(BaseModel):
         indexes = (
             (("organization", "id"), False),  # the feed's keyset pages
             (("organization", "type", "id"), False),  # the feed filtered by type
+            (("created_at",), False),  # the worker's pruning after the retention period
         )
 
 
@@ -591,6 +621,19 @@ class RateEvent(BaseModel):
         indexes = ((("key", "created_at"), False),)
 
 
+class RateCounter(BaseModel):
+    """Requests counted under a key in its current fixed window, updated in place.
+
+    The API's per-key limit: one UPDATE a request instead of a COUNT and an INSERT of a
+    RateEvent row (core.throttle.hit_counter).
+    """
+
+    id = AutoField()
+    key = CharField(max_length=300, unique=True)
+    window_start = IntegerField()  # unix seconds at which the current window began
+    count = IntegerField(default=0)
+
+
 class ApiKey(BaseModel):
     """A key the business's own system calls the integration API with; only its hash is kept."""
 
@@ -627,7 +670,7 @@ class ApiIdempotencyRecord(BaseModel):
 ALL_MODELS = [
     Organization, PortalPreferences, SlugHistory, StaffUser, StaffSession, Customer, Contact,
     AccessToken, Item, Quote, QuoteLine, SalesOrder, SalesOrderLine, Invoice, InvoiceLine,
-    Payment, Shipment, ShipmentLine, TrackingEvent, Comment, Notification, OutboxMessage,
-    AuditEvent, RateEvent, Event, WebhookEndpoint, WebhookDelivery, ApiKey,
-    ApiIdempotencyRecord,
+    Payment, Shipment, ShipmentLine, TrackingEvent, ShipmentPackage, PackageLine, Comment,
+    Notification, OutboxMessage, AuditEvent, RateEvent, RateCounter, Event, WebhookEndpoint,
+    WebhookDelivery, ApiKey, ApiIdempotencyRecord,
 ]

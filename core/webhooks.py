@@ -12,6 +12,8 @@ attempt, so a receiver recognises a repeat; the signature's timestamp lets it re
 import datetime
 import hashlib
 import hmac
+import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from core import db
@@ -49,11 +51,51 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def check_url(value) -> str:
-    """A webhook URL: absolute http(s), with a host, without credentials or a fragment.
+def address_is_public(address: str) -> bool:
+    """True for an IP address on the public internet: not loopback, private, link-local,
+    multicast, reserved, unspecified or shared (carrier-grade NAT) space."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback
+                                 or ip.is_link_local or ip.is_private or ip.is_unspecified)
+
+
+def resolve(host: str, port: int | None) -> list[str]:
+    """Every address a host name (or literal) resolves to; [] when it resolves to none."""
+    try:
+        found = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return sorted({str(sockaddr[0]) for _family, _type, _proto, _name, sockaddr in found})
+
+
+def check_destination(host: str, port: int | None) -> None:
+    """Refuse a host that is, or resolves to, an address that is not public (a webhook must
+    never make the worker reach the business's own network or this machine)."""
+    addresses = resolve(host, port)
+    if not addresses:
+        raise ValidationError(N_("This host name could not be found."), field="url")
+    blocked = [address for address in addresses if not address_is_public(address)]
+    if blocked:
+        raise ValidationError(
+            N_("%(host)s is a private, loopback or reserved address (%(address)s): webhooks "
+               "are sent to public addresses only."), field="url", host=host[:100],
+            address=blocked[0])
+
+
+def check_url(value, allow_private: bool = False) -> str:
+    """A webhook URL: absolute https (http too when `allow_private`), with a public host,
+    without credentials or a fragment.
 
     Endpoints are registered by the organization's admins only; other schemes (file:, ftp:,
     gopher:...) are refused so a URL can never make the worker read or talk anything but HTTP.
+    Unless `allow_private` (WEBHOOK_ALLOW_PRIVATE_ADDRESSES, for development and tests), the
+    host must resolve to public addresses only; the worker checks again at each delivery,
+    against the address it actually connects to (a DNS answer can change meanwhile).
     """
     if not isinstance(value, str):
         raise ValidationError(N_("Enter the URL of your endpoint."), field="url")
@@ -76,6 +118,11 @@ def check_url(value) -> str:
                               field="url")
     if parts.fragment or port == 0:
         raise ValidationError(N_("Enter a URL that starts with http or https."), field="url")
+    if not allow_private:
+        if parts.scheme.lower() != "https":
+            raise ValidationError(N_("Use an https URL: events carry your customers' data."),
+                                  field="url")
+        check_destination(parts.hostname, port)
     return url
 
 

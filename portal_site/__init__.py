@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from core import db
+from core import db, shipping
 from core.config import PROJECT_ROOT, check_secret_key, load_settings
 from portal_site.extensions import babel, csrf, login_manager
 
@@ -107,6 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["id"] = RecordIdConverter
     app.jinja_env.globals["pdf_available"] = (
         importlib.util.find_spec("portal_site.pdf") is not None)
+    app.jinja_env.globals["tracking_url"] = shipping.tracking_url  # one table, core.shipping
     for name in PORTAL_BLUEPRINTS:
         module = importlib.import_module(f"portal_site.{name}")
         app.register_blueprint(module.bp, url_prefix="/<org_slug>")

@@ -10,6 +10,8 @@ from pathlib import Path
 os.environ.setdefault("DOORSTEP_FAST_PASSWORD_HASH", "1")
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("PORTAL_BASE_URL", "https://portal.example.test")
+# Webhook receivers in the tests listen on loopback; tests of the refusal turn this off.
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "1")
 
 import pytest  # noqa: E402
 from peewee import sort_models  # noqa: E402

@@ -2,11 +2,12 @@
 
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from peewee import JOIN, SQL, Select, fn
 
+from core import shipping
 from core.db import is_postgres
 from core.models import (
     Comment,
@@ -15,6 +16,7 @@ from core.models import (
     Invoice,
     InvoiceLine,
     Organization,
+    PackageLine,
     Payment,
     PortalPreferences,
     Quote,
@@ -23,6 +25,7 @@ from core.models import (
     SalesOrderLine,
     Shipment,
     ShipmentLine,
+    ShipmentPackage,
     SlugHistory,
     StaffUser,
     TrackingEvent,
@@ -344,25 +347,52 @@ def get_invoice_payments(scope: ContactScope, invoice_id: int) -> list:
 
 
 @dataclass
+class PackageView:
+    """One parcel of a shipment: carrier, tracking number and link, weight, contents."""
+
+    position: int
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None
+    weight: Decimal | None
+    weight_unit: str
+    lines: list
+
+
+@dataclass
 class ShipmentDetail:
-    """A shipment with its package contents and tracking timeline."""
+    """A shipment with its package contents, packages and tracking timeline."""
 
     shipment: Shipment
     lines: list
     events: list
     order: SalesOrder | None
+    packages: list[PackageView] = field(default_factory=list)
+    tracking_url: str | None = None
 
 
 def get_shipment_detail(scope: ContactScope, shipment_id) -> ShipmentDetail:
-    """One of this customer's shipments, with lines and tracking events (newest first)."""
+    """One of this customer's shipments, with lines, packages and tracking events (newest
+    first: the first is the current one, core.shipping.timeline)."""
     shipment = scope.get_document("shipment", shipment_id)
     lines = list(ShipmentLine.select().where(ShipmentLine.shipment == shipment.id)
                  .order_by(ShipmentLine.id))
-    events = list(TrackingEvent.select().where(TrackingEvent.shipment == shipment.id)
-                  .order_by(TrackingEvent.occurred_at.desc()))
+    events = shipping.timeline(TrackingEvent.select()
+                               .where(TrackingEvent.shipment == shipment.id))
     order = (SalesOrder.get_or_none(SalesOrder.id == shipment.sales_order_id)
              if shipment.sales_order_id else None)
-    return ShipmentDetail(shipment, lines, events, order)
+    packages = list(ShipmentPackage.select().where(ShipmentPackage.shipment == shipment.id)
+                    .order_by(ShipmentPackage.position, ShipmentPackage.id))
+    contents: dict[int, list] = {package.id: [] for package in packages}
+    if packages:
+        for line in (PackageLine.select().where(PackageLine.package.in_(list(contents)))
+                     .order_by(PackageLine.package, PackageLine.position, PackageLine.id)):
+            contents[line.package_id].append(line)
+    views = [PackageView(index + 1, p.carrier, p.tracking_number,
+                         shipping.tracking_url(p.carrier, p.tracking_number), p.weight,
+                         p.weight_unit, contents[p.id]) for index, p in enumerate(packages)]
+    return ShipmentDetail(shipment, lines, events, order, views,
+                          shipping.tracking_url(shipment.carrier, shipment.tracking_number))
 
 
 def get_order_shipments(scope: ContactScope, order_id) -> list:

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from peewee import JOIN
 
+from core import shipping
 from core.errors import NotFoundError, ValidationError
 from core.i18n import N_
 from core.models import (
@@ -21,6 +22,7 @@ from core.models import (
     Invoice,
     InvoiceLine,
     Item,
+    PackageLine,
     Payment,
     Quote,
     QuoteLine,
@@ -28,6 +30,7 @@ from core.models import (
     SalesOrderLine,
     Shipment,
     ShipmentLine,
+    ShipmentPackage,
     TrackingEvent,
 )
 
@@ -215,9 +218,37 @@ def _documents(kind: str, rows: list) -> list[dict]:
     return result
 
 
+def _packages(shipment_ids: list[int]) -> dict[int, list[dict]]:
+    """The packages of these shipments with their lines (two queries for any number)."""
+    packages: dict[int, list[dict]] = defaultdict(list)
+    if not shipment_ids:
+        return packages
+    rows = list(ShipmentPackage.select().where(ShipmentPackage.shipment.in_(shipment_ids))
+                .order_by(ShipmentPackage.shipment, ShipmentPackage.position,
+                          ShipmentPackage.id))
+    lines: dict[int, list[dict]] = {row.id: [] for row in rows}
+    if rows:
+        for line in (PackageLine.select(PackageLine,
+                                        Item.external_id.alias("item_external_id"))
+                     .join(Item, JOIN.LEFT_OUTER)
+                     .where(PackageLine.package.in_(list(lines)))
+                     .order_by(PackageLine.package, PackageLine.position, PackageLine.id)
+                     .objects()):
+            lines[line.package_id].append({"item_external_id": line.item_external_id,
+                                           "description": line.description,
+                                           "quantity": line.quantity})
+    for row in rows:
+        packages[row.shipment_id].append({
+            "carrier": row.carrier, "tracking_number": row.tracking_number,
+            "tracking_url": shipping.tracking_url(row.carrier, row.tracking_number),
+            "weight": row.weight, "weight_unit": row.weight_unit, "lines": lines[row.id]})
+    return packages
+
+
 def _shipments(rows: list) -> list[dict]:
     ids = [row.id for row in rows]
     lines, events = defaultdict(list), defaultdict(list)
+    packages = _packages(ids)
     if ids:
         for line in (ShipmentLine.select().where(ShipmentLine.shipment.in_(ids))
                      .order_by(ShipmentLine.id)):
@@ -231,9 +262,10 @@ def _shipments(rows: list) -> list[dict]:
     return [{
         "external_id": s.external_id, "customer_external_id": s.customer_external_id,
         "sales_order_external_id": s.sales_order_external_id, "number": s.number,
-        "carrier": s.carrier, "tracking_number": s.tracking_number, "status": s.status,
+        "carrier": s.carrier, "tracking_number": s.tracking_number,
+        "tracking_url": shipping.tracking_url(s.carrier, s.tracking_number), "status": s.status,
         "shipped_at": s.shipped_at, "delivered_at": s.delivered_at,
-        "lines": lines[s.id], "tracking_events": events[s.id],
+        "lines": lines[s.id], "tracking_events": events[s.id], "packages": packages[s.id],
         "created_at": s.created_at, "updated_at": s.updated_at,
     } for s in rows]
 

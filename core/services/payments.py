@@ -195,3 +195,111 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
         record_event(invoice.organization_id, "payment.recorded",
                      payment_payload(payment, invoice, invoice.customer))
     return payment
+
+
+# -- payments received outside the portal: changed or voided afterwards -------------------------
+
+OFFLINE_METHODS = ("bank_transfer", "cash", "cheque", "card")
+CENT = Decimal("0.01")
+
+
+def _restore(invoice: Invoice, amount: Decimal) -> None:
+    """Give a payment's amount back to its invoice (the payment changed or was voided)."""
+    balance = (invoice.balance + amount).quantize(CENT)
+    if balance > invoice.total:
+        raise InvalidStateError(N_("This action is not possible in the record's current state."))
+    invoice.balance = balance
+    invoice.status = "sent" if balance == invoice.total else "partially_paid"
+    invoice.updated_at = utcnow()
+    invoice.save()
+    Customer.add_to_outstanding(invoice.customer_id, amount)
+
+
+def _offline_payment_locked(actor: Actor, payment_id: int) -> Payment:
+    """The actor's payment received outside the portal, locked (inside a transaction)."""
+    payment = locked(Payment, load_for_staff(actor, Payment, payment_id).id)
+    if payment.via_portal:
+        raise InvalidStateError(N_("A payment made in the portal cannot be changed or voided "
+                                   "here."), field="external_id")
+    if payment.status == "void":
+        raise InvalidStateError(N_("This payment was voided; record a new one instead."),
+                                field="status")
+    return payment
+
+
+def _locked_invoices(*invoice_ids) -> dict[int, Invoice]:
+    # Always in id order: two changes moving money between the same invoices cannot deadlock.
+    return {invoice_id: locked(Invoice, invoice_id)
+            for invoice_id in sorted({i for i in invoice_ids if i is not None})}
+
+
+def update_offline_payment(actor: Actor, payment_id: int, *, invoice_id: int | None = None,
+                           amount=None, method: str | None = None, reference: str | None = None,
+                           paid_at=None) -> Payment:
+    """Correct a payment received outside the portal: its amount, date, reference, method or
+    the invoice it pays (the old invoice gets the money back, the new one pays it)."""
+    if amount is not None:
+        amount = validation.amount(amount)
+    if method is not None and method not in OFFLINE_METHODS:
+        raise ValidationError(N_("Choose a payment method."), field="method")
+    if reference is not None:
+        reference = validation.text(reference, "reference", max_length=100)
+    with transaction():
+        payment = _offline_payment_locked(actor, payment_id)
+        target_id = payment.invoice_id
+        if invoice_id is not None and invoice_id != payment.invoice_id:
+            target = load_for_staff(actor, Invoice, invoice_id)
+            if target.customer_id != payment.customer_id:
+                raise ValidationError(N_("A payment cannot move to another customer's "
+                                         "invoice."), field="invoice_external_id")
+            target_id = target.id
+        new_amount = payment.amount if amount is None else amount
+        fields = {"invoice": target_id, "amount": new_amount,
+                  "method": method or payment.method,
+                  "reference": payment.reference if reference is None else reference,
+                  "paid_at": paid_at or payment.paid_at}
+        changed = sorted(name for name, value in fields.items()
+                         if (getattr(payment, f"{name}_id") if name == "invoice"
+                             else getattr(payment, name)) != value)
+        if not changed:
+            return payment
+        if {"invoice", "amount"} & set(changed):
+            invoices = _locked_invoices(payment.invoice_id, target_id)
+            if payment.invoice_id in invoices:
+                _restore(invoices[payment.invoice_id], payment.amount)
+            if target_id is not None:
+                invoice = locked(Invoice, target_id)
+                available = payable_amount(invoice)
+                if invoice.status not in PAYABLE_STATUSES or new_amount > available:
+                    raise ValidationError(N_("You can pay at most %(amount)s."),
+                                          field="amount",
+                                          amount=f"{available} {invoice.currency}")
+                _apply(invoice, new_amount)
+        for name, value in fields.items():
+            setattr(payment, name, value)
+        payment.updated_at = utcnow()
+        payment.save()
+        invoice = Invoice.get_or_none(Invoice.id == payment.invoice_id)
+        record(payment.organization_id, actor, "payment_updated", payment,
+               customer_id=payment.customer_id, fields=changed, amount=str(payment.amount))
+        record_event(payment.organization_id, "payment.updated",
+                     payment_payload(payment, invoice, payment.customer))
+    return payment
+
+
+def void_offline_payment(actor: Actor, payment_id: int) -> Payment:
+    """Void a payment received outside the portal: its invoice owes the amount again (once:
+    a voided payment cannot be voided or changed again)."""
+    with transaction():
+        payment = _offline_payment_locked(actor, payment_id)
+        invoice = None
+        if payment.invoice_id is not None:
+            invoice = locked(Invoice, payment.invoice_id)
+            _restore(invoice, payment.amount)
+        payment.status, payment.updated_at = "void", utcnow()
+        payment.save()
+        record(payment.organization_id, actor, "payment_voided", payment,
+               customer_id=payment.customer_id, amount=str(payment.amount))
+        record_event(payment.organization_id, "payment.voided",
+                     payment_payload(payment, invoice, payment.customer))
+    return payment

@@ -7,7 +7,7 @@ and responds to them.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from core import validation
+from core import shipping, validation
 from core.audit import Actor, record
 from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, ValidationError
@@ -18,12 +18,14 @@ from core.models import (
     Invoice,
     InvoiceLine,
     Item,
+    PackageLine,
     Quote,
     QuoteLine,
     SalesOrder,
     SalesOrderLine,
     Shipment,
     ShipmentLine,
+    ShipmentPackage,
     TrackingEvent,
     utcnow,
 )
@@ -181,8 +183,10 @@ def create_invoice(actor: Actor, customer_id: int, number: str, lines: list[dict
 
 def create_shipment(actor: Actor, sales_order_id: int, number: str,
                     quantities: dict[int, Decimal] | None = None, *, carrier: str = "",
-                    tracking_number: str = "") -> Shipment:
-    """Pack a shipment from a sales order (all unshipped quantities unless given per line)."""
+                    tracking_number: str = "",
+                    packed_at: datetime.datetime | None = None) -> Shipment:
+    """Pack a shipment from a sales order (all unshipped quantities unless given per line);
+    its first tracking event, "packed", happened at `packed_at` (default: now)."""
     carrier = validation.text(carrier, "carrier", max_length=60)
     tracking_number = validation.text(tracking_number, "tracking_number", max_length=80)
     with transaction():
@@ -207,7 +211,7 @@ def create_shipment(actor: Actor, sales_order_id: int, number: str,
         shipped_all = all(line.quantity_shipped >= line.quantity for line in lines)
         order.fulfilment = "shipped" if shipped_all else "partially_shipped"
         order.save()
-        add_tracking_event_locked(shipment, "packed", utcnow(), "", "")
+        add_tracking_event_locked(shipment, "packed", packed_at or utcnow(), "", "")
         record(order.organization_id, actor, "shipment_created", shipment,
                customer_id=order.customer_id, number=number)
     return shipment
@@ -215,18 +219,131 @@ def create_shipment(actor: Actor, sales_order_id: int, number: str,
 
 def add_tracking_event_locked(shipment: Shipment, status: str, occurred_at: datetime.datetime,
                               location: str, description: str) -> TrackingEvent:
-    """Add a tracking event and move the shipment's status (inside a transaction)."""
+    """Add a tracking event and bring the shipment's status up to date (in a transaction)."""
     if status not in SHIPMENT_STATUSES:
         raise ValidationError(N_("Unknown shipment status."), field="status")
     event = TrackingEvent.create(shipment=shipment, status=status, occurred_at=occurred_at,
                                  location=location, description=description)
-    shipment.status = status
-    if status == "shipped" and shipment.shipped_at is None:
-        shipment.shipped_at = occurred_at
-    if status == "delivered":
-        shipment.delivered_at = occurred_at
-    shipment.save()
+    refresh_shipment_status_locked(shipment)
     return event
+
+
+def refresh_shipment_status_locked(shipment: Shipment) -> None:
+    """The shipment's status, shipped and delivered times from its tracking events: the
+    status of the event that happened last (core.shipping.current_event), whatever the
+    order the events were recorded in."""
+    events = list(TrackingEvent.select().where(TrackingEvent.shipment == shipment.id))
+    current = shipping.current_event(events)
+    if current is None:
+        return
+    shipment.status = current.status
+    under_way = [e.occurred_at for e in events if e.status in shipping.UNDER_WAY]
+    shipment.shipped_at = min(under_way) if under_way else None
+    shipment.delivered_at = current.occurred_at if current.status == "delivered" else None
+    shipment.save()
+
+
+WEIGHT_UNITS = ("kg", "lb")
+PACKAGE_LIMIT = 100
+
+
+def clean_packages(packages: list[dict]) -> list[dict]:
+    """A shipment's packages checked: carrier, tracking number, optional weight and unit, and
+    lines of (item_id, description, quantity); errors name the field (packages.0.lines.1...)."""
+    if not isinstance(packages, list) or len(packages) > PACKAGE_LIMIT:
+        raise ValidationError(N_("Send at most %(count)d records at a time."), field="packages",
+                              count=PACKAGE_LIMIT)
+    clean = []
+    for i, package in enumerate(packages):
+        where = f"packages.{i}"
+        weight = package.get("weight")
+        if weight is not None:
+            weight = _number(weight, f"{where}.weight")
+            if weight >= Decimal("1e7"):
+                raise ValidationError(N_("Enter a number of zero or more."),
+                                      field=f"{where}.weight")
+            weight = weight.quantize(Decimal("0.001"), ROUND_HALF_UP)
+        unit = package.get("weight_unit") or "kg"
+        if unit not in WEIGHT_UNITS:
+            raise ValidationError(N_("The input is not valid."), field=f"{where}.weight_unit")
+        lines = []
+        for j, line in enumerate(package.get("lines") or []):
+            quantity = _number(line.get("quantity"), f"{where}.lines.{j}.quantity")
+            if quantity >= QUANTITY_LIMIT:
+                raise ValidationError(N_("Enter a number of zero or more."),
+                                      field=f"{where}.lines.{j}.quantity")
+            lines.append({
+                "item": line.get("item_id"),
+                "description": validation.text(line.get("description"),
+                                               f"{where}.lines.{j}.description",
+                                               max_length=300, required=True),
+                "quantity": quantity.quantize(Decimal("0.001"), ROUND_HALF_UP)})
+        clean.append({
+            "carrier": validation.text(package.get("carrier"), f"{where}.carrier",
+                                       max_length=60),
+            "tracking_number": validation.text(package.get("tracking_number"),
+                                               f"{where}.tracking_number", max_length=80),
+            "weight": weight, "weight_unit": unit, "lines": lines})
+    return clean
+
+
+def _package_signature(packages: list[dict]) -> list[tuple]:
+    return [(p["carrier"], p["tracking_number"],
+             None if p["weight"] is None else Decimal(p["weight"]).normalize(), p["weight_unit"],
+             [(line["item"], line["description"], Decimal(line["quantity"]).normalize())
+              for line in p["lines"]]) for p in packages]
+
+
+def stored_packages(shipment_id: int) -> list[dict]:
+    """A shipment's packages with their lines, in the clean_packages form (two queries)."""
+    packages = list(ShipmentPackage.select().where(ShipmentPackage.shipment == shipment_id)
+                    .order_by(ShipmentPackage.position, ShipmentPackage.id))
+    lines: dict[int, list[dict]] = {package.id: [] for package in packages}
+    if packages:
+        for line in (PackageLine.select().where(PackageLine.package.in_(list(lines)))
+                     .order_by(PackageLine.package, PackageLine.position, PackageLine.id)):
+            lines[line.package_id].append({"item": line.item_id,
+                                           "description": line.description,
+                                           "quantity": line.quantity})
+    return [{"carrier": p.carrier, "tracking_number": p.tracking_number, "weight": p.weight,
+             "weight_unit": p.weight_unit, "lines": lines[p.id]} for p in packages]
+
+
+def replace_packages_locked(shipment: Shipment, packages: list[dict]) -> bool:
+    """Make the shipment's packages these (clean_packages form), inside a transaction;
+    returns False, writing nothing, when they are already the same."""
+    if _package_signature(stored_packages(shipment.id)) == _package_signature(packages):
+        return False
+    old = ShipmentPackage.select(ShipmentPackage.id).where(ShipmentPackage.shipment == shipment.id)
+    PackageLine.delete().where(PackageLine.package.in_(old)).execute()
+    ShipmentPackage.delete().where(ShipmentPackage.shipment == shipment.id).execute()
+    for position, package in enumerate(packages):
+        row = ShipmentPackage.create(shipment=shipment.id, position=position,
+                                     carrier=package["carrier"],
+                                     tracking_number=package["tracking_number"],
+                                     weight=package["weight"],
+                                     weight_unit=package["weight_unit"])
+        if package["lines"]:
+            PackageLine.insert_many([{**line, "package": row.id, "position": index}
+                                     for index, line in enumerate(package["lines"])]).execute()
+    return True
+
+
+def set_shipment_packages(actor: Actor, shipment_id: int, packages: list[dict]) -> bool:
+    """Split a shipment into packages (clean_packages form, lines naming item_id); returns
+    False when they were already so."""
+    clean = clean_packages(packages)
+    with transaction():
+        shipment = load_for_staff(actor, Shipment, shipment_id)
+        for package in clean:
+            for line in package["lines"]:
+                if line["item"] is not None:
+                    load_for_staff(actor, Item, line["item"])  # the organization's own items
+        if not replace_packages_locked(shipment, clean):
+            return False
+        record(shipment.organization_id, actor, "shipment_packages_set", shipment,
+               customer_id=shipment.customer_id, packages=len(clean))
+    return True
 
 
 def add_tracking_event(actor: Actor, shipment_id: int, status: str, *,

@@ -500,12 +500,34 @@ def upsert_invoice(actor: Actor, data: dict) -> UpsertResult:
 
 # -- shipments -----------------------------------------------------------------------------
 
+def _shipment_packages(org_id: int, packages) -> list[dict] | None:
+    """The body's packages with their lines' items found by external id (None: absent)."""
+    if packages is None:
+        return None
+    if not isinstance(packages, list):
+        raise ValidationError(N_("The input is not valid."), field="packages")
+    raw = []
+    for i, package in enumerate(packages):
+        lines = []
+        for j, line in enumerate(package.get("lines") or []):
+            item = None
+            if line.get("item_external_id"):
+                item = _referenced(Item, org_id, line["item_external_id"],
+                                   f"packages.{i}.lines.{j}.item_external_id")
+            lines.append({**line, "item_id": item.id if item else None,
+                          "description": line.get("description") or (item.name if item
+                                                                      else None)})
+        raw.append({**package, "lines": lines})
+    return sales.clean_packages(raw)
+
+
 def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
-    """Create or update a shipment (one package) of a sales order with its tracking events.
+    """Create or update a shipment of a sales order with its packages and tracking events.
 
     Lines name the sales order's lines by position (0 = first); without lines, everything not
-    shipped yet is packed. Tracking events are added when new (same status and time: known);
-    events are never removed.
+    shipped yet is packed. `packages` (each with its carrier, tracking number, weight and
+    lines) replace the stored ones when they differ; absent, they stay as they are. Tracking
+    events are added when new (same status and time: known); events are never removed.
     """
     org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
@@ -531,6 +553,7 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
     with transaction():
         order = _referenced(SalesOrder, org_id, data.get("sales_order_external_id"),
                             "sales_order_external_id")
+        packages = _shipment_packages(org_id, data.get("packages"))
         row = _find(Shipment, org_id, external_id)
         created = row is None
         if created:
@@ -575,17 +598,12 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
         new_events = [e for e in events if (e[0], e[1]) not in known]
         for occurred_at, status, location, description in new_events:
             sales.add_tracking_event_locked(shipment, status, occurred_at, location, description)
-        if new_events:
-            latest = (TrackingEvent.select().where(TrackingEvent.shipment == shipment.id)
-                      .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
-                      .first())
-            shipment.status = latest.status
-            shipment.save()
-        if (changed and not created) or new_events:
+        packed = packages is not None and sales.replace_packages_locked(shipment, packages)
+        if (changed and not created) or new_events or (packed and not created):
             record(org_id, actor, "shipment_updated", shipment,
                    customer_id=shipment.customer_id, number=shipment.number,
-                   tracking_events=len(new_events))
-        changed = changed or bool(new_events)
+                   tracking_events=len(new_events), packages=packed)
+        changed = changed or bool(new_events) or packed
         if changed:
             _stamp(shipment, external_id)
         return UpsertResult(Shipment.get_by_id(shipment.id), created, changed)
@@ -593,15 +611,22 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
 
 # -- payments received elsewhere -------------------------------------------------------------
 
+PAYMENT_STATUSES = ("succeeded", "void")
+
+
 def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
-    """Record a payment received outside the portal, once per external_id; a recorded
-    payment does not change afterwards."""
+    """Record a payment received outside the portal, or correct it (amount, date, reference,
+    method, the invoice it pays), or void it (`status` "void": its invoice owes the amount
+    again, once); a voided payment stays as it is."""
     org_id = _organization_of(actor)
     external_id = _external_id(data.get("external_id"))
     amount = validation.amount(data.get("amount"))
     method = data.get("method") or "bank_transfer"
     reference = validation.text(data.get("reference"), "reference", max_length=100)
     paid_at = _naive_utc(data.get("paid_at"))
+    status = data.get("status") or "succeeded"
+    if status not in PAYMENT_STATUSES:
+        raise ValidationError(N_("The input is not valid."), field="status")
     with transaction():
         invoice = _referenced(Invoice, org_id, data.get("invoice_external_id"),
                               "invoice_external_id")
@@ -609,14 +634,28 @@ def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
         if row is None:
             payment = payments.record_offline_payment(actor, invoice.id, amount, method=method,
                                                        reference=reference, paid_at=paid_at)
+            if status == "void":
+                payment = payments.void_offline_payment(actor, payment.id)
             _stamp(payment, external_id)
             return UpsertResult(payment, True, True)
-        same = (row.invoice_id == invoice.id and row.amount == amount and row.method == method
-                and row.reference == reference
-                and (paid_at is None or row.paid_at == paid_at))
-        if not same:
-            raise InvalidStateError(N_("A recorded payment cannot change."), field="amount")
-        return UpsertResult(row, False, False)
+        if row.status == "void":
+            if status == "void":
+                return UpsertResult(row, False, False)
+            raise InvalidStateError(N_("This payment was voided; record a new one instead."),
+                                    field="status")
+        if status == "void":
+            payment = payments.void_offline_payment(actor, row.id)
+        else:
+            same = (row.invoice_id == invoice.id and row.amount == amount
+                    and row.method == method and row.reference == reference
+                    and (paid_at is None or row.paid_at == paid_at))
+            if same:
+                return UpsertResult(row, False, False)
+            payment = payments.update_offline_payment(
+                actor, row.id, invoice_id=invoice.id, amount=amount, method=method,
+                reference=reference, paid_at=paid_at)
+        _stamp(payment, external_id)
+        return UpsertResult(payment, False, True)
 
 
 UPSERTS = {

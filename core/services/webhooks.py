@@ -6,6 +6,7 @@ keeps a nonce it is derived from, see core.webhooks.endpoint_secret) and no read
 
 from core import validation
 from core.audit import Actor, record
+from core.config import load_settings
 from core.db import transaction
 from core.errors import NotFoundError, ValidationError
 from core.events import ALL_TYPES, EVENT_TYPES
@@ -48,7 +49,7 @@ def register_webhook_endpoint(actor: Actor, url: str, event_types=ALL_TYPES, *,
                               description: str = "") -> tuple[WebhookEndpoint, str]:
     """Add an endpoint; returns it and its signing secret (shown once, never again)."""
     organization_id = require_admin(actor)
-    url = check_url(url)
+    url = check_url(url, load_settings().webhook_allow_private_addresses)
     types = clean_event_types(event_types)
     description = validation.text(description, "description", max_length=200)
     with transaction():
@@ -74,7 +75,7 @@ def update_webhook_endpoint(actor: Actor, endpoint_id: int, *, url: str | None =
     organization_id = require_admin(actor)
     changes: dict[str, object] = {}
     if url is not None:
-        changes["url"] = check_url(url)
+        changes["url"] = check_url(url, load_settings().webhook_allow_private_addresses)
     if event_types is not None:
         changes["event_types"] = clean_event_types(event_types)
     if description is not None:

@@ -30,8 +30,8 @@ def authenticate():
     except AuthenticationError:
         return unauthorized("The API key is unknown or revoked.")
     try:
-        throttle.hit(f"api_key:{key.id}", int(current_app.config["API_RATE_LIMIT"]),
-                     RATE_WINDOW_SECONDS)
+        throttle.hit_counter(f"api_key:{key.id}", int(current_app.config["API_RATE_LIMIT"]),
+                             RATE_WINDOW_SECONDS)
     except RateLimitedError as error:
         return problem(429, "Too many requests with this key.",
                        headers={"Retry-After": str(error.retry_after)})

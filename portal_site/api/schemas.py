@@ -8,10 +8,11 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.i18n import SUPPORTED_LANGUAGES
-from core.services.sales import SHIPMENT_STATUSES
+from core.services.sales import PACKAGE_LIMIT, SHIPMENT_STATUSES, WEIGHT_UNITS
 from core.services.sync import (
     BATCH_LIMIT,
     INVOICE_STATUSES,
+    PAYMENT_STATUSES,
     QUOTE_STATUSES,
     SALES_ORDER_STATUSES,
 )
@@ -273,6 +274,23 @@ class TrackingEventIn(Schema):
     description = _text(300)
 
 
+class PackageLineIn(Schema):
+    item_external_id = fields.String(allow_none=True, validate=validate.Length(max=100))
+    description = fields.String(validate=validate.Length(min=1, max=300), metadata={
+        "description": "Absent: the item's name (then item_external_id is required)."})
+    quantity = DecimalString(required=True)
+
+
+class PackageIn(Schema):
+    carrier = _text(60, metadata={"description": "e.g. UPS, FedEx, DHL, USPS, DPD, GLS, Royal "
+                                                 "Mail, PostNL, La Poste, Yamato, Japan Post: "
+                                                 "the portal links to its tracking page."})
+    tracking_number = _text(80)
+    weight = DecimalString(allow_none=True)
+    weight_unit = fields.String(validate=validate.OneOf(WEIGHT_UNITS))
+    lines = fields.List(fields.Nested(PackageLineIn), validate=validate.Length(max=500))
+
+
 class ShipmentIn(Schema):
     external_id = fields.String(**EXTERNAL_ID)
     sales_order_external_id = fields.String(required=True,
@@ -284,6 +302,10 @@ class ShipmentIn(Schema):
                         metadata={"description": "Absent: everything not shipped yet."})
     tracking_events = fields.List(fields.Nested(TrackingEventIn),
                                   validate=validate.Length(max=500))
+    packages = fields.List(fields.Nested(PackageIn), validate=validate.Length(max=PACKAGE_LIMIT),
+                           metadata={"description": "The parcels, each with its own carrier, "
+                                     "tracking number and lines; they replace the stored "
+                                     "ones. Absent: the stored packages stay."})
 
 
 class ShipmentLineOut(Schema):
@@ -298,6 +320,22 @@ class TrackingEventOut(Schema):
     description = fields.String()
 
 
+class PackageLineOut(Schema):
+    item_external_id = fields.String(allow_none=True)
+    description = fields.String()
+    quantity = QuantityString()
+
+
+class PackageOut(Schema):
+    carrier = fields.String()
+    tracking_number = fields.String()
+    tracking_url = fields.String(allow_none=True, metadata={
+        "description": "The carrier's tracking page; null for a carrier not known."})
+    weight = QuantityString(allow_none=True)
+    weight_unit = fields.String()
+    lines = fields.List(fields.Nested(PackageLineOut))
+
+
 class ShipmentOut(Schema):
     external_id = fields.String(allow_none=True)
     customer_external_id = fields.String(allow_none=True)
@@ -305,11 +343,14 @@ class ShipmentOut(Schema):
     number = fields.String()
     carrier = fields.String()
     tracking_number = fields.String()
-    status = fields.String()
+    tracking_url = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "The status of the tracking event that "
+                                     "happened last."})
     shipped_at = UtcDateTime(allow_none=True)
     delivered_at = UtcDateTime(allow_none=True)
     lines = fields.List(fields.Nested(ShipmentLineOut))
     tracking_events = fields.List(fields.Nested(TrackingEventOut))
+    packages = fields.List(fields.Nested(PackageOut))
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 
@@ -323,6 +364,10 @@ class PaymentIn(Schema):
     method = fields.String(validate=validate.OneOf(["bank_transfer", "cash", "cheque", "card"]))
     reference = _text(100)
     paid_at = UtcDateTime(allow_none=True)
+    status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES), metadata={
+        "description": "succeeded (the default) or void: voiding gives the amount back to the "
+                       "invoice's balance, once; a voided payment cannot change again. A "
+                       "payment made in the portal cannot be changed or voided here."})
 
 
 class PaymentOut(Schema):

@@ -12,6 +12,7 @@ that died and is taken over; the stored Message-ID stays the same on every attem
 after an unknown outcome can be recognised by the receiving side.
 """
 
+import datetime
 import email.policy
 import logging
 import os
@@ -33,8 +34,9 @@ from flask import Flask, current_app
 from flask_mail import Message
 from peewee import DatabaseError, InterfaceError
 
-from core import db, outbox
+from core import db, outbox, throttle
 from core.config import load_settings
+from core.events import prune_events
 from core.models import Organization, OutboxMessage, utcnow
 from portal_site.mail.render import UndeliverableError, render
 from portal_site.webhooks import delivery as webhook_delivery
@@ -48,6 +50,7 @@ DATABASE_ERRORS = (DatabaseError, InterfaceError)
 # Waits between tries to record an outcome after the database failed (about 15 s in all):
 # a failover or restart is over by then; past it the claim expires and the lease decides.
 RECORD_RETRY_WAITS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+PRUNE_INTERVAL_SECONDS = 3600.0
 
 
 def configure(app: Flask) -> None:
@@ -55,6 +58,9 @@ def configure(app: Flask) -> None:
     settings = load_settings()
     for key, value in settings.mail_worker_config().items():
         app.config.setdefault(key, value)
+    app.config.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES",
+                          settings.webhook_allow_private_addresses)
+    app.config.setdefault("EVENT_RETENTION_DAYS", settings.event_retention_days)
 
 
 class DatabaseUnavailableError(Exception):
@@ -188,9 +194,11 @@ class BatchResult:
 class OutboxWorker:
     """Claims batches of due messages and sends them; `stop` ends it between two messages.
 
-    `due_work` lists one function per kind of work the loop does (sending mail today); each
-    takes the time up to which work counts as due (None: now) and returns a Counter of what it
-    did, empty when nothing was due.
+    `due_work` lists one function per kind of work the loop does (sending mail, pruning old
+    events); each takes the time up to which work counts as due (None: now) and returns a
+    Counter of what it did, empty when nothing was due. `lane_work` runs in a thread of its
+    own with its own loop and connection (webhooks: an endpoint that hangs until the timeout
+    must not hold the mail back); with `once`, everything runs in turn in the caller's thread.
     """
 
     def __init__(self, app: Flask, worker_id: str | None = None,
@@ -208,7 +216,9 @@ class OutboxWorker:
         self._organizations: dict[int, Organization] = {}
         self._database_failed = False
         self.due_work: list[Callable[[object], Counter]] = [self.send_due_mail,
-                                                            self.deliver_due_webhooks]
+                                                            self.prune_expired]
+        self.lane_work: list[Callable[[object], Counter]] = [self.deliver_due_webhooks]
+        self._next_prune = 0.0
 
     # the database
 
@@ -374,13 +384,48 @@ class OutboxWorker:
         result = self.send_batch(batch)
         return Counter({key: value for key, value in vars(result).items() if value})
 
+    def prune_expired(self, due_before=None) -> Counter:
+        """Once an hour: delete events past EVENT_RETENTION_DAYS (their deliveries with them)
+        and rate-limit counts past their windows."""
+        if time.monotonic() < self._next_prune:
+            return Counter()
+        self._next_prune = time.monotonic() + PRUNE_INTERVAL_SECONDS
+        cutoff = utcnow() - datetime.timedelta(days=int(self.config["EVENT_RETENTION_DAYS"]))
+        events = prune_events(cutoff)
+        counts = throttle.prune()
+        if events:
+            log.info("pruned %d events older than %s", events, cutoff.date())
+        return Counter({key: value for key, value in
+                        (("pruned_events", events), ("pruned_rate_counts", counts)) if value})
+
     def run(self, once: bool = False) -> Counter:
         """Work until stopped; with `once`, do what is due now and return. Returns totals."""
+        if once:
+            return self._loop(self.due_work + self.lane_work, once=True)
+        lane_totals: Counter = Counter()
+
+        def lane(work) -> None:
+            lane_totals.update(self._loop([work], once=False))
+
+        lanes = [threading.Thread(target=lane, args=(work,), daemon=True,
+                                  name=f"worker-{work.__name__}") for work in self.lane_work]
+        for thread in lanes:
+            thread.start()
+        try:
+            totals = self._loop(self.due_work, once=False)
+        finally:
+            self.stop.set()
+            for thread in lanes:
+                # A lane may be waiting on an endpoint: at most its timeout, then it stops.
+                thread.join(timeout=float(self.config["MAIL_TIMEOUT"]) + 5.0)
+        return totals + lane_totals
+
+    def _loop(self, due_work: list, once: bool) -> Counter:
         totals: Counter = Counter()
         started = utcnow()
         while not self.stop.is_set():
             busy = False
-            for work in self.due_work:
+            for work in due_work:
                 try:
                     with db.connection():
                         done = work(started if once else None)

@@ -8,12 +8,16 @@ The state changes (claim, delivered, retry, failed) live in core.webhooks.
 Each attempt sends the same body and `Doorstep-Event-Id`, and a fresh signature:
 `Doorstep-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. Redirects
 are not followed (a 3xx is a failed attempt), proxies from the environment are not used, and
-only http and https URLs are ever opened.
+only http and https URLs are ever opened. Unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES is on, the
+worker connects only to public addresses, checked on the address it actually connects to
+(a host name that resolved to a public address at registration and to 127.0.0.1 now, as in
+DNS rebinding, is refused).
 """
 
 import datetime
 import http.client
 import logging
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -41,18 +45,63 @@ class Attempt:
         return self.code is not None and 200 <= self.code < 300
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Attempt:
+class BlockedAddressError(OSError):
+    """The endpoint's host resolves only to addresses the worker may not connect to."""
+
+
+def guarded_connector(allow_private: bool):
+    """socket.create_connection for http.client that connects to public addresses only
+    (any address when `allow_private`), checking the peer of the socket it connected."""
+
+    def create_connection(address, timeout=None, source_address=None, *args, **kwargs):
+        host, port = address
+        last_error: OSError | None = None
+        blocked = []
+        for family, kind, proto, _name, sockaddr in socket.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM):
+            if not allow_private and not webhooks.address_is_public(str(sockaddr[0])):
+                blocked.append(str(sockaddr[0]))
+                continue
+            sock = socket.socket(family, kind, proto)
+            try:
+                if isinstance(timeout, int | float):
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                peer = str(sock.getpeername()[0])
+                if not allow_private and not webhooks.address_is_public(peer):
+                    raise BlockedAddressError(f"connected to {peer}, not a public address")
+                return sock
+            except OSError as error:
+                sock.close()
+                last_error = error
+        if last_error is None and blocked:
+            raise BlockedAddressError(
+                f"refused: {host} resolves to {blocked[0]}, not a public address "
+                "(WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)")
+        raise last_error or OSError(f"{host} resolves to no address")
+
+    return create_connection
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float,
+         allow_private: bool = False) -> Attempt:
     """POST `body` to `url` once; never raises for a network failure."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"} or not parts.hostname:
         return Attempt(None, f"refused to open {scheme or 'a relative'} URL")
+    if scheme == "http" and not allow_private:
+        return Attempt(None, "refused: http without TLS (WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if scheme == "https":
         connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
                                                  context=ssl.create_default_context())
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    # http.client opens its socket through this attribute (HTTPS wraps the same socket).
+    connection._create_connection = guarded_connector(allow_private)  # type: ignore[attr-defined]
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
@@ -90,7 +139,8 @@ def deliver(worker, delivery) -> str:
         return "cancelled"
     body = event_body(delivery.event)
     attempt = post(delivery.endpoint.url, body, headers_for(delivery, body),
-                   float(config["MAIL_TIMEOUT"]))
+                   float(config["MAIL_TIMEOUT"]),
+                   bool(config.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)))
     if attempt.delivered:
         webhooks.mark_delivered(worker.worker_id, delivery, attempt.code)
         log.info("delivered %s to endpoint #%s (%s)", delivery.event.public_id,

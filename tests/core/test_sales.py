@@ -135,8 +135,9 @@ def test_shipping_part_of_an_order_then_the_rest(customer, system):
 def test_tracking_events_move_the_shipment_along(customer, system):
     order = create_sales_order(system, customer.id, "SO-1", [{"description": "x", "rate": "1"}],
                                order_date=TODAY)
-    shipment = create_shipment(system, order.id, "SH-1", carrier="DHL", tracking_number="JD1")
     when = datetime.datetime(2025, 3, 1, 9, 30)
+    shipment = create_shipment(system, order.id, "SH-1", carrier="DHL", tracking_number="JD1",
+                               packed_at=when - datetime.timedelta(hours=3))
 
     add_tracking_event(system, shipment.id, "shipped", occurred_at=when, location="Hub")
     add_tracking_event(system, shipment.id, "delivered",
@@ -153,6 +154,23 @@ def test_tracking_events_move_the_shipment_along(customer, system):
         add_tracking_event(system, shipment.id, "shipped", location="x" * 121)
     assert caught.value.field == "location"
     assert actions().count("tracking_event_added") == 2
+
+
+def test_the_status_is_that_of_the_event_that_happened_last_not_the_one_added_last(
+        customer, system):
+    order = create_sales_order(system, customer.id, "SO-1", [{"description": "x", "rate": "1"}],
+                               order_date=TODAY)
+    packed = datetime.datetime(2025, 11, 20, 8, 0)
+    shipment = create_shipment(system, order.id, "SH-1", packed_at=packed)
+    # The carrier's feed arrives out of order: "delivered" first, then the earlier steps.
+    add_tracking_event(system, shipment.id, "delivered", occurred_at=packed.replace(day=25))
+    add_tracking_event(system, shipment.id, "shipped", occurred_at=packed.replace(day=23))
+    add_tracking_event(system, shipment.id, "in_transit", occurred_at=packed.replace(day=24))
+
+    shipment = Shipment.get_by_id(shipment.id)
+    assert shipment.status == "delivered"
+    assert shipment.shipped_at == packed.replace(day=23)
+    assert shipment.delivered_at == packed.replace(day=25)
 
 
 def test_bad_shipment_input_is_refused(customer, system):

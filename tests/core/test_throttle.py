@@ -116,3 +116,56 @@ def test_the_current_password_on_the_profile_is_throttled_like_a_sign_in(
 ])
 def test_the_client_address_follows_the_trusted_proxies(peer, forwarded, trusted, expected):
     assert throttle.client_address(peer, forwarded, trusted) == expected
+
+
+# -- the API's per-key counter: one row per key, updated in place -----------------------------
+
+def test_the_counter_lets_the_limit_through_then_refuses_until_the_window_ends():
+    start = 1_800_000_000.0  # a window boundary for 60 s windows
+    for second in range(3):
+        throttle.hit_counter("api_key:1", 3, 60, now=start + second)
+    with pytest.raises(RateLimitedError) as refused:
+        throttle.hit_counter("api_key:1", 3, 60, now=start + 20)
+    assert refused.value.retry_after == 40
+    throttle.hit_counter("api_key:1", 3, 60, now=start + 60)  # the next window starts afresh
+    throttle.hit_counter("api_key:2", 3, 60, now=start + 20)  # another key has its own count
+
+
+def test_the_counter_writes_one_row_per_key_and_no_rate_events():
+    from core.models import RateCounter
+
+    for _ in range(50):
+        throttle.hit_counter("api_key:7", 1000, 60)
+    assert RateCounter.select().where(RateCounter.key == "api_key:7").count() == 1
+    assert RateCounter.get(RateCounter.key == "api_key:7").count == 50
+    assert RateEvent.select().count() == 0
+
+
+def test_concurrent_requests_on_their_own_connections_never_pass_the_limit():
+    """Like gunicorn's processes: each thread has its own connection to the database."""
+    import threading
+
+    from core import db
+
+    passed, refused, errors = [], [], []
+    start = threading.Barrier(4)
+
+    def client():
+        start.wait()
+        with db.connection():
+            for _ in range(15):
+                try:
+                    throttle.hit_counter("api_key:race", 25, 3600)
+                    passed.append(1)
+                except RateLimitedError:
+                    refused.append(1)
+                except Exception as error:  # noqa: BLE001 - reported below
+                    errors.append(error)
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert (len(passed), len(refused)) == (25, 35)

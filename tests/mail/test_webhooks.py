@@ -33,7 +33,7 @@ SIGNATURE = re.compile(r"^t=(\d+),v1=([0-9a-f]{64})$")
 def worker_config(**overrides) -> dict:
     return {"MAIL_TIMEOUT": 0.5, "MAIL_BATCH_SIZE": 50, "MAIL_MAX_ATTEMPTS": 8,
             "MAIL_RETRY_BASE_SECONDS": 30.0, "MAIL_RETRY_MAX_SECONDS": 3600.0,
-            "MAIL_LEASE_SECONDS": 300.0, **overrides}
+            "MAIL_LEASE_SECONDS": 300.0, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True, **overrides}
 
 
 def a_worker(**config) -> SimpleNamespace:
