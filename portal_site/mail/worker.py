@@ -405,7 +405,8 @@ class OutboxWorker:
         lane_totals: Counter = Counter()
 
         def lane(work) -> None:
-            lane_totals.update(self._loop([work], once=False))
+            with self.app.app_context():
+                lane_totals.update(self._loop([work], once=False))
 
         lanes = [threading.Thread(target=lane, args=(work,), daemon=True,
                                   name=f"worker-{work.__name__}") for work in self.lane_work]

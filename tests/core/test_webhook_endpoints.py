@@ -193,3 +193,41 @@ def test_an_organization_has_a_bounded_number_of_endpoints(actor):
         service.register_webhook_endpoint(actor, f"{URL}/{n}")
     with unchanged(), pytest.raises(ValidationError, match="at most"):
         service.register_webhook_endpoint(actor, f"{URL}/one-more")
+
+
+# -- by default, only https URLs on public addresses ------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "https://127.0.0.1/hook", "https://localhost/hook", "https://10.1.2.3/hook",
+    "https://192.168.0.10/hook", "https://172.16.5.4/hook", "https://169.254.169.254/latest",
+    "https://[::1]/hook", "https://[::ffff:127.0.0.1]/hook", "https://[fe80::1]/hook",
+    "https://[fc00::1]/hook", "https://224.0.0.1/hook", "https://240.0.0.1/hook",
+    "https://0.0.0.0/hook", "https://100.64.0.1/hook",
+])
+def test_private_loopback_link_local_multicast_and_reserved_hosts_are_refused(
+        monkeypatch, actor, url):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0")
+    with pytest.raises(ValidationError) as refused:
+        service.register_webhook_endpoint(actor, url)
+    assert refused.value.field == "url"
+    assert "public addresses only" in str(refused.value)
+    assert WebhookEndpoint.select().count() == 0
+
+
+def test_http_is_refused_unless_private_addresses_are_allowed(monkeypatch, actor):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0")
+    with pytest.raises(ValidationError, match="https"):
+        service.register_webhook_endpoint(actor, "http://93.184.215.14/hook")
+    endpoint, _secret = service.register_webhook_endpoint(actor, "https://93.184.215.14/hook")
+    assert endpoint.url == "https://93.184.215.14/hook"
+    with pytest.raises(ValidationError, match="public addresses only"):
+        service.update_webhook_endpoint(actor, endpoint.id, url="https://127.0.0.1/hook")
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "1")
+    assert service.update_webhook_endpoint(actor, endpoint.id,
+                                   url="http://127.0.0.1:8080/hook").url.startswith("http://")
+
+
+def test_a_host_name_that_does_not_resolve_is_refused(monkeypatch, actor):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0")
+    with pytest.raises(ValidationError, match="could not be found"):
+        service.register_webhook_endpoint(actor, "https://no-such-host.invalid/hook")

@@ -375,3 +375,68 @@ def test_a_portal_payment_reaches_the_businesss_endpoint(receivers, actor, make_
     assert body["data"]["invoice"] == {"id": invoice.id, "external_id": None,
                                        "number": invoice.number, "status": "paid",
                                        "balance": "0.00", "currency": "USD"}
+
+
+# -- private addresses: refused at delivery too, on the address actually connected to ----------
+
+def test_delivery_refuses_a_loopback_address_when_private_addresses_are_not_allowed(
+        receivers, actor, org):
+    """The endpoint was registered while allowed (or its name resolved to a public address
+    then, as in DNS rebinding); at delivery the worker checks where it connects, and the
+    receiver on 127.0.0.1 never hears from it."""
+    receiver = receivers()
+    https = register_webhook_endpoint(
+        actor, receiver.url.replace("http://127.0.0.1", "https://localhost"))[0]
+    record_event(org.id, "quote.accepted", {})
+
+    webhook_delivery.deliver_due(a_worker(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False))
+
+    assert receiver.requests == []
+    delivery = WebhookDelivery.get()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    # Refused before any byte went out: not a TLS error from the plain-HTTP receiver.
+    assert "localhost resolves to" in delivery.last_error
+    assert "not a public address" in delivery.last_error
+    # Plain http is refused too while private addresses are not allowed.
+    disable_webhook_endpoint(actor, https.id)
+    register_webhook_endpoint(actor, receiver.url)
+    record_event(org.id, "quote.accepted", {})
+    webhook_delivery.deliver_due(a_worker(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=False))
+    assert receiver.requests == []
+    assert "http without TLS" in WebhookDelivery.select().order_by(
+        WebhookDelivery.id.desc()).get().last_error
+
+
+def test_the_guarded_connector_checks_each_resolved_address():
+    from portal_site.webhooks.delivery import BlockedAddressError, guarded_connector
+
+    with pytest.raises(BlockedAddressError, match="not a public address"):
+        guarded_connector(False)(("localhost", 9), 1.0)
+    with pytest.raises(BlockedAddressError):
+        guarded_connector(False)(("::ffff:10.0.0.1", 443), 1.0)
+    # Allowed, a loopback port nobody listens on is refused by the system, not by the guard.
+    with pytest.raises(ConnectionRefusedError):
+        guarded_connector(True)(("127.0.0.1", closed_port()), 1.0)
+
+
+# -- events past the retention period are pruned by the worker ----------------------------------
+
+def test_old_events_and_their_deliveries_are_pruned_and_the_feed_cursor_still_works(
+        receivers, actor, org, make_app):
+    from core.queries.events import encode_cursor, list_events
+
+    receiver = receivers()
+    register_webhook_endpoint(actor, receiver.url)
+    old = [record_event(org.id, "comment.added", {"n": i}) for i in range(3)]
+    recent = record_event(org.id, "comment.added", {"n": 3})
+    Event.update(created_at=utcnow() - datetime.timedelta(days=91)).where(
+        Event.id.in_([e.id for e in old])).execute()
+    cursor = encode_cursor(old[1].id)  # a client stopped reading in the middle of the old ones
+
+    worker = OutboxWorker(make_app(closed_port(), EVENT_RETENTION_DAYS=90))
+    assert worker.prune_expired() == {"pruned_events": 3}
+    assert [e.id for e in Event.select()] == [recent.id]
+    assert [d.event_id for d in WebhookDelivery.select()] == [recent.id]
+    events, _next = list_events(org.id, cursor)
+    assert [e.id for e in events] == [recent.id]
+    assert worker.prune_expired() == {}  # once an hour, not every round
