@@ -224,6 +224,12 @@ def add_tracking_event_locked(shipment: Shipment, status: str, occurred_at: date
         raise ValidationError(N_("Unknown shipment status."), field="status")
     event = TrackingEvent.create(shipment=shipment, status=status, occurred_at=occurred_at,
                                  location=location, description=description)
+    if status in shipping.UNDER_WAY:
+        # A parcel is packed before it leaves: a "packed" stamped later (the moment the
+        # shipment was entered, when its journey is recorded afterwards) moves back to then.
+        (TrackingEvent.update(occurred_at=occurred_at)
+         .where(TrackingEvent.shipment == shipment.id, TrackingEvent.status == "packed",
+                TrackingEvent.occurred_at > occurred_at).execute())
     refresh_shipment_status_locked(shipment)
     return event
 

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from core.errors import NotFoundError, ValidationError
-from core.models import Customer, InvoiceLine, SalesOrder, SalesOrderLine, Shipment
+from core.models import (
+    Customer,
+    InvoiceLine,
+    SalesOrder,
+    SalesOrderLine,
+    Shipment,
+    TrackingEvent,
+)
 from core.queries.portal import get_lines
 from core.services.sales import (
     add_tracking_event,
@@ -171,6 +178,23 @@ def test_the_status_is_that_of_the_event_that_happened_last_not_the_one_added_la
     assert shipment.status == "delivered"
     assert shipment.shipped_at == packed.replace(day=23)
     assert shipment.delivered_at == packed.replace(day=25)
+
+
+def test_a_journey_recorded_after_the_shipment_was_entered_is_not_behind_packed(
+        customer, system):
+    """Entered on 2 Dec (packed "now"), its journey from 23 Nov is recorded afterwards: the
+    shipment is not "packed" on 2 Dec, after it shipped."""
+    order = create_sales_order(system, customer.id, "SO-1", [{"description": "x", "rate": "1"}],
+                               order_date=TODAY)
+    shipment = create_shipment(system, order.id, "SH-1")
+    shipped = datetime.datetime(2025, 11, 23, 8, 0)
+    add_tracking_event(system, shipment.id, "shipped", occurred_at=shipped)
+
+    timeline = list(TrackingEvent.select().order_by(TrackingEvent.occurred_at.desc(),
+                                                    TrackingEvent.id.desc()))
+    assert [(e.status, e.occurred_at) for e in timeline] == [("shipped", shipped),
+                                                             ("packed", shipped)]
+    assert Shipment.get_by_id(shipment.id).status == "shipped"
 
 
 def test_bad_shipment_input_is_refused(customer, system):

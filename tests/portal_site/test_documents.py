@@ -168,3 +168,43 @@ def test_an_expired_quote_says_so_and_cannot_be_answered(signed_in, contact, org
     refused = signed_in.post(f"/{org.slug}/quotes/{quote.id}/accept")
     assert "This quote has expired." in text_of(signed_in.get(refused.location))
     assert Quote.get_by_id(quote.id).status == "sent"
+
+
+def test_a_shipment_shows_its_packages_their_lines_and_carrier_links(
+        signed_in, contact, org, papers_of):
+    from core.services import sales
+
+    papers = papers_of(contact.customer)
+    system = Actor.system(org.id)
+    sales.set_shipment_packages(system, papers.shipment.id, [
+        {"carrier": "UPS", "tracking_number": "1Z 999/AA1", "weight": "2.5",
+         "lines": [{"description": "Steel widget", "quantity": "3"}]},
+        {"carrier": "Springfield Couriers", "tracking_number": "SC-77",
+         "lines": [{"description": "Steel widget", "quantity": "1"}]}])
+    page = signed_in.get(f"/{org.slug}/shipments/{papers.shipment.id}").get_data(as_text=True)
+    text = text_of(signed_in.get(f"/{org.slug}/shipments/{papers.shipment.id}"))
+    assert "Package 1 of 2" in text and "Package 2 of 2" in text and "2.5 kg" in text
+    assert 'href="https://www.ups.com/track?tracknum=1Z%20999%2FAA1"' in page
+    # DHL Express on the shipment itself links too; the local courier has no link at all.
+    assert 'href="https://www.dhl.com/' in page and "SC-77" in text
+    assert "SC-77</a>" not in page
+    listing = signed_in.get(f"/{org.slug}/shipments").get_data(as_text=True)
+    assert "tracking-id=JD014600" in listing
+
+
+def test_the_timeline_is_ordered_by_when_events_happened_and_the_latest_is_current(
+        signed_in, contact, org, papers_of):
+    from core.services import sales
+
+    papers = papers_of(contact.customer)
+    system = Actor.system(org.id)
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    # The carrier reports delivery first, then the earlier scan.
+    sales.add_tracking_event(system, papers.shipment.id, "delivered", location="Springfield",
+                             occurred_at=now + datetime.timedelta(hours=5))
+    sales.add_tracking_event(system, papers.shipment.id, "out_for_delivery",
+                             location="Depot", occurred_at=now + datetime.timedelta(hours=2))
+    page = signed_in.get(f"/{org.slug}/shipments/{papers.shipment.id}").get_data(as_text=True)
+    latest = page.index("timeline__event--latest")
+    assert page.index("Springfield") > latest and page.index("Depot") > page.index("Springfield")
+    assert 'status status--delivered' in page

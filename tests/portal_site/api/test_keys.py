@@ -72,6 +72,17 @@ def test_requests_over_the_limit_get_429_with_retry_after(app, write_key):
     assert int(response.headers["Retry-After"]) > 0
 
 
+def test_counting_requests_writes_no_row_per_request(app, write_key):
+    from core.models import RateCounter, RateEvent
+
+    api = ApiClient(app.test_client(), write_key[1])
+    for _ in range(20):
+        assert api.get("/api/v1/customers").status_code == 200
+    assert RateEvent.select().count() == 0
+    [counter] = RateCounter.select()
+    assert (counter.key, counter.count) == (f"api_key:{write_key[0].id}", 20)
+
+
 def test_only_admins_manage_keys(staff_member):
     from core.errors import PermissionDeniedError
 
