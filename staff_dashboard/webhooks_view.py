@@ -48,7 +48,9 @@ def _register_form() -> None:
         st.markdown("**Add an endpoint**")
         url = st.text_input("Endpoint URL", key=keys.WEBHOOKS_URL,
                             placeholder="https://erp.example.com/doorstep/webhooks",
-                            help="http:// or https:// only. Doorstep POSTs each event there.")
+                            help="https:// on a public address (http:// and local addresses "
+                                 "only with WEBHOOK_ALLOW_PRIVATE_ADDRESSES on). Doorstep "
+                                 "POSTs each event there.")
         types = st.multiselect("Event types", list(EVENT_TYPES), key=keys.WEBHOOKS_TYPES,
                                placeholder="All events",
                                help="Leave empty to receive every event type.")

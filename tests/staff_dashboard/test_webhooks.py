@@ -46,6 +46,19 @@ def test_a_url_that_is_not_http_is_refused_beside_the_form(admin):
     assert WebhookEndpoint.select().count() == 0 and not app.code
 
 
+def test_a_private_address_is_refused_with_a_clear_message(admin, monkeypatch):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0")
+    app = open_console(admin, page=PAGE)
+    app.text_input(key=keys.WEBHOOKS_URL).input("https://169.254.169.254/latest/meta-data")
+    _add_endpoint_button(app).click()
+    app.run()
+
+    assert texts(app.error) == [
+        "169.254.169.254 is a private, loopback or reserved address (169.254.169.254): "
+        "webhooks are sent to public addresses only."]
+    assert WebhookEndpoint.select().count() == 0 and not app.code
+
+
 def test_disable_enable_rotate_and_delete(admin):
     endpoint, first_secret = register_webhook_endpoint(Actor.staff(admin.id), URL)
     app = open_console(admin, page=PAGE)
