@@ -170,7 +170,7 @@ def reject_bank_transfer(actor: Actor, payment_id: int) -> Payment:
 
 def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
                            method: str = "bank_transfer", reference: str = "",
-                           paid_at=None) -> Payment:
+                           paid_at=None, external_id: str | None = None) -> Payment:
     """Record money the actor's organization received outside the portal (transfer, cash,
     cheque, a card charged elsewhere): the invoice's balance goes down."""
     amount = validation.amount(amount)
@@ -186,7 +186,7 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
                                  customer=invoice.customer_id, invoice=invoice, number="",
                                  amount=amount, currency=invoice.currency, method=method,
                                  reference=reference, status="succeeded",
-                                 paid_at=paid_at or utcnow())
+                                 paid_at=paid_at or utcnow(), external_id=external_id)
         payment.number = f"PAY-{payment.id:06d}"
         payment.save()
         _apply(invoice, amount)

@@ -632,8 +632,10 @@ def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
                               "invoice_external_id")
         row = _find(Payment, org_id, external_id)
         if row is None:
+            # The external id is there from the start: payment.recorded names it.
             payment = payments.record_offline_payment(actor, invoice.id, amount, method=method,
-                                                       reference=reference, paid_at=paid_at)
+                                                       reference=reference, paid_at=paid_at,
+                                                       external_id=external_id)
             if status == "void":
                 payment = payments.void_offline_payment(actor, payment.id)
             _stamp(payment, external_id)

@@ -145,6 +145,14 @@ def _balance(external_id):
     return str(Invoice.get(Invoice.external_id == external_id).balance)
 
 
+def test_the_recorded_event_names_the_payment_by_its_external_id(api):
+    import json
+
+    _invoices(api)
+    event = Event.get(Event.type == "payment.recorded")
+    assert json.loads(event.payload)["payment"]["external_id"] == "PAY-1"
+
+
 def test_a_payment_is_corrected_and_the_invoice_owes_the_difference(api):
     _invoices(api)
     assert _balance("INV-1") == "53.80"
