@@ -86,6 +86,11 @@ def test_signed_in_pages_are_accessible(page, portal, axe, make_contact):
                                  location="Portsmouth hub",
                                  occurred_at=datetime.datetime.now(datetime.UTC)
                                  .replace(tzinfo=None))
+        # Two parcels, one with a carrier link, so axe checks the packages' markup too.
+        sales.set_shipment_packages(Actor.system(shipment.organization_id), shipment.id, [
+            {"carrier": "DHL", "tracking_number": "JD000111222", "weight": "1.5",
+             "lines": [{"description": "Widget", "quantity": "1"}]},
+            {"carrier": "Local courier", "tracking_number": "LC-9", "lines": []}])
         payment = payments.pay_invoice(ContactScope.for_contact(sam.contact.id), sam.invoice.id,
                                        "30.00", method="card", idempotency_key=f"e2e-{sam.email}",
                                        card=Card("4242424242424242", "12/30", "123"))
