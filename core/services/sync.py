@@ -218,6 +218,72 @@ def _contact_by_email_or_name(customer, email: str | None, first_name: str, last
             .order_by(Contact.id).first())
 
 
+def _texts(values) -> set[str]:
+    return {value.strip() for value in values if isinstance(value, str) and value.strip()
+            and "\x00" not in value}
+
+
+def _existing(column, organization_id: int, wanted: set[str]) -> set[str]:
+    """The values of `wanted` some row of the organization has in `column`."""
+    model, found, wanted_list = column.model, set(), sorted(wanted)
+    for start in range(0, len(wanted_list), 500):  # SQLite's bound parameters: stay small
+        found |= {row[0] for row in model.select(column).where(
+            model.organization == organization_id,
+            column.in_(wanted_list[start:start + 500])).tuples()}
+    return found
+
+
+def new_customers(actor: Actor, records: list[tuple[dict, list[dict]]]) -> set[int]:
+    """The indexes of the records (a customer's data, its contacts' data) that nothing stored
+    matches, on external_id or natural key: those `create_customers` may write set-based."""
+    org_id = _organization_of(actor)
+    customer_ids = _existing(Customer.external_id, org_id,
+                             _texts(data.get("external_id") for data, _c in records))
+    names = _existing(Customer.display_name, org_id,
+                      _texts(data.get("display_name") for data, _c in records))
+    contact_ids = _existing(Contact.external_id, org_id, _texts(
+        c.get("external_id") for _d, contacts in records for c in contacts))
+    emails = _existing(Contact.email, org_id, {e.lower() for e in _texts(
+        c.get("email") for _d, contacts in records for c in contacts)})
+    # A name twice in the batch: one by one, so that the second finds the first by its name.
+    seen: dict[str, int] = {}
+    for data, _contacts in records:
+        name = str(data.get("display_name") or "").strip()
+        seen[name] = seen.get(name, 0) + 1
+    names |= {name for name, count in seen.items() if count > 1}
+    new = set()
+    for index, (data, contacts) in enumerate(records):
+        if (str(data.get("external_id") or "").strip() in customer_ids
+                or str(data.get("display_name") or "").strip() in names
+                or any(str(c.get("external_id") or "").strip() in contact_ids
+                       or str(c.get("email") or "").strip().lower() in emails
+                       for c in contacts)):
+            continue
+        new.add(index)
+    return new
+
+
+def create_customers(actor: Actor, records: list[tuple[dict, list[dict]]]
+                     ) -> list[tuple[Customer, list[Contact]]]:
+    """Create many new customers with their contacts at once (`new_customers` found them new):
+    the values `upsert_customer` and `upsert_contact` would create, through
+    customers.create_customers_many; all or none."""
+    specs = []
+    for data, contacts in records:
+        specs.append({**_clean_customer(data), "currency": data.get("currency"),
+                      "external_id": _wanted_external_id(data, True),
+                      "contacts": [{**c, "external_id": _wanted_external_id(c, True)}
+                                   for c in contacts]})
+    made = customers.create_customers_many(actor, specs)
+    by_customer: dict[int, list[Contact]] = {customer.id: [] for customer in made}
+    ids = list(by_customer)
+    for start in range(0, len(ids), 500):
+        for contact in (Contact.select().where(Contact.customer.in_(ids[start:start + 500]))
+                        .order_by(Contact.id)):
+            by_customer[contact.customer_id].append(contact)
+    return [(customer, by_customer[customer.id]) for customer in made]
+
+
 def upsert_contact(actor: Actor, data: dict, *, customer=None,
                    natural_keys: bool = False) -> UpsertResult:
     """Create or update a contact; `portal_access` true invites it, false disables it, exactly

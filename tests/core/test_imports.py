@@ -177,13 +177,16 @@ def test_a_missing_column_is_refused_before_any_row(admin):
 def test_an_interrupted_import_writes_nothing(admin):
     before = snapshot()
 
-    def stop_at_the_second_record(done, total):
-        if done == 2:
-            raise KeyboardInterrupt  # the operator's Ctrl-C, the page closed
+    written_when_stopped = []
+
+    def stop_once_rows_are_written(done, total):
+        written_when_stopped.append(Customer.select().count())
+        raise KeyboardInterrupt  # the operator's Ctrl-C, the page closed
 
     with pytest.raises(KeyboardInterrupt):
         do_import(admin, "customers", CUSTOMERS_CSV, invite=True,
-                  progress=stop_at_the_second_record)
+                  progress=stop_once_rows_are_written)
+    assert written_when_stopped == [3]  # midway, in the import's transaction
     assert snapshot() == before
 
 
