@@ -333,7 +333,9 @@ def upsert_contact(actor: Actor, data: dict, *, customer=None,
             changed = True
         if changed:
             _stamp(contact, external_id)
-        return UpsertResult(Contact.get_by_id(contact.id), created, changed)
+        # Read back only after a write (an unchanged contact is as it was read).
+        return UpsertResult(Contact.get_by_id(contact.id) if changed else contact, created,
+                            changed)
 
 
 # -- items ---------------------------------------------------------------------------------

@@ -137,3 +137,13 @@ def test_export_query_count_stays_flat(org, make_customer):
     with count_queries() as large:
         as_file(export_customers(org.id), "csv")
     assert large.count == small.count
+
+
+def test_an_export_holds_only_the_organizations_own_records(org, make_customer, make_invoice):
+    from core.services.organizations import create_organization
+
+    other = create_organization("Rival Ltd", default_language="en", currency="USD")
+    make_invoice(make_customer("Theirs", organization=other), "10.00")
+    make_invoice(make_customer("Ours"), "20.00")
+    assert [row[1] for row in csv_rows(as_file(export_customers(org.id), "csv"))[1:]] == ["Ours"]
+    assert [row[3] for row in csv_rows(as_file(export_invoices(org.id), "csv"))[1:]] == ["Ours"]

@@ -311,3 +311,23 @@ def test_the_mapping_is_remembered_for_the_next_file(admin):
     remembered = get_remembered_mapping(admin.organization_id, "customers")
     assert guess_mapping("customers", table.header, remembered)["external_id"] == "Ref"
     assert guess_mapping("customers", table.header, remembered)["email"] == "Mail"
+
+
+def test_another_organizations_records_are_never_matched_nor_changed(admin, make_customer):
+    from core.services.organizations import create_organization
+
+    other = create_organization("Rival Ltd", default_language="en", currency="USD")
+    theirs = make_customer("Alpha Foods", email="anna@alpha.example", organization=other)
+    Customer.update(external_id="C-1").where(Customer.id == theirs.id).execute()
+    before = (Customer.get_by_id(theirs.id).updated_at,
+              [(c.first_name, c.portal_state) for c in theirs.contacts])
+
+    _table, report = do_import(admin, "customers", CUSTOMERS_CSV, invite=True)
+
+    assert report.errors == [] and report.counts[("customers", "created")] == 3
+    assert Customer.get_by_id(theirs.id).updated_at == before[0]
+    assert [(c.first_name, c.portal_state) for c in Customer.get_by_id(theirs.id).contacts] \
+        == before[1]
+    ours = Customer.get(Customer.external_id == "C-1",
+                        Customer.organization == admin.organization_id)
+    assert ours.id != theirs.id
