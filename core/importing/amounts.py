@@ -1,34 +1,29 @@
-"""Amounts as a locale writes them, for the import.
-
-The adapter to the one strict locale money parser, `core.money.parse_amount(text, locale,
-currency) -> Decimal`: until that module is on this branch, babel's strict decimal parsing
-stands in with the same signature and errors.
-"""
+"""Amounts as a locale writes them, for the import: core.money's strict parser (the one every
+form uses), after taking off a currency code or symbol a spreadsheet may carry."""
 
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, get_currency_symbol, parse_decimal
+from babel.numbers import get_currency_symbol
 
-from core.errors import ValidationError
-from core.i18n import N_
+from core.money import parse_amount as parse_money
+from core.money import parse_number
+
+QUANTITY_DECIMALS = 3  # as the document lines store them
 
 
-def parse_amount(text: str, locale: str, currency: str) -> Decimal:
-    """An amount written with `locale`'s separators, the currency's code or symbol allowed;
-    ValidationError when the separators do not fit the locale (1,234.50 in German)."""
+def _bare(text: str, locale: str, currency: str) -> str:
     value = text.strip()
     for mark in {currency.upper(), get_currency_symbol(currency.upper(), locale=locale)}:
         value = value.replace(mark, "")
-    value = value.replace("\u00a0", " ").replace("\u202f", " ").strip()
-    try:
-        number = parse_decimal(value, locale=locale, strict=True)
-    except NumberFormatError:
-        raise ValidationError(N_("Enter an amount as %(example)s."), field="amount",
-                              example=_example(locale)) from None
-    return number
+    return value.strip()
 
 
-def _example(locale: str) -> str:
-    from babel.numbers import format_decimal
+def parse_amount(text: str, locale: str, currency: str, *, field: str = "amount") -> Decimal:
+    """An amount of `currency` written with `locale`'s separators (ValidationError else)."""
+    return parse_money(_bare(text, locale, currency), locale, currency, field=field)
 
-    return format_decimal(Decimal("1234.50"), format="#,##0.00", locale=locale)
+
+def parse_quantity(text: str, locale: str, *, field: str) -> Decimal:
+    """A quantity or rate (up to three decimals, zero allowed) written the locale's way."""
+    return parse_number(text.strip().rstrip("%").strip(), locale,
+                        decimals=QUANTITY_DECIMALS, field=field, allow_zero=True)

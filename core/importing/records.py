@@ -9,7 +9,6 @@ invoice share its number.
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from babel.core import Locale
 
@@ -93,10 +92,7 @@ def _convert(spec: Field, cell, locale: Locale, currency: str):
     if kind == "amount":
         return values.amount(cell, spec.name, locale, currency)
     if kind == "number":
-        if isinstance(cell, Decimal):
-            return cell
-        return values.amount(values.text(cell).rstrip("%").strip() or None, spec.name, locale,
-                             currency)
+        return values.number(cell, spec.name, locale)
     if kind == "language":
         return values.language(cell, spec.name)
     if kind == "currency":

@@ -11,7 +11,7 @@ from babel.dates import format_date, parse_date
 from core import validation
 from core.errors import ValidationError
 from core.i18n import N_, SUPPORTED_LANGUAGES
-from core.importing.amounts import parse_amount
+from core.importing.amounts import parse_amount, parse_quantity
 from core.tabular import unquote
 
 YES = {"yes", "y", "true", "1", "x", "ja", "oui", "sí", "si", "はい", "نعم"}
@@ -112,10 +112,17 @@ def amount(cell, field: str, locale: Locale, currency: str) -> Decimal | None:
     value = text(cell)
     if not value:
         return None
-    try:
-        return parse_amount(value, str(locale), currency)
-    except ValidationError as error:
-        raise ValidationError(error.message, field=field, **error.params) from None
+    return parse_amount(value, str(locale), currency, field=field)
+
+
+def number(cell, field: str, locale: Locale) -> Decimal | None:
+    """A quantity or a tax rate (19 or 19 %, 2,5 in German); None for an empty cell."""
+    if isinstance(cell, Decimal):
+        return cell
+    value = text(cell)
+    if not value:
+        return None
+    return parse_quantity(value, str(locale), field=field)
 
 
 def language(cell, field: str) -> str | None:

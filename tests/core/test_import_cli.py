@@ -37,7 +37,7 @@ def test_an_error_row_is_told_in_one_line_and_nothing_is_written(org, database_u
     result = doorstep("import", "items", str(file), "--org", org.slug, url=database_url,
                       cwd=tmp_path)
     assert result.returncode == 1
-    assert "row 3 error: Price: Enter an amount as 1,234.50." in result.stderr
+    assert "row 3 error: Price: Enter the amount as digits, for example 1,234.56." in result.stderr
     assert "nothing was imported" in result.stdout
     assert Item.select().count() == 0
 

@@ -251,7 +251,7 @@ def test_dates_and_amounts_in_the_organizations_locale(admin, org, make_customer
                                         "customer_email": "Kunden-E-Mail",
                                         "issue_date": "Rechnungsdatum", "total": "Betrag"})
     assert [(row.column, row.message) for row in report.errors] == [
-        ("Betrag", "Enter an amount as 1.234,50.")]
+        ("Betrag", "Enter the amount as digits, for example 1.234,56.")]
     bad_date = invoices.replace("31.12.2026", "2026").replace("R-1", "R-3")
     _table, report = do_import(admin, "invoices", bad_date,
                                mapping={"number": "Rechnungsnummer",
