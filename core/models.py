@@ -667,10 +667,24 @@ class ApiIdempotencyRecord(BaseModel):
         indexes = ((("api_key", "key"), True),)
 
 
+class ImportMapping(BaseModel):
+    """The columns an organization's last import of one kind mapped to Doorstep's fields,
+    offered again for its next file."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    kind = CharField(max_length=16)  # customers | items | invoices | payments
+    columns = TextField(default="{}")  # JSON: field name -> the file's column header
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("organization", "kind"), True),)
+
+
 ALL_MODELS = [
     Organization, PortalPreferences, SlugHistory, StaffUser, StaffSession, Customer, Contact,
     AccessToken, Item, Quote, QuoteLine, SalesOrder, SalesOrderLine, Invoice, InvoiceLine,
     Payment, Shipment, ShipmentLine, TrackingEvent, ShipmentPackage, PackageLine, Comment,
     Notification, OutboxMessage, AuditEvent, RateEvent, RateCounter, Event, WebhookEndpoint,
-    WebhookDelivery, ApiKey, ApiIdempotencyRecord,
+    WebhookDelivery, ApiKey, ApiIdempotencyRecord, ImportMapping,
 ]

@@ -1,4 +1,4 @@
-"""The `doorstep` command: migrate, demo, create-staff, api-key, worker, run."""
+"""The `doorstep` command: migrate, demo, create-staff, api-key, import, worker, run."""
 
 import importlib.util
 import json
@@ -244,6 +244,51 @@ def api_key_revoke(org_slug, key_id):
         except DoorstepError:
             raise click.ClickException(f"No key {key_id} in this organization.") from None
     click.echo(f"Revoked {key.prefix}… ({key.name}).")
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["customers", "items", "invoices", "payments"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--org", "org_slug", required=True, help="Portal slug of the organization.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--invite", is_flag=True, help="Invite the contacts marked for portal access.")
+@click.option("--map", "overrides", multiple=True, metavar="FIELD=COLUMN",
+              help="Read FIELD from the file's COLUMN (else guessed, or as last time).")
+def import_file(kind, file, org_slug, dry_run, invite, overrides):
+    """Import a CSV or XLSX file of customers (with contacts), items, open invoices or
+    payments: all rows or none; exit 1 when any row has an error."""
+    from pathlib import Path
+
+    from core.importing.fields import FIELDS, guess_mapping
+    from core.queries.imports import get_remembered_mapping
+    from core.services.imports import run_import
+    from core.tabular import read_table
+
+    settings, _database = _bind(writes=True, schema=True)
+    if invite:
+        _require_secret_key(settings)  # invitation links are derived from it
+    path = Path(file)
+    with db.connection():
+        actor = _org_actor(org_slug)
+        table = read_table(path.name, path.read_bytes())
+        mapping = guess_mapping(kind, table.header,
+                                get_remembered_mapping(actor.organization_id, kind))
+        names = {spec.name for spec in FIELDS[kind]}
+        for override in overrides:
+            name, _, column = override.partition("=")
+            if name not in names:
+                raise click.BadParameter(f"{name!r} is not a field of {kind} (one of "
+                                         f"{', '.join(sorted(names))}).", param_hint="--map")
+            mapping[name] = column or None
+        report = run_import(actor, kind, table, mapping, commit=not dry_run, invite=invite)
+    for row in report.rows:
+        if row.outcome in ("error", "skipped"):
+            where = f" {row.column}:" if row.column else ""
+            click.echo(f"row {row.line} {row.outcome}:{where} {row.message}", err=True)
+    click.echo(report.summary())
+    if report.errors:
+        sys.exit(1)
+    click.echo("Dry run: nothing was written." if dry_run else "Imported.")
 
 
 @main.command()

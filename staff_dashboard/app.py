@@ -54,6 +54,8 @@ def navigation(staff: auth.SignedIn):
             st.Page(paths.PREFERENCES, title="Portal preferences", icon=":material/tune:"),
             st.Page(paths.STAFF, title="Staff", icon=":material/manage_accounts:"),
             st.Page(paths.API_WEBHOOKS, title="API & webhooks", icon=":material/api:"),
+            st.Page(paths.IMPORT, title="Import", icon=":material/upload_file:"),
+            st.Page(paths.AUDIT_TRAIL, title="Audit trail", icon=":material/history:"),
         ]
     return st.navigation(sections)
 

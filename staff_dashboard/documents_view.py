@@ -5,9 +5,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.errors import NotFoundError
+from core.queries.exports import export_invoices
 from core.queries.staff import get_document_thread, list_documents
 from core.services.comments import add_staff_comment
-from staff_dashboard import auth, keys, ui
+from staff_dashboard import auth, exports_view, keys, ui
 from staff_dashboard.notifications_view import document_focus_key
 
 PER_PAGE = 50
@@ -88,6 +89,11 @@ def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     pager[0].number_input("Page", min_value=1, max_value=result.pages, step=1, key=page_key)
     pager[1].caption(f"of {result.pages} · {result.total:,} {TITLES[kind].lower()} · "
                      "select a row to read its comments and reply")
+    if kind == "invoice":
+        organization_id, shown_viewed = staff.organization_id, VIEWED_CHOICES[viewed]
+        exports_view.export_buttons("invoices", lambda: export_invoices(
+            organization_id, viewed=shown_viewed, status=status, search=search),
+            key=state_key(kind, "export"), where=st.container())
 
     if st.session_state.get(focus_key):
         with detail_area:

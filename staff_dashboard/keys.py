@@ -55,3 +55,13 @@ WEBHOOKS_URL = "webhooks_register_url"
 WEBHOOKS_TYPES = "webhooks_register_types"
 WEBHOOKS_DESCRIPTION = "webhooks_register_description"
 WEBHOOKS_TABLE = "webhooks_deliveries_table"
+
+# Import (a file's preview and report are kept per page run of one upload)
+IMPORT_KIND = "imports_kind"
+IMPORT_INVITE = "imports_invite"
+IMPORT_PREVIEW = "imports_preview"
+IMPORT_RESULT = "imports_result"
+
+# Audit trail
+AUDIT_FROM = "audit_trail_from"
+AUDIT_TO = "audit_trail_to"

@@ -13,6 +13,8 @@ MAIL = "app_pages/mail.py"
 PREFERENCES = "app_pages/preferences.py"
 STAFF = "app_pages/staff.py"
 API_WEBHOOKS = "app_pages/api_webhooks.py"
+IMPORT = "app_pages/imports.py"
+AUDIT_TRAIL = "app_pages/audit_trail.py"
 
 # Where a notification's record opens.
 DOCUMENT_PAGES = {"invoice": INVOICES, "quote": QUOTES, "sales_order": SALES_ORDERS}

@@ -158,6 +158,23 @@ def list_customer_activity(customer_id: int, limit: int = 20) -> list:
                 .limit(limit))
 
 
+def document_conditions(model, *, viewed: bool | None = None, status: str = "",
+                        customer_id: int | None = None, search: str = "") -> list:
+    """The where-clauses of the console's document list filters (the list and its export)."""
+    conditions = []
+    if viewed is True:
+        conditions.append(model.first_viewed_at.is_null(False))
+    elif viewed is False:
+        conditions.append(model.first_viewed_at.is_null())
+    if status:
+        conditions.append(model.status == status)
+    if customer_id:
+        conditions.append(model.customer == customer_id)
+    if search.strip():
+        conditions.append(model.number.contains(search.strip()))
+    return conditions
+
+
 def list_documents(organization_id: int, kind: str, *, viewed: bool | None = None,
                    status: str = "", customer_id: int | None = None, search: str = "",
                    page=1, per_page=50) -> Page:
@@ -170,17 +187,8 @@ def list_documents(organization_id: int, kind: str, *, viewed: bool | None = Non
              .join(viewer, JOIN.LEFT_OUTER, on=(model.first_viewed_by == viewer.id))
              .where(model.organization == organization_id))
     count = model.select().where(model.organization == organization_id)
-    conditions = []
-    if viewed is True:
-        conditions.append(model.first_viewed_at.is_null(False))
-    elif viewed is False:
-        conditions.append(model.first_viewed_at.is_null())
-    if status:
-        conditions.append(model.status == status)
-    if customer_id:
-        conditions.append(model.customer == customer_id)
-    if search.strip():
-        conditions.append(model.number.contains(search.strip()))
+    conditions = document_conditions(model, viewed=viewed, status=status,
+                                     customer_id=customer_id, search=search)
     for condition in conditions:
         query, count = query.where(condition), count.where(condition)
     date_field = {"quote": model.created_at, "sales_order": model.created_at,

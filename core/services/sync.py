@@ -1,10 +1,16 @@
-"""Upserts keyed by the business's own ids (`external_id`): what the integration API, and later
-the console's import, call to make Doorstep hold what the business's system holds.
+"""Upserts keyed by the business's own ids (`external_id`): what the integration API and the
+console's import (core.importing) call to make Doorstep hold what the business's system holds.
 
 Each `upsert_<kind>(actor, data)` takes the record as a plain dict (typed values: Decimal,
 date, datetime, bool), creates it through the same core service the console uses, or compares
 it with what is stored and changes only what differs. The same data twice writes nothing: no
 row, no audit event, and `updated_at` stays.
+
+With `natural_keys=True` (a spreadsheet import, where the old tool's ids may be missing) the
+external_id is optional: a record without one, or whose external_id Doorstep does not know yet,
+is matched on its natural key instead (a customer's email, else its unique name; a contact's
+email, else its name within the customer; an item's SKU; a document's number; a payment's
+reference on its invoice), and a record found that way takes the external_id it is given.
 """
 
 import datetime
@@ -69,9 +75,35 @@ def _referenced(model, organization_id: int, external_id, field: str):
     return row
 
 
-def _stamp(row, external_id: str) -> None:
-    """Give a record its external id and a new updated_at (after a real change)."""
+def _wanted_external_id(data: dict, natural_keys: bool) -> str | None:
+    """The record's external_id: required, unless natural keys may match it instead."""
+    if natural_keys:
+        return validation.text(data.get("external_id"), "external_id", max_length=100) or None
+    return _external_id(data.get("external_id"))
+
+
+def _locate(model, organization_id: int, external_id: str | None, natural=None):
+    """The stored record: by external_id, else by its natural key (`natural()`, imports)."""
+    row = _find(model, organization_id, external_id) if external_id else None
+    if row is None and natural is not None:
+        row = natural()
+        if row is not None and external_id and row.external_id not in (None, external_id):
+            raise ValidationError(
+                N_("This record already has another external_id in Doorstep: %(external_id)s."),
+                field="external_id", external_id=row.external_id)
+    return row
+
+
+def _adopts(row, external_id: str | None) -> bool:
+    """True when a record found by its natural key is to take the external_id it is given."""
+    return external_id is not None and row.external_id != external_id
+
+
+def _stamp(row, external_id: str | None) -> None:
+    """Give a record its external id (None: keep its own) and a new updated_at (after a real
+    change)."""
     now = utcnow()
+    external_id = external_id or row.external_id
     type(row).update(external_id=external_id, updated_at=now).where(
         type(row).id == row.id).execute()
     row.external_id, row.updated_at = external_id, now
@@ -90,8 +122,18 @@ def _organization_of(actor: Actor) -> int:
     return actor.organization_id
 
 
-def _differences(row, wanted: dict) -> dict:
-    return {name: value for name, value in wanted.items() if getattr(row, name) != value}
+def _differences(row, wanted: dict, data: dict | None = None) -> dict:
+    """The wanted values that differ from the row's; with `data` (an import's partial record),
+    only those of fields the data names: what a file leaves out stays as it is."""
+    return {name: value for name, value in wanted.items()
+            if getattr(row, name) != value and (data is None or _given(data, name))}
+
+
+def _given(data: dict, name: str) -> bool:
+    kind, _, part = name.partition("_")
+    if kind in ("billing", "shipping") and part in ADDRESS_PARTS:
+        return isinstance(data.get(kind), dict) and part in data[kind]
+    return name in data
 
 
 # -- customers and contacts ------------------------------------------------------------------
@@ -117,33 +159,138 @@ def _clean_customer(data: dict) -> dict:
     return clean
 
 
-def upsert_customer(actor: Actor, data: dict) -> UpsertResult:
-    """Create or update the customer with this external_id."""
+def _customer_by_email(organization_id: int, email: str | None):
+    """The customer one of whose contacts has this email (emails are unique per organization)."""
+    if not email:
+        return None
+    contact = Contact.get_or_none(Contact.organization == organization_id, Contact.email == email)
+    return Customer.get_by_id(contact.customer_id) if contact else None
+
+
+def _customer_by_name(organization_id: int, display_name: str):
+    """The one customer with exactly this name (none when several share it)."""
+    found = list(Customer.select().where(Customer.organization == organization_id,
+                                         Customer.display_name == display_name).limit(2))
+    return found[0] if len(found) == 1 else None
+
+
+def upsert_customer(actor: Actor, data: dict, *, natural_keys: bool = False) -> UpsertResult:
+    """Create or update the customer with this external_id (`natural_keys`: else the one with
+    this `email`, else the one with this name)."""
     org_id = _organization_of(actor)
-    external_id = _external_id(data.get("external_id"))
+    external_id = _wanted_external_id(data, natural_keys)
     wanted = _clean_customer(data)
     currency = data.get("currency")
+    natural = None
+    if natural_keys:
+        email = validation.email(data.get("email"), "email", required=False)
+
+        def natural():
+            return (_customer_by_email(org_id, email)
+                    or _customer_by_name(org_id, wanted["display_name"]))
     with transaction():
-        row = _find(Customer, org_id, external_id)
+        row = _locate(Customer, org_id, external_id, natural)
         if row is None:
             customer = customers.create_customer(actor, currency=currency, **wanted)
-            _stamp(customer, external_id)
+            if external_id:
+                _stamp(customer, external_id)
             return UpsertResult(customer, True, True)
         if currency and validation.currency(currency) != row.currency:
             raise ValidationError(N_("The currency cannot change once documents may use it."),
                                   field="currency")
-        changes = _differences(row, wanted)
-        if not changes:
+        changes = _differences(row, wanted, data if natural_keys else None)
+        if not changes and not _adopts(row, external_id):
             return UpsertResult(row, False, False)
-        customer = customers.update_customer(actor, row.id, **changes)
+        customer = customers.update_customer(actor, row.id, **changes) if changes else row
+        if _adopts(row, external_id):
+            _stamp(customer, external_id)
         return UpsertResult(customer, False, True)
 
 
-def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
-    """Create or update a contact; `portal_access` true invites it, false disables it, exactly
-    as "Configure customer portal" does (absent: access is left as it is)."""
+def _contact_by_email_or_name(customer, email: str | None, first_name: str, last_name: str):
+    """The contact with this email in the organization, else with this name at the customer."""
+    if email:
+        return Contact.get_or_none(Contact.organization == customer.organization_id,
+                                   Contact.email == email)
+    return (Contact.select().where(Contact.customer == customer.id,
+                                   Contact.first_name == first_name,
+                                   Contact.last_name == last_name, Contact.email.is_null())
+            .order_by(Contact.id).first())
+
+
+def _texts(values) -> set[str]:
+    return {value.strip() for value in values if isinstance(value, str) and value.strip()
+            and "\x00" not in value}
+
+
+def _existing(column, organization_id: int, wanted: set[str]) -> set[str]:
+    """The values of `wanted` some row of the organization has in `column`."""
+    model, found, wanted_list = column.model, set(), sorted(wanted)
+    for start in range(0, len(wanted_list), 500):  # SQLite's bound parameters: stay small
+        found |= {row[0] for row in model.select(column).where(
+            model.organization == organization_id,
+            column.in_(wanted_list[start:start + 500])).tuples()}
+    return found
+
+
+def new_customers(actor: Actor, records: list[tuple[dict, list[dict]]]) -> set[int]:
+    """The indexes of the records (a customer's data, its contacts' data) that nothing stored
+    matches, on external_id or natural key: those `create_customers` may write set-based."""
     org_id = _organization_of(actor)
-    external_id = _external_id(data.get("external_id"))
+    customer_ids = _existing(Customer.external_id, org_id,
+                             _texts(data.get("external_id") for data, _c in records))
+    names = _existing(Customer.display_name, org_id,
+                      _texts(data.get("display_name") for data, _c in records))
+    contact_ids = _existing(Contact.external_id, org_id, _texts(
+        c.get("external_id") for _d, contacts in records for c in contacts))
+    emails = _existing(Contact.email, org_id, {e.lower() for e in _texts(
+        c.get("email") for _d, contacts in records for c in contacts)})
+    # A name twice in the batch: one by one, so that the second finds the first by its name.
+    seen: dict[str, int] = {}
+    for data, _contacts in records:
+        name = str(data.get("display_name") or "").strip()
+        seen[name] = seen.get(name, 0) + 1
+    names |= {name for name, count in seen.items() if count > 1}
+    new = set()
+    for index, (data, contacts) in enumerate(records):
+        if (str(data.get("external_id") or "").strip() in customer_ids
+                or str(data.get("display_name") or "").strip() in names
+                or any(str(c.get("external_id") or "").strip() in contact_ids
+                       or str(c.get("email") or "").strip().lower() in emails
+                       for c in contacts)):
+            continue
+        new.add(index)
+    return new
+
+
+def create_customers(actor: Actor, records: list[tuple[dict, list[dict]]]
+                     ) -> list[tuple[Customer, list[Contact]]]:
+    """Create many new customers with their contacts at once (`new_customers` found them new):
+    the values `upsert_customer` and `upsert_contact` would create, through
+    customers.create_customers_many; all or none."""
+    specs = []
+    for data, contacts in records:
+        specs.append({**_clean_customer(data), "currency": data.get("currency"),
+                      "external_id": _wanted_external_id(data, True),
+                      "contacts": [{**c, "external_id": _wanted_external_id(c, True)}
+                                   for c in contacts]})
+    made = customers.create_customers_many(actor, specs)
+    by_customer: dict[int, list[Contact]] = {customer.id: [] for customer in made}
+    ids = list(by_customer)
+    for start in range(0, len(ids), 500):
+        for contact in (Contact.select().where(Contact.customer.in_(ids[start:start + 500]))
+                        .order_by(Contact.id)):
+            by_customer[contact.customer_id].append(contact)
+    return [(customer, by_customer[customer.id]) for customer in made]
+
+
+def upsert_contact(actor: Actor, data: dict, *, customer=None,
+                   natural_keys: bool = False) -> UpsertResult:
+    """Create or update a contact; `portal_access` true invites it, false disables it, exactly
+    as "Configure customer portal" does (absent: access is left as it is). `customer`: the
+    customer it belongs to, when the caller has it already (an import's row)."""
+    org_id = _organization_of(actor)
+    external_id = _wanted_external_id(data, natural_keys)
     wanted: dict[str, Any] = {
         "first_name": validation.text(data.get("first_name"), "first_name", max_length=100,
                                       required=True),
@@ -155,9 +302,16 @@ def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
     }
     portal_access = data.get("portal_access")
     with transaction():
-        customer = _referenced(Customer, org_id, data.get("customer_external_id"),
-                               "customer_external_id")
-        row = _find(Contact, org_id, external_id)
+        if customer is None or customer.organization_id != org_id:
+            customer = _referenced(Customer, org_id, data.get("customer_external_id"),
+                                   "customer_external_id")
+        natural = None
+        if natural_keys:
+
+            def natural():
+                return _contact_by_email_or_name(customer, wanted["email"],
+                                                 wanted["first_name"], wanted["last_name"])
+        row = _locate(Contact, org_id, external_id, natural)
         created = row is None
         if created:
             contact = customers.add_contact(actor, customer.id, **wanted)
@@ -166,11 +320,11 @@ def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
             if row.customer_id != customer.id:
                 raise ValidationError(N_("A contact cannot move to another customer."),
                                       field="customer_external_id")
-            changes = _differences(row, wanted)
+            changes = _differences(row, wanted, data if natural_keys else None)
             if changes.get("is_primary") is False:
                 changes.pop("is_primary")  # a contact stops being primary when another starts
             contact = customers.update_contact(actor, row.id, **changes) if changes else row
-            changed = bool(changes)
+            changed = bool(changes) or _adopts(row, external_id)
         if portal_access is True and contact.portal_state in {"not_invited", "disabled"}:
             contact = access.invite_contact(actor, contact.id)
             changed = True
@@ -179,15 +333,18 @@ def upsert_contact(actor: Actor, data: dict) -> UpsertResult:
             changed = True
         if changed:
             _stamp(contact, external_id)
-        return UpsertResult(Contact.get_by_id(contact.id), created, changed)
+        # Read back only after a write (an unchanged contact is as it was read).
+        return UpsertResult(Contact.get_by_id(contact.id) if changed else contact, created,
+                            changed)
 
 
 # -- items ---------------------------------------------------------------------------------
 
-def upsert_item(actor: Actor, data: dict) -> UpsertResult:
-    """Create or update a catalogue item."""
+def upsert_item(actor: Actor, data: dict, *, natural_keys: bool = False) -> UpsertResult:
+    """Create or update a catalogue item (`natural_keys`: matched on its SKU without an
+    external_id)."""
     org_id = _organization_of(actor)
-    external_id = _external_id(data.get("external_id"))
+    external_id = _wanted_external_id(data, natural_keys)
     wanted: dict[str, Any] = {
         "sku": validation.text(data.get("sku"), "sku", max_length=64, required=True),
         "name": validation.text(data.get("name"), "name", max_length=200, required=True),
@@ -196,17 +353,26 @@ def upsert_item(actor: Actor, data: dict) -> UpsertResult:
         "stock_on_hand": validation.integer(data.get("stock_on_hand", 0), "stock_on_hand",
                                             minimum=-10**9, maximum=10**9),
     }
+    natural = None
+    if natural_keys:
+
+        def natural():
+            return Item.get_or_none(Item.organization == org_id, Item.sku == wanted["sku"])
     with transaction():
-        row = _find(Item, org_id, external_id)
+        row = _locate(Item, org_id, external_id, natural)
         if row is None:
             item = sales.create_item(actor, wanted["sku"], wanted["name"], wanted["rate"],
                                      unit=wanted["unit"], stock_on_hand=wanted["stock_on_hand"])
-            _stamp(item, external_id)
+            if external_id:
+                _stamp(item, external_id)
             return UpsertResult(item, True, True)
-        changes = _differences(row, wanted)
-        if not changes:
+        changes = _differences(row, wanted, data if natural_keys else None)
+        if not changes and not _adopts(row, external_id):
             return UpsertResult(row, False, False)
-        return UpsertResult(sales.update_item(actor, row.id, **changes), False, True)
+        item = sales.update_item(actor, row.id, **changes) if changes else row
+        if _adopts(row, external_id):
+            _stamp(item, external_id)
+        return UpsertResult(item, False, True)
 
 
 # -- quotes, sales orders, invoices ----------------------------------------------------------
@@ -362,28 +528,54 @@ def _stored_status(kind: str, document) -> str:
     return document.status
 
 
-def upsert_document(actor: Actor, kind: str, data: dict,
-                    known: _Known | None = None) -> UpsertResult:
+def _document_customer(known: "_Known | None", org_id: int, data: dict, natural_keys: bool):
+    """The customer a document names: by customer_external_id, or (`natural_keys`) by the
+    email of one of its contacts in customer_email."""
+    if natural_keys and not data.get("customer_external_id"):
+        email = validation.email(data.get("customer_email"), "customer_email", required=False)
+        if not email:
+            raise ValidationError(N_("Name the customer by its external_id or email."),
+                                  field="customer_external_id")
+        customer = _customer_by_email(org_id, email)
+        if customer is None:
+            raise ValidationError(N_("No customer has a contact with this email."),
+                                  field="customer_email")
+        return customer
+    return _known_or_read(known, Customer, org_id, data.get("customer_external_id"),
+                          "customer_external_id")
+
+
+def upsert_document(actor: Actor, kind: str, data: dict, known: _Known | None = None, *,
+                    natural_keys: bool = False) -> UpsertResult:
     """Create or update a quote, sales order or invoice with its lines, taxes and status
-    (`known`: the batch's rows read up front)."""
+    (`known`: the batch's rows read up front; `natural_keys`: matched on its number without
+    an external_id)."""
     model, line_model, owner_field, _statuses = DOCUMENTS[kind]
     org_id = _organization_of(actor)
-    external_id = _external_id(data.get("external_id"))
+    external_id = _wanted_external_id(data, natural_keys)
     header = _document_header(kind, data, org_id)
     status = _wanted_status(kind, data)
     tax_rate = sales._number(data.get("tax_rate", Decimal("0")), "tax_rate")
     with transaction():
-        customer = _known_or_read(known, Customer, org_id, data.get("customer_external_id"),
-                                  "customer_external_id")
+        customer = _document_customer(known, org_id, data, natural_keys)
         lines = _clean_document_lines(org_id, data.get("lines"), known)
         totals = sales._totals(lines, tax_rate)
-        row = known.find(model, org_id, external_id) if known else _find(model, org_id,
-                                                                          external_id)
+        if known is not None and external_id is not None:
+            row = known.find(model, org_id, external_id)
+        else:
+            natural = None
+            if natural_keys:
+
+                def natural():
+                    return model.get_or_none(model.organization == org_id,
+                                             model.number == header["number"])
+            row = _locate(model, org_id, external_id, natural)
         if row is None:
-            if known is not None:
+            if known is not None and external_id is not None:
                 known.forget(model, external_id, None)
             document = _create_document(actor, kind, customer, header, lines, status, tax_rate)
-            _stamp(document, external_id)
+            if external_id:
+                _stamp(document, external_id)
             return UpsertResult(document, True, True)
         if row.customer_id != customer.id:
             raise ValidationError(N_("A document cannot move to another customer."),
@@ -396,9 +588,9 @@ def upsert_document(actor: Actor, kind: str, data: dict,
             stored = _stored_lines(line_model, owner_field, row.id)
         lines_changed = _line_signature(lines) != _line_signature(stored)
         status_changed = status != _stored_status(kind, row)
-        if not (changes or lines_changed or status_changed):
+        if not (changes or lines_changed or status_changed or _adopts(row, external_id)):
             return UpsertResult(row, False, False)
-        if known is not None:
+        if known is not None and external_id is not None:
             known.forget(model, external_id, row.id)
         if changes or lines_changed:
             _replace_content(actor, kind, row, header, lines, totals,
@@ -614,23 +806,48 @@ def upsert_shipment(actor: Actor, data: dict) -> UpsertResult:
 PAYMENT_STATUSES = ("succeeded", "void")
 
 
-def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
-    """Record a payment received outside the portal, or correct it (amount, date, reference,
-    method, the invoice it pays), or void it (`status` "void": its invoice owes the amount
-    again, once); a voided payment stays as it is."""
+def _payment_invoice(org_id: int, data: dict, natural_keys: bool):
+    """The invoice a payment is for: by invoice_external_id, or (`natural_keys`) by number."""
+    if natural_keys and not data.get("invoice_external_id"):
+        number = validation.text(data.get("invoice_number"), "invoice_number", max_length=40)
+        if not number:
+            raise ValidationError(N_("Name the invoice by its external_id or number."),
+                                  field="invoice_number")
+        invoice = Invoice.get_or_none(Invoice.organization == org_id, Invoice.number == number)
+        if invoice is None:
+            raise ValidationError(N_("No invoice has this number."), field="invoice_number")
+        return invoice
+    return _referenced(Invoice, org_id, data.get("invoice_external_id"), "invoice_external_id")
+
+
+def upsert_payment(actor: Actor, data: dict, *, natural_keys: bool = False) -> UpsertResult:
+    """Record a payment received outside the portal (`natural_keys`: matched by reference on its
+    invoice when it has no external_id), or correct it (amount, date, reference, method, the
+    invoice it pays), or void it (`status` "void": its invoice owes the amount again, once)."""
     org_id = _organization_of(actor)
-    external_id = _external_id(data.get("external_id"))
+    external_id = _wanted_external_id(data, natural_keys)
     amount = validation.amount(data.get("amount"))
     method = data.get("method") or "bank_transfer"
     reference = validation.text(data.get("reference"), "reference", max_length=100)
+    if external_id is None and not reference:
+        raise ValidationError(N_("Give the payment an external_id or a reference, so that "
+                                 "importing it again does not record it twice."),
+                              field="reference")
     paid_at = _naive_utc(data.get("paid_at"))
     status = data.get("status") or "succeeded"
     if status not in PAYMENT_STATUSES:
         raise ValidationError(N_("The input is not valid."), field="status")
     with transaction():
-        invoice = _referenced(Invoice, org_id, data.get("invoice_external_id"),
-                              "invoice_external_id")
-        row = _find(Payment, org_id, external_id)
+        invoice = _payment_invoice(org_id, data, natural_keys)
+        natural = None
+        if natural_keys:
+
+            def natural():
+                return (Payment.select().where(Payment.invoice == invoice.id,
+                                               Payment.reference == reference,
+                                               Payment.status != "void")
+                        .order_by(Payment.id).first())
+        row = _locate(Payment, org_id, external_id, natural)
         if row is None:
             # The external id is there from the start: payment.recorded names it.
             payment = payments.record_offline_payment(actor, invoice.id, amount, method=method,
@@ -652,6 +869,9 @@ def upsert_payment(actor: Actor, data: dict) -> UpsertResult:
                     and row.method == method and row.reference == reference
                     and (paid_at is None or row.paid_at == paid_at))
             if same:
+                if _adopts(row, external_id):
+                    _stamp(row, external_id)
+                    return UpsertResult(row, False, True)
                 return UpsertResult(row, False, False)
             payment = payments.update_offline_payment(
                 actor, row.id, invoice_id=invoice.id, amount=amount, method=method,

@@ -6,9 +6,10 @@ import streamlit as st
 
 from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.exports import export_customers
 from core.queries.staff import PORTAL_STATUSES, CustomerFilters, list_customer_ids, list_customers
 from core.services.access import SKIP_REASONS, bulk_enable_portal
-from staff_dashboard import auth, keys, paths, ui
+from staff_dashboard import auth, exports_view, keys, paths, ui
 
 PER_PAGE = 50
 YES_NO = {"any": None, "yes": True, "no": False}
@@ -83,6 +84,8 @@ st.session_state[keys.CUSTOMERS_PAGE] = result.page  # clamped: the last page ma
 pager[0].number_input(f"Page (of {result.pages})", min_value=1, max_value=result.pages,
                       step=1, key=keys.CUSTOMERS_PAGE)
 pager[1].caption(f"{result.total:,} customers match · {PER_PAGE} a page")
+exports_view.export_buttons("customers", lambda: export_customers(staff.organization_id, filters),
+                            key="customers_export", where=st.container())
 
 bar = actions.columns([2, 2, 2], vertical_alignment="center")
 select_all = bar[0].checkbox(f"Select all {result.total:,} matching",
