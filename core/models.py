@@ -112,6 +112,8 @@ class StaffSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     ended_at = DateTimeField(null=True)
+    # The last run of the console under this session: it ends after the idle time.
+    last_seen_at = DateTimeField(default=utcnow)
 
 
 class Customer(BaseModel):

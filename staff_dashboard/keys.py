@@ -1,10 +1,8 @@
 """Every session-state key the console uses, declared once and prefixed by the page using it."""
 
 # Signing in
-AUTH_TOKEN = "auth_session_token"          # the raw console-session token
 AUTH_STAFF = "auth_signed_in_staff"        # the SignedIn of this run
 AUTH_ENDED = "auth_session_ended"          # set when a session stopped being valid
-QUERY_TOKEN = "s"                          # the query parameter that survives a reload
 QUERY_CUSTOMER = "customer"                # the overview's customer id in the URL
 
 # Messages shown once at the top of the next run (after an action and its rerun)

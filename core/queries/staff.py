@@ -7,6 +7,7 @@ from decimal import Decimal
 from peewee import JOIN, Table, fn
 
 from core.audit import Actor
+from core.config import load_settings
 from core.errors import NotFoundError
 from core.guards import require_admin
 from core.models import (
@@ -32,16 +33,27 @@ from core.security import hash_token
 PORTAL_STATUSES = ("not_invited", "invited", "active", "disabled")
 
 
-def get_staff_for_session(token: str) -> StaffUser | None:
-    """The active staff member of a live console session, else None."""
+def get_live_staff_session(token: str) -> StaffSession | None:
+    """The console session of this session id with its staff member and organization, while
+    it is live: not ended, used within CONSOLE_SESSION_IDLE_MINUTES, before its lifetime ends,
+    and its staff member active. One query."""
     if not token:
         return None
-    row = (StaffSession.select(StaffSession, StaffUser).join(StaffUser)
-           .where(StaffSession.token_hash == hash_token(token),
-                  StaffSession.ended_at.is_null(), StaffSession.expires_at > utcnow(),
-                  StaffUser.is_active)
-           .first())
-    return row.staff if row else None
+    now = utcnow()
+    idle = datetime.timedelta(minutes=load_settings().console_session_idle_minutes)
+    return (StaffSession.select(StaffSession, StaffUser, Organization)
+            .join(StaffUser).join(Organization)
+            .where(StaffSession.token_hash == hash_token(token),
+                   StaffSession.ended_at.is_null(), StaffSession.expires_at > now,
+                   StaffSession.last_seen_at > now - idle,
+                   StaffUser.is_active)
+            .first())
+
+
+def get_staff_for_session(token: str) -> StaffUser | None:
+    """The active staff member of a live console session, else None."""
+    session = get_live_staff_session(token)
+    return session.staff if session else None
 
 
 def get_organization(organization_id: int) -> Organization:

@@ -66,7 +66,7 @@ except NotFoundError:
     st.session_state.pop(keys.OVERVIEW_CUSTOMER_ID, None)
     st.query_params.pop(keys.QUERY_CUSTOMER, None)
     if st.button("Back to customers", key="overview_back_missing"):
-        st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+        st.switch_page(paths.CUSTOMERS)
     st.stop()
 st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
 if st.query_params.get(keys.QUERY_CUSTOMER) != str(customer_id):
@@ -76,7 +76,7 @@ customer, contacts = overview.customer, overview.contacts
 head, back = st.columns([5, 1], vertical_alignment="bottom")
 head.title(ui.md(customer.display_name))
 if back.button("All customers", key="overview_back", icon=":material/arrow_back:"):
-    st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+    st.switch_page(paths.CUSTOMERS)
 ui.show_flashes()
 
 report = st.session_state.pop(keys.OVERVIEW_ACCESS_REPORT, None)

@@ -94,7 +94,7 @@ if len(selected) == 1 and not select_all:
                      icon=":material/open_in_new:"):
         st.session_state[keys.OVERVIEW_CUSTOMER_ID] = chosen.id
         st.switch_page(paths.CUSTOMER_OVERVIEW,
-                       query_params=auth.page_params(**{keys.QUERY_CUSTOMER: chosen.id}))
+                       query_params={keys.QUERY_CUSTOMER: str(chosen.id)})
 else:
     bar[1].caption("Tick one row to open that customer.")
 enable = bar[2].button(f"Enable portal for {targets_count:,} customer(s)",

@@ -39,7 +39,7 @@ pending = list_pending_bank_transfers(staff.organization_id)
 if pending:
     st.info(f"{len(pending)} bank-transfer notice(s) wait for confirmation.")
     if st.button("Review bank transfers", key="home_review_transfers"):
-        st.switch_page(paths.INVOICES, query_params=auth.page_params())
+        st.switch_page(paths.INVOICES)
 
 charts = st.columns(2)
 with charts[0]:
@@ -64,4 +64,4 @@ for notification in unread.items:
     notification_row(notification, key_prefix="home")
 if unread.total > len(unread.items):
     if st.button(f"All {unread.total} unread notifications", key="home_all_notifications"):
-        st.switch_page(paths.NOTIFICATIONS, query_params=auth.page_params())
+        st.switch_page(paths.NOTIFICATIONS)

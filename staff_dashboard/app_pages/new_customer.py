@@ -98,4 +98,4 @@ if submitted:
             del st.session_state[key]
         st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer.id
         st.switch_page(paths.CUSTOMER_OVERVIEW,
-                       query_params=auth.page_params(**{keys.QUERY_CUSTOMER: customer.id}))
+                       query_params={keys.QUERY_CUSTOMER: str(customer.id)})
