@@ -186,6 +186,8 @@ class Contact(BaseModel):
     session_version = IntegerField(default=1)
     last_login_at = DateTimeField(null=True)
     external_id = CharField(max_length=100, null=True)
+    # The outbox message of the latest invitation email: what staff see of its delivery.
+    invitation_message_id = IntegerField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 

@@ -15,6 +15,7 @@ CUSTOMERS_LANGUAGE = "customers_language"
 CUSTOMERS_HAS_EMAIL = "customers_has_email"
 CUSTOMERS_VIEWED = "customers_viewed"
 CUSTOMERS_OUTSTANDING = "customers_outstanding"
+CUSTOMERS_INVITATION = "customers_invitation_email"
 CUSTOMERS_PAGE = "customers_page_number"
 CUSTOMERS_SELECT_ALL = "customers_select_all_matching"
 CUSTOMERS_TABLE = "customers_table"
@@ -29,6 +30,8 @@ NEW_CUSTOMER_CONTACT_ROWS = 3
 OVERVIEW_CUSTOMER_ID = "overview_customer_id"
 OVERVIEW_PICK_SEARCH = "overview_pick_search"
 OVERVIEW_ACCESS_REPORT = "overview_access_report"
+OVERVIEW_CONFIRM_DISABLE = "overview_confirm_disable"   # the contact id awaiting a "Disable"
+OVERVIEW_CONFIRM_ACCESS = "overview_confirm_access"     # the picks awaiting a confirmation
 
 # Invoices, quotes, sales orders: one set per kind, see documents_view.state_key
 DOCUMENTS_PREFIX = "documents"

@@ -77,6 +77,7 @@ class CustomerFilters:
     viewed: bool | None = None       # customer viewed any invoice
     min_outstanding: Decimal | None = None
     with_outstanding: bool | None = None
+    invitation_failed: bool = False  # a contact still invited whose invitation email failed
 
 
 # The trigram index over Customer.search_text (migration 0003_customer_search).
@@ -114,6 +115,14 @@ def _customer_query(organization_id: int, filters: CustomerFilters, *fields):
         query = query.where(Customer.outstanding <= 0)
     if filters.min_outstanding is not None:
         query = query.where(Customer.outstanding >= filters.min_outstanding)
+    if filters.invitation_failed:
+        # Few emails fail: start from them (outbox index on status), then their contacts.
+        failed = (Contact.select(Contact.customer)
+                  .join(OutboxMessage, on=(Contact.invitation_message_id == OutboxMessage.id))
+                  .where(OutboxMessage.status == "failed",
+                         OutboxMessage.organization == organization_id,
+                         Contact.portal_state == "invited"))
+        query = query.where(Customer.id.in_(failed))
     return query
 
 
@@ -147,8 +156,15 @@ def get_customer_overview(organization_id: int, customer_id: int) -> CustomerOve
                                     Customer.organization == organization_id)
     if customer is None:
         raise NotFoundError()
-    contacts = list(Contact.select().where(Contact.customer == customer)
-                    .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id))
+    contacts = list(
+        Contact.select(Contact, OutboxMessage.status.alias("invitation_email_status"),
+                       OutboxMessage.last_error.alias("invitation_email_error"),
+                       OutboxMessage.sent_at.alias("invitation_email_sent_at"))
+        .join(OutboxMessage, JOIN.LEFT_OUTER,
+              on=(Contact.invitation_message_id == OutboxMessage.id))
+        .where(Contact.customer == customer)
+        .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id)
+        .objects())
     counts = (Invoice.select(fn.COUNT(Invoice.id).alias("total"),
                              fn.COUNT(Invoice.first_viewed_at).alias("viewed"))
               .where(Invoice.customer == customer, Invoice.status != "draft").dicts().get())

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from peewee import Case
+
 from core import outbox, throttle, validation
 from core.audit import Actor, event_row, record, record_many
 from core.db import transaction
@@ -93,8 +95,12 @@ def issue_token(contact: Contact, purpose: str, *, email_kind: str | None = None
         organization=contact.organization_id, contact=contact, purpose=purpose,
         email=contact.email, nonce=nonce, token_hash=hash_token(derive_token(purpose, nonce)),
         language=language, expires_at=utcnow() + TOKEN_LIFETIME[purpose])
-    outbox.enqueue(contact.organization_id, email_kind or TOKEN_EMAIL[purpose], contact.email,
-                   language, token_id=token.id, contact_id=contact.id, **payload)
+    message = outbox.enqueue(contact.organization_id, email_kind or TOKEN_EMAIL[purpose],
+                             contact.email, language, token_id=token.id, contact_id=contact.id,
+                             **payload)
+    if purpose == "invitation":  # staff follow this email's delivery on the contact
+        contact.invitation_message_id = message.id
+        Contact.update(invitation_message_id=message.id).where(Contact.id == contact.id).execute()
     return token
 
 
@@ -145,7 +151,6 @@ def invite_contact(actor: Actor, contact_id: int) -> Contact:
 
 
 reinvite_contact = invite_contact
-
 
 def disable_contact(actor: Actor, contact_id: int) -> Contact:
     """Take portal access away from a contact; its sessions end at once."""
@@ -263,11 +268,19 @@ def _invite_many(contacts: list[Contact], actor: Actor) -> None:
                      .where(AccessToken.token_hash.in_([t["token_hash"] for t in tokens]))
                      .tuples())
     again = [contact.id in invited_before for contact in contacts]
-    outbox.enqueue_many([
+    messages = [
         outbox.message_row(contact.organization_id, "reinvitation" if was else "invitation",
                            contact.email, token["language"],
                            token_id=token_ids[token["token_hash"]], contact_id=contact.id)
-        for contact, token, was in zip(contacts, tokens, again, strict=True)])
+        for contact, token, was in zip(contacts, tokens, again, strict=True)]
+    outbox.enqueue_many(messages)
+    message_ids = dict(OutboxMessage.select(OutboxMessage.message_id, OutboxMessage.id)
+                       .where(OutboxMessage.message_id.in_([m["message_id"] for m in messages]))
+                       .tuples())
+    pairs = [(contact.id, message_ids[m["message_id"]])
+             for contact, m in zip(contacts, messages, strict=True)]
+    (Contact.update(invitation_message_id=Case(Contact.id, pairs))
+     .where(Contact.id.in_(ids)).execute())
     record_many([
         event_row(contact.organization_id, actor,
                   "contact_reinvited" if was else "contact_invited", contact,

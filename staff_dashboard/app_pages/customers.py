@@ -33,12 +33,15 @@ if report:
             del st.session_state[keys.CUSTOMERS_BULK_REPORT]
             st.rerun()
 
-first, second = st.columns([2, 1]), st.columns(4)
+first, second = st.columns([2, 1, 1]), st.columns(4)
 search = first[0].text_input("Search", key=keys.CUSTOMERS_SEARCH, on_change=reset_page,
                              placeholder="Name, company, email or phone")
 portal_status = first[1].selectbox(
     "Portal status", ["", *PORTAL_STATUSES], key=keys.CUSTOMERS_STATUS, on_change=reset_page,
     format_func=lambda s: ui.portal_state_label(s) if s else "Any")
+invitation = first[2].selectbox(
+    "Invitation email", ["any", "failed"], key=keys.CUSTOMERS_INVITATION, on_change=reset_page,
+    format_func={"any": "Any", "failed": "Invitation failed"}.get)
 language = second[0].selectbox(
     "Language", ["", "default", *SUPPORTED_LANGUAGES], key=keys.CUSTOMERS_LANGUAGE,
     on_change=reset_page,
@@ -55,7 +58,8 @@ outstanding = second[3].selectbox(
 
 filters = CustomerFilters(search=search, portal_status=portal_status, language=language,
                           has_email=YES_NO[has_email], viewed=YES_NO[viewed],
-                          with_outstanding=YES_NO[outstanding])
+                          with_outstanding=YES_NO[outstanding],
+                          invitation_failed=invitation == "failed")
 requested_page = st.session_state.get(keys.CUSTOMERS_PAGE, 1)
 result = list_customers(staff.organization_id, filters, page=requested_page, per_page=PER_PAGE)
 

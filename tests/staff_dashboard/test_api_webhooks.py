@@ -42,7 +42,7 @@ def test_an_admin_revokes_a_key(admin):
     app = open_console(admin, page=PAGE)
     click(app, "Revoke")
     assert ApiKey.get_by_id(key.id).revoked_at is not None
-    assert any("revoked" in t for t in texts(app.success))
+    assert any("revoked" in t for t in texts(app.toast))
 
 
 def test_staff_who_are_not_admins_do_not_get_the_page(staff_member):

@@ -74,7 +74,7 @@ def test_bulk_enable_invites_the_selected_customers(admin, make_customer):
     app.button(key="customers_enable_portal").click().run()
 
     assert not app.exception
-    assert texts(app.success) == ["Portal enabled: 2 invited, 0 skipped (see the report)."]
+    assert texts(app.toast) == ["Portal enabled: 2 invited, 0 skipped (see the report)."]
     states = {c.customer.display_name: c.portal_state for c in Contact.select()}
     assert states == {"A one": "invited", "B two": "not_invited", "C three": "invited"}
     assert {m.recipient for m in OutboxMessage.select()} == {
@@ -91,7 +91,7 @@ def test_select_all_matching_reports_every_skipped_customer_and_why(admin, make_
     app.checkbox(key=keys.CUSTOMERS_SELECT_ALL).check().run()
     app.button(key="customers_enable_portal").click().run()
 
-    assert texts(app.success) == ["Portal enabled: 1 invited, 2 skipped (see the report)."]
+    assert texts(app.toast) == ["Portal enabled: 1 invited, 2 skipped (see the report)."]
     report = app.dataframe[0].value.set_index("Customer")
     assert report.loc["New One", "Outcome"] == "invited"
     assert report.loc["No Mail", "Reason"] == "The primary contact has no email address."
@@ -117,3 +117,17 @@ def test_one_selected_customer_opens_its_overview(admin, make_customer):
 
     assert texts(app.title) == ["Open Me"]
     assert app.query_params["customer"] == str(customer.id)
+
+
+def test_the_invitation_failed_filter_finds_bounced_invitations(admin, make_customer):
+    bounced = make_customer("Bounced Ltd", allow_portal_access=True)
+    make_customer("Delivered Ltd", allow_portal_access=True)
+    make_customer("Never Invited")
+    contact = Contact.get(Contact.customer == bounced)
+    OutboxMessage.update(status="failed", last_error="550 no such user").where(
+        OutboxMessage.id == contact.invitation_message_id).execute()
+    app = open_console(admin, page=PAGE)
+
+    app.selectbox(key=keys.CUSTOMERS_INVITATION).select("failed").run()
+
+    assert names_listed(app) == ["Bounced Ltd"]

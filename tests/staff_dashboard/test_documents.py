@@ -46,7 +46,7 @@ def test_a_reply_adds_a_comment_and_emails_the_contact(admin, make_active_contac
     next(b for b in app.button if b.label == "Post reply").click().run()
 
     assert not app.exception
-    assert texts(app.success) == ["Reply posted; the customer's contacts are emailed."]
+    assert texts(app.toast) == ["Reply posted; the customer's contacts are emailed."]
     reply = Comment.get(Comment.staff == admin.id)
     assert (reply.body, reply.document_id) == ("Yes, of course.", invoice.id)
     assert OutboxMessage.get(OutboxMessage.kind == "comment_reply").recipient == contact.email

@@ -22,7 +22,7 @@ def test_a_customer_with_portal_access_invites_its_primary_contact(admin):
     app.button[0].click().run()  # the form's submit button comes first
 
     assert not app.exception
-    assert texts(app.success) == ["Delta Traders is created and the primary contact is "
+    assert texts(app.toast) == ["Delta Traders is created and the primary contact is "
                                   "invited."]
     customer = Customer.get(Customer.display_name == "Delta Traders")
     assert texts(app.title) == ["Delta Traders"]  # its overview opened
