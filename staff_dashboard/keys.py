@@ -21,6 +21,7 @@ CUSTOMERS_SELECT_ALL = "customers_select_all_matching"
 CUSTOMERS_TABLE = "customers_table"
 CUSTOMERS_TABLE_GENERATION = "customers_table_generation"
 CUSTOMERS_BULK_REPORT = "customers_bulk_report"
+CUSTOMERS_BULK_PREVIEW = "customers_bulk_preview"  # (customer ids, rows) awaiting "Send"
 
 # New customer
 NEW_CUSTOMER_FORM = "new_customer_form"

@@ -83,6 +83,34 @@ def run_action(action: Callable[[], object], success: str | Callable[[object], s
     return result
 
 
+def url_state(fields: dict[str, tuple[str, object, Callable[[str], object] | None]]) -> None:
+    """Make the URL's query the truth of a page's widgets (filters, search, page), so a view
+    can be reloaded and shared as a link: before the widgets are drawn, each widget key of
+    `fields` ({key: (query parameter, default, parse)}) takes the URL's value (the default when
+    it is missing or `parse` refuses it). Widgets then call `to_url(key)` on change."""
+    for key, (param, default, parse) in fields.items():
+        raw = st.query_params.get(param)
+        value = default
+        if raw is not None:
+            try:
+                value = parse(raw) if parse else raw
+            except (TypeError, ValueError):
+                value = default
+        st.session_state[key] = value
+
+
+def to_url(key: str, param: str, default: object, *, reset: tuple[str, ...] = ()) -> None:
+    """A widget's on_change: put its new value in the URL (none for the default), and drop
+    the parameters in `reset` (a new filter starts again at page 1)."""
+    value = st.session_state.get(key)
+    if value == default or value in (None, ""):
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = str(value)
+    for other in reset:
+        st.query_params.pop(other, None)
+
+
 def organization_zone() -> ZoneInfo:
     """The organization's timezone (UTC when its name is unknown)."""
     try:

@@ -78,6 +78,11 @@ class CustomerFilters:
     min_outstanding: Decimal | None = None
     with_outstanding: bool | None = None
     invitation_failed: bool = False  # a contact still invited whose invitation email failed
+    invitation_stale: bool = False   # a contact invited over STALE_INVITATION ago, not accepted
+
+
+# An invitation not accepted after this long needs a follow-up (home's figure, the filter).
+STALE_INVITATION = datetime.timedelta(days=7)
 
 
 # The trigram index over Customer.search_text (migration 0003_customer_search).
@@ -123,6 +128,12 @@ def _customer_query(organization_id: int, filters: CustomerFilters, *fields):
                          OutboxMessage.organization == organization_id,
                          Contact.portal_state == "invited"))
         query = query.where(Customer.id.in_(failed))
+    if filters.invitation_stale:
+        stale = (Contact.select(Contact.customer)
+                 .where(Contact.organization == organization_id,
+                        Contact.portal_state == "invited",
+                        Contact.state_changed_at < utcnow() - STALE_INVITATION))
+        query = query.where(Customer.id.in_(stale))
     return query
 
 
@@ -312,7 +323,7 @@ def home_figures(organization_id: int, now: datetime.datetime | None = None) -> 
               for state in ("invited", "active")}
     stale = Contact.select().where(
         Contact.organization == organization_id, Contact.portal_state == "invited",
-        Contact.state_changed_at < now - datetime.timedelta(days=7)).count()
+        Contact.state_changed_at < now - STALE_INVITATION).count()
     # Counts that each read one index range, instead of one pass over every invoice row
     # (seconds at a million invoices): viewed and not viewed, less the drafts among each.
     invoices = Invoice.select().where(Invoice.organization == organization_id)

@@ -219,7 +219,7 @@ class BulkResult:
 
     customer_id: int
     customer_name: str
-    outcome: str           # invited | skipped
+    outcome: str           # invited | reinvited | skipped
     reason: str = ""       # no_email | already_active | disabled
     email: str = ""
 
@@ -302,44 +302,66 @@ def _refresh_portal_statuses(customer_ids: set[int]) -> None:
         Customer.update(portal_status=status).where(Customer.id.in_(members)).execute()
 
 
+def _classify_for_bulk(organization_id: int, chunk: list[int]):
+    """For each of the organization's customers in `chunk`: what "Enable portal" does to its
+    primary contact (invited, reinvited, or skipped and why), and the contacts to invite."""
+    customers = {c.id: c for c in Customer.select().where(
+        Customer.id.in_(chunk), Customer.organization == organization_id)}
+    primaries = {c.customer_id: c for c in Contact.select().where(
+        Contact.customer.in_(list(customers)), Contact.is_primary)}
+    results, to_invite = [], []
+    for customer_id in chunk:
+        customer = customers.get(customer_id)
+        if customer is None:
+            continue  # not this organization's: silently not ours to touch
+        contact = primaries.get(customer_id)
+        reason = ("no_email" if contact is None or not contact.email
+                  else "already_active" if contact.portal_state == "active"
+                  else "disabled" if contact.portal_state == "disabled" else "")
+        if contact is None or reason:
+            results.append(BulkResult(customer.id, customer.display_name, "skipped",
+                                      reason, contact.email or "" if contact else ""))
+            continue
+        contact.customer = customer
+        to_invite.append(contact)
+        outcome = "reinvited" if contact.portal_state == "invited" else "invited"
+        results.append(BulkResult(customer.id, customer.display_name, outcome,
+                                  email=contact.email))
+    return results, to_invite
+
+
+def preview_bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
+                               chunk_size: int = 500) -> list[BulkResult]:
+    """What `bulk_enable_portal` would do for each customer (invite, re-invite, or skip and
+    why), changing nothing."""
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    organization_id = acting_organization(actor)
+    results: list[BulkResult] = []
+    for start in range(0, len(ids), chunk_size):
+        results += _classify_for_bulk(organization_id, ids[start:start + chunk_size])[0]
+    return results
+
+
 def bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
                        progress: Callable[[int, int], None] | None = None,
                        chunk_size: int = 500) -> list[BulkResult]:
-    """Invite the primary contact of each customer; report each invited or skipped, and why."""
+    """Invite (or re-invite) the primary contact of each customer; report each invited,
+    reinvited or skipped, and why."""
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
     organization_id = acting_organization(actor)
     results: list[BulkResult] = []
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start:start + chunk_size]
-        chunk_start = len(results)
         with transaction():
-            customers = {c.id: c for c in Customer.select().where(
-                Customer.id.in_(chunk), Customer.organization == organization_id)}
-            primaries = {c.customer_id: c for c in Contact.select().where(
-                Contact.customer.in_(list(customers)), Contact.is_primary)}
+            chunk_results, to_invite = _classify_for_bulk(organization_id, chunk)
             org = Organization.get_by_id(organization_id)
-            to_invite = []
-            for customer_id in chunk:
-                customer = customers.get(customer_id)
-                if customer is None:
-                    continue  # not this organization's: silently not ours to touch
-                contact = primaries.get(customer_id)
-                reason = ("no_email" if contact is None or not contact.email
-                          else "already_active" if contact.portal_state == "active"
-                          else "disabled" if contact.portal_state == "disabled" else "")
-                if contact is None or reason:
-                    results.append(BulkResult(customer.id, customer.display_name, "skipped",
-                                              reason, contact.email or "" if contact else ""))
-                    continue
-                contact.customer = customer
+            for contact in to_invite:
                 contact.organization = org
-                to_invite.append(contact)
-                results.append(BulkResult(customer.id, customer.display_name, "invited",
-                                          email=contact.email))
             _invite_many(to_invite, actor)
             record(organization_id, actor, "bulk_portal_enable",
-                   invited=sum(r.outcome == "invited" for r in results[chunk_start:]),
-                   customers=len(results) - chunk_start)
+                   invited=sum(r.outcome != "skipped" for r in chunk_results),
+                   customers=len(chunk_results))
+        results += chunk_results
         if progress:
             progress(min(start + chunk_size, len(ids)), len(ids))
     return results
