@@ -1,7 +1,7 @@
 """Signed out: send the browser to the sign-in form (a route of the console's server)."""
 
 import json
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -9,13 +9,15 @@ from staff_dashboard import auth, keys
 
 
 def _here() -> str:
-    """This page's path and query (filters, the open record), to come back to after signing in."""
+    """This page's path and query (filters, the open record), to come back to after signing in
+    (st.context.url carries no query: it comes from st.query_params)."""
     try:
         url = st.context.url
     except Exception:  # noqa: BLE001 - no browser (bare mode)
         url = None
-    parts = urlsplit(url if isinstance(url, str) else "/")
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = urlsplit(url if isinstance(url, str) else "/").path or "/"
+    query = urlencode(st.query_params.to_dict())
+    return path + (f"?{query}" if query else "")
 
 
 ended = bool(st.session_state.get(keys.AUTH_ENDED))

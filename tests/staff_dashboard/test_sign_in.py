@@ -270,7 +270,8 @@ def test_a_deactivated_staff_member_is_out_at_once(admin, staff_member):
 
 def test_signed_out_the_console_sends_the_browser_to_the_form_and_back(org):
     app = AppTest.from_file(str(APP), default_timeout=60)
-    app.context["url"] = "http://console.example/customers?status=invited"
+    app.context["url"] = "http://console.example/customers"
+    app.query_params["status"] = "invited"
     BROWSER_COOKIES["session"] = "not-a-real-session"
     app.run()
 
