@@ -2,17 +2,16 @@
 
 import streamlit as st
 
-from core.queries.staff import (
-    acceptance_over_time,
-    home_figures,
-    list_notifications,
-    list_pending_bank_transfers,
-    portal_payments_month_by_currency,
-    portal_payments_over_time,
-)
+from core.queries.staff import list_notifications, list_pending_bank_transfers
 from staff_dashboard import auth, paths, ui
 from staff_dashboard.charts import daily_series
 from staff_dashboard.notifications_view import notification_row
+from staff_dashboard.speed import (
+    acceptance_over_time,
+    home_figures,
+    portal_payments_month_by_currency,
+    portal_payments_over_time,
+)
 
 staff = auth.current_staff()
 ui.title(f"{staff.organization_name}")
@@ -44,14 +43,14 @@ if pending:
 charts = st.columns(2)
 with charts[0]:
     st.subheader("Invitations")
-    acceptance = daily_series(acceptance_over_time(staff.organization_id, days=CHART_DAYS),
+    acceptance = daily_series(acceptance_over_time(staff.organization_id, CHART_DAYS),
                               ["invited", "accepted"], CHART_DAYS)
     st.line_chart(acceptance.rename(columns={"invited": "Invited", "accepted": "Accepted"}),
                   y_label="Contacts per day", color=["#9aa5b1", "#2e7d32"])
     st.caption(f"Invitations sent and accepted per day, last {CHART_DAYS} days.")
 with charts[1]:
     st.subheader("Portal payments")
-    payments = daily_series(portal_payments_over_time(staff.organization_id, days=CHART_DAYS),
+    payments = daily_series(portal_payments_over_time(staff.organization_id, CHART_DAYS),
                             ["payments"], CHART_DAYS)
     st.bar_chart(payments.rename(columns={"payments": "Payments"}), y_label="Payments per day")
     st.caption(f"Payments made through the portal per day, last {CHART_DAYS} days.")

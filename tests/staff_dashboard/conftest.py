@@ -16,7 +16,11 @@ BROWSER_COOKIES: dict[str, str] = {}
 
 @pytest.fixture(autouse=True)
 def browser_cookies(monkeypatch):
-    """A fresh, empty cookie jar for every test."""
+    """A fresh, empty cookie jar for every test (and no reads kept by staff_dashboard.speed
+    from another test's database, whose ids repeat)."""
+    import streamlit as st
+
+    st.cache_data.clear()
     BROWSER_COOKIES.clear()
     monkeypatch.setattr(auth, "browser_session_id", lambda: BROWSER_COOKIES.get("session", ""))
     return BROWSER_COOKIES
