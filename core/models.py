@@ -1,6 +1,7 @@
 """Peewee models for every record in SPEC §3; every row belongs to an organization."""
 
 import datetime
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import (
@@ -101,7 +102,18 @@ class StaffUser(BaseModel):
     is_active = BooleanField(default=True)
     session_version = IntegerField(default=1)
     last_login_at = DateTimeField(null=True)
+    # JSON {notification kind: true/false}: this member's own choice of staff emails; a kind
+    # not in it follows the organization's preference.
+    email_choices = TextField(default="{}")
     created_at = DateTimeField(default=utcnow)
+
+    def own_email_choices(self) -> dict[str, bool]:
+        """`email_choices` decoded ({} when unset or unreadable)."""
+        try:
+            choices = json.loads(self.email_choices or "{}")
+        except ValueError:
+            return {}
+        return {k: bool(v) for k, v in choices.items()} if isinstance(choices, dict) else {}
 
 
 class StaffSession(BaseModel):

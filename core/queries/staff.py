@@ -56,6 +56,12 @@ def get_staff_for_session(token: str) -> StaffUser | None:
     return session.staff if session else None
 
 
+def get_staff_email_choices(staff_id: int) -> dict[str, bool]:
+    """A staff member's own choice of staff emails ({kind: on/off}; missing kinds follow the
+    organization)."""
+    return StaffUser.get_by_id(staff_id).own_email_choices()
+
+
 def get_organization(organization_id: int) -> Organization:
     """The organization by id."""
     return Organization.get_by_id(organization_id)
