@@ -36,7 +36,8 @@ if by_currency:
 
 pending = list_pending_bank_transfers(staff.organization_id)
 if pending:
-    st.info(f"{len(pending)} bank-transfer notice(s) wait for confirmation.")
+    st.info(f"{ui.plural(len(pending), 'bank-transfer notice waits', 'bank-transfer notices wait')}"
+            " for confirmation.")
     if st.button("Review bank transfers", key="home_review_transfers"):
         st.switch_page(paths.INVOICES)
 

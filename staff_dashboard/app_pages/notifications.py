@@ -31,7 +31,8 @@ unread_only = top[1].toggle("Unread only", key=keys.NOTIFICATIONS_UNREAD_ONLY)
 if top[2].button("Mark all read", key="notifications_mark_all", disabled=unread == 0,
                  icon=":material/done_all:"):
     ui.run_action(lambda: mark_all_notifications_read(ui.actor()),
-                  lambda count: f"{count} notification(s) marked read.")
+                  lambda count: f"{ui.plural(count, 'notification', 'notifications')} marked "
+                                "read.")
 
 result = list_notifications(staff.id, unread_only=unread_only,
                             page=st.session_state.get(keys.NOTIFICATIONS_PAGE, 1),

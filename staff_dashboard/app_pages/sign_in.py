@@ -1,7 +1,7 @@
 """Signed out: send the browser to the sign-in form (a route of the console's server)."""
 
 import json
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import streamlit as st
 
@@ -15,7 +15,8 @@ def _here() -> str:
         url = st.context.url
     except Exception:  # noqa: BLE001 - no browser (bare mode)
         url = None
-    path = urlsplit(url if isinstance(url, str) else "/").path or "/"
+    # Quoted: the path comes from the browser and ends up in a script below.
+    path = quote(urlsplit(url if isinstance(url, str) else "/").path or "/", safe="/%-._~")
     query = urlencode(st.query_params.to_dict())
     return path + (f"?{query}" if query else "")
 
@@ -27,5 +28,6 @@ if ended:
     st.info("Your session has ended. Please sign in again.")
 st.link_button("Sign in", target, type="primary", icon=":material/login:")
 # The browser goes on to the form at once; the button is there if it does not.
-st.html(f"<script>window.location.replace({json.dumps(target)});</script>",
+script_target = json.dumps(target).replace("<", "\\u003c")  # nothing can close the script
+st.html(f"<script>window.location.replace({script_target});</script>",
         unsafe_allow_javascript=True)

@@ -27,7 +27,7 @@ def test_mark_one_then_all_read(admin, make_active_contact, make_invoice, scope_
 
     app.button(key="notifications_mark_all").click().run()
     assert unread(admin) == 0
-    assert texts(app.toast) == ["1 notification(s) marked read."]
+    assert texts(app.toast) == ["1 notification marked read."]
 
 
 def test_notifications_are_per_staff_member(admin, staff_member, make_active_contact):
