@@ -83,6 +83,8 @@ class Settings:
     portal_session_idle_minutes: int = 120
     portal_session_max_days: int = 14
     console_url: str = ""
+    console_session_idle_minutes: int = 30
+    console_session_max_hours: int = 12
     fast_password_hash: bool = False
     api_rate_limit: int = 600
     webhook_allow_private_addresses: bool = False
@@ -176,6 +178,9 @@ def load_settings() -> Settings:
                                             7 * 24 * 60),
         portal_session_max_days=_number("PORTAL_SESSION_MAX_DAYS", 14, int, 1, 366),
         console_url=os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
+        console_session_idle_minutes=_number("CONSOLE_SESSION_IDLE_MINUTES", 30, int, 1,
+                                             24 * 60),
+        console_session_max_hours=_number("CONSOLE_SESSION_MAX_HOURS", 12, int, 1, 24 * 31),
         fast_password_hash=_flag(os.environ.get("DOORSTEP_FAST_PASSWORD_HASH")),
         api_rate_limit=_number("API_RATE_LIMIT", 600, int, 1, 1_000_000),
         webhook_allow_private_addresses=_flag(os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")),

@@ -1,6 +1,7 @@
 """Peewee models for every record in SPEC §3; every row belongs to an organization."""
 
 import datetime
+import json
 from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import (
@@ -101,7 +102,18 @@ class StaffUser(BaseModel):
     is_active = BooleanField(default=True)
     session_version = IntegerField(default=1)
     last_login_at = DateTimeField(null=True)
+    # JSON {notification kind: true/false}: this member's own choice of staff emails; a kind
+    # not in it follows the organization's preference.
+    email_choices = TextField(default="{}")
     created_at = DateTimeField(default=utcnow)
+
+    def own_email_choices(self) -> dict[str, bool]:
+        """`email_choices` decoded ({} when unset or unreadable)."""
+        try:
+            choices = json.loads(self.email_choices or "{}")
+        except ValueError:
+            return {}
+        return {k: bool(v) for k, v in choices.items()} if isinstance(choices, dict) else {}
 
 
 class StaffSession(BaseModel):
@@ -112,6 +124,8 @@ class StaffSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
     ended_at = DateTimeField(null=True)
+    # The last run of the console under this session: it ends after the idle time.
+    last_seen_at = DateTimeField(default=utcnow)
 
 
 class Customer(BaseModel):
@@ -184,6 +198,8 @@ class Contact(BaseModel):
     session_version = IntegerField(default=1)
     last_login_at = DateTimeField(null=True)
     external_id = CharField(max_length=100, null=True)
+    # The outbox message of the latest invitation email: what staff see of its delivery.
+    invitation_message_id = IntegerField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 

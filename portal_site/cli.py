@@ -340,9 +340,10 @@ def run(no_console):
         [python, "-m", "gunicorn", "--workers", "2", "--bind",
          f"127.0.0.1:{settings.portal_port}", "portal_site.wsgi:app"], env=env),
         _portal_urls(settings.portal_base_url)))
-    if not no_console and (PROJECT_ROOT / "staff_dashboard" / "app.py").exists():
+    if not no_console and (PROJECT_ROOT / "staff_dashboard" / "server.py").exists():
+        # server.py is the console's st.App (sign-in routes, headers); app.py its pages.
         processes.append(("Console", subprocess.Popen(
-            [python, "-m", "streamlit", "run", str(PROJECT_ROOT / "staff_dashboard" / "app.py"),
+            [python, "-m", "streamlit", "run", str(PROJECT_ROOT / "staff_dashboard" / "server.py"),
              "--server.headless", "true", "--server.port", str(settings.console_port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
             env=env), f"http://127.0.0.1:{settings.console_port}/"))

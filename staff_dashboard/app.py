@@ -1,15 +1,19 @@
-"""The Doorstep staff console. Run with `streamlit run staff_dashboard/app.py`.
+"""The Doorstep staff console's pages. Serve it with `streamlit run staff_dashboard/server.py`
+(the `st.App` that adds the sign-in routes and security headers).
 
-Binds the database once per process, opens one connection per script run, signs the staff
-member in (or keeps them signed in from the URL), then shows the pages their role allows.
+Binds the database once per process, opens one connection per script run, finds the staff
+member from the session cookie, then shows the pages their role allows.
 """
+
+import html
 
 import streamlit as st
 
 from core import db
 from core.config import MissingSecretKeyError, load_settings
 from core.queries.staff import unread_notification_count
-from staff_dashboard import auth, paths
+from staff_dashboard import auth, paths, ui
+from staff_dashboard.web.cookies import CSRF_FIELD
 
 
 class PendingMigrationsError(Exception):
@@ -49,24 +53,37 @@ def navigation(staff: auth.SignedIn):
         ],
         "System": [st.Page(paths.MAIL, title="Mail", icon=":material/mail:")],
     }
-    if staff.is_admin:
-        sections["System"] += [
-            st.Page(paths.PREFERENCES, title="Portal preferences", icon=":material/tune:"),
-            st.Page(paths.STAFF, title="Staff", icon=":material/manage_accounts:"),
-            st.Page(paths.API_WEBHOOKS, title="API & webhooks", icon=":material/api:"),
-            st.Page(paths.IMPORT, title="Import", icon=":material/upload_file:"),
-            st.Page(paths.AUDIT_TRAIL, title="Audit trail", icon=":material/history:"),
-        ]
+    # Admin pages are in the sidebar of admins only; anyone else opening one by its address
+    # is told why (ui.require_admin) rather than "page not found".
+    visibility = "visible" if staff.is_admin else "hidden"
+    sections["System"] += [
+        st.Page(paths.PREFERENCES, title="Portal preferences", icon=":material/tune:",
+                visibility=visibility),
+        st.Page(paths.STAFF, title="Staff", icon=":material/manage_accounts:",
+                visibility=visibility),
+        st.Page(paths.API_WEBHOOKS, title="API & webhooks", icon=":material/api:",
+                visibility=visibility),
+        st.Page(paths.IMPORT, title="Import", icon=":material/upload_file:",
+                visibility=visibility),
+        st.Page(paths.AUDIT_TRAIL, title="Audit trail", icon=":material/history:",
+                visibility=visibility),
+    ]
     return st.navigation(sections)
 
 
+SIGN_OUT_FORM = """<form method="post" action="/sign-out" style="margin:0">
+<input type="hidden" name="{field}" value="{token}">
+<button type="submit" style="font:inherit;padding:.25rem .75rem;border-radius:.5rem;
+border:1px solid rgba(49,51,63,.2);background:transparent;color:inherit;cursor:pointer">
+Sign out</button></form>"""
+
+
 def sidebar(staff: auth.SignedIn) -> None:
-    """Who is signed in, and the way out."""
+    """Who is signed in, and the way out: a form posted to the sign-out route, which ends the
+    session for every tab and removes the cookie."""
     with st.sidebar:
-        st.caption(f"**{staff.organization_name}**  \n{staff.name} · {staff.role}")
-        if st.button("Sign out", icon=":material/logout:", key="auth_sign_out"):
-            auth.sign_out()
-            st.rerun()
+        st.caption(f"**{ui.md(staff.organization_name)}**  \n{ui.md(staff.name)} · {staff.role}")
+        st.html(SIGN_OUT_FORM.format(field=CSRF_FIELD, token=html.escape(staff.sign_out_token)))
 
 
 st.set_page_config(page_title="Doorstep console", page_icon="🚪", layout="wide")

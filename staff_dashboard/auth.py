@@ -1,12 +1,19 @@
-"""Who is signed in to the console: a session token kept in the URL so a reload keeps it."""
+"""Who is signed in to the console: the session id in the HttpOnly cookie the sign-in route set.
+
+The script never sees a password or sets a cookie: `/sign-in` (staff_dashboard/web/sign_in.py)
+checks the password and sets the cookie; each run reads it from `st.context.cookies` and asks
+core whether the session is still live (not signed out, not idle, not past its lifetime, the
+staff member active), so signing out or a deactivation ends every tab at its next click.
+"""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from core.queries.staff import get_staff_for_session
-from core.services.staff import authenticate_staff, end_staff_session, start_staff_session
+from core.services.staff import resume_staff_session
 from staff_dashboard import keys
+from staff_dashboard.web.cookies import SESSION_COOKIE, sign_out_token
 
 
 @dataclass(frozen=True)
@@ -18,11 +25,11 @@ class SignedIn:
     name: str
     email: str
     role: str
-    token: str
     organization_name: str
     organization_slug: str
     timezone: str
     currency: str
+    sign_out_token: str
 
     @property
     def is_admin(self) -> bool:
@@ -30,27 +37,35 @@ class SignedIn:
         return self.role == "admin"
 
 
-def resolve_session() -> SignedIn | None:
-    """The staff member whose live session this browser holds, else None (and forget it).
+def browser_session_id() -> str:
+    """The session id the browser sent when this tab connected ("" without one)."""
+    try:
+        value = st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (bare mode): no cookie
+        return ""
+    return value if isinstance(value, str) else ""
 
-    The token rides in the URL (`?s=`) to survive a reload, and in session state because
-    moving between pages clears the URL's parameters; each run puts it back in the URL.
-    """
-    token = st.query_params.get(keys.QUERY_TOKEN) or st.session_state.get(keys.AUTH_TOKEN)
-    staff = get_staff_for_session(token) if token else None
+
+def resolve_session() -> SignedIn | None:
+    """The staff member whose live session this browser holds, else None."""
+    session_id = browser_session_id()
+    staff = resume_staff_session(session_id) if session_id else None
     if staff is None:
-        if token:
-            st.session_state[keys.AUTH_ENDED] = True
-        _forget()
+        # Nothing of a signed-in staff member's page state may outlive the session.
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
+        st.session_state[keys.AUTH_ENDED] = bool(session_id)
         return None
     organization = staff.organization
     signed_in = SignedIn(staff.id, staff.organization_id, staff.name, staff.email, staff.role,
-                         token, organization.name, organization.slug, organization.timezone,
-                         organization.currency)
-    st.session_state[keys.AUTH_TOKEN] = token
+                         organization.name, organization.slug, organization.timezone,
+                         organization.currency, sign_out_token(session_id))
+    previous = st.session_state.get(keys.AUTH_STAFF)
+    if previous is not None and previous.id != signed_in.id:
+        # Someone else signed in in this browser: nothing of the last one's page state stays.
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
     st.session_state[keys.AUTH_STAFF] = signed_in
-    if st.query_params.get(keys.QUERY_TOKEN) != token:
-        st.query_params[keys.QUERY_TOKEN] = token
     return signed_in
 
 
@@ -59,34 +74,9 @@ def current_staff() -> SignedIn:
     return st.session_state[keys.AUTH_STAFF]
 
 
-def sign_in(email: str, password: str, ip: str) -> SignedIn:
-    """Check the password (throttled, audited), open a session and remember it in the URL."""
-    staff = authenticate_staff(email, password, ip)
-    token = start_staff_session(staff.id)
-    st.session_state[keys.AUTH_TOKEN] = token
-    st.session_state.pop(keys.AUTH_ENDED, None)
-    st.query_params[keys.QUERY_TOKEN] = token
-    return resolve_session()
-
-
-def sign_out() -> None:
-    """End the session in the database and forget it in this browser."""
-    token = st.session_state.get(keys.AUTH_TOKEN)
-    if token:
-        end_staff_session(token)
-    _forget()
-    # Nothing of the signed-in staff member's page state may outlive the session.
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-
-
-def _forget() -> None:
-    st.session_state.pop(keys.AUTH_TOKEN, None)
-    st.session_state.pop(keys.AUTH_STAFF, None)
-    if keys.QUERY_TOKEN in st.query_params:
-        del st.query_params[keys.QUERY_TOKEN]
-
-
-def page_params(**extra) -> dict:
-    """Query parameters for st.switch_page: the session token plus any extras."""
-    return {keys.QUERY_TOKEN: current_staff().token, **{k: str(v) for k, v in extra.items()}}
+def sign_in_url(ended: bool, next_path: str) -> str:
+    """Where the browser signs in, coming back to `next_path` (a path here, never a token)."""
+    query = {"next": next_path}
+    if ended:
+        query["ended"] = "1"
+    return "/sign-in?" + urlencode(query)

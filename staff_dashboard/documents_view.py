@@ -153,8 +153,13 @@ def thread(comments) -> None:
 
 
 def reply_box(kind: str, document) -> None:
-    """A staff reply: the core emails the contacts of the thread."""
-    body_key = state_key(kind, f"reply_body_{document.id}")
+    """A staff reply: the core emails the contacts of the thread.
+
+    After a post the box gets a new key: deleting the old key's state is not enough, as the
+    browser keeps the typed text and sends it back, inviting a duplicate reply.
+    """
+    round_key = state_key(kind, f"reply_round_{document.id}")
+    body_key = state_key(kind, f"reply_body_{document.id}_{st.session_state.get(round_key, 0)}")
     with st.form(state_key(kind, f"reply_{document.id}")):
         body = st.text_area("Reply", key=body_key,
                             placeholder="Your reply is emailed to the customer's contacts "
@@ -164,6 +169,7 @@ def reply_box(kind: str, document) -> None:
             posted = ui.run_action(lambda: add_staff_comment(ui.actor(), kind, document.id, body),
                                    "Reply posted; the customer's contacts are emailed.",
                                    error_slot=error_slot, rerun=False)
-            if posted:  # an empty box for the next reply; a refused one keeps its text
-                del st.session_state[body_key]
+            if posted:  # an empty, new box for the next reply; a refused one keeps its text
+                st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+                st.session_state.pop(body_key, None)
                 st.rerun()

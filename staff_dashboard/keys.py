@@ -1,10 +1,8 @@
 """Every session-state key the console uses, declared once and prefixed by the page using it."""
 
 # Signing in
-AUTH_TOKEN = "auth_session_token"          # the raw console-session token
 AUTH_STAFF = "auth_signed_in_staff"        # the SignedIn of this run
 AUTH_ENDED = "auth_session_ended"          # set when a session stopped being valid
-QUERY_TOKEN = "s"                          # the query parameter that survives a reload
 QUERY_CUSTOMER = "customer"                # the overview's customer id in the URL
 
 # Messages shown once at the top of the next run (after an action and its rerun)
@@ -17,11 +15,13 @@ CUSTOMERS_LANGUAGE = "customers_language"
 CUSTOMERS_HAS_EMAIL = "customers_has_email"
 CUSTOMERS_VIEWED = "customers_viewed"
 CUSTOMERS_OUTSTANDING = "customers_outstanding"
+CUSTOMERS_INVITATION = "customers_invitation_email"
 CUSTOMERS_PAGE = "customers_page_number"
 CUSTOMERS_SELECT_ALL = "customers_select_all_matching"
 CUSTOMERS_TABLE = "customers_table"
 CUSTOMERS_TABLE_GENERATION = "customers_table_generation"
 CUSTOMERS_BULK_REPORT = "customers_bulk_report"
+CUSTOMERS_BULK_PREVIEW = "customers_bulk_preview"  # (customer ids, rows) awaiting "Send"
 
 # New customer
 NEW_CUSTOMER_FORM = "new_customer_form"
@@ -31,6 +31,8 @@ NEW_CUSTOMER_CONTACT_ROWS = 3
 OVERVIEW_CUSTOMER_ID = "overview_customer_id"
 OVERVIEW_PICK_SEARCH = "overview_pick_search"
 OVERVIEW_ACCESS_REPORT = "overview_access_report"
+OVERVIEW_CONFIRM_DISABLE = "overview_confirm_disable"   # the contact id awaiting a "Disable"
+OVERVIEW_CONFIRM_ACCESS = "overview_confirm_access"     # the picks awaiting a confirmation
 
 # Invoices, quotes, sales orders: one set per kind, see documents_view.state_key
 DOCUMENTS_PREFIX = "documents"

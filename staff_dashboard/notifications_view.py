@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.services.notifications import mark_notification_read
-from staff_dashboard import auth, keys, paths, ui
+from staff_dashboard import keys, paths, ui
 
 KIND_ICONS = {"invoice_viewed": "👁", "payment": "💳", "comment": "💬",
               "invitation_accepted": "✅", "signup": "🆕", "quote_accepted": "👍",
@@ -16,13 +16,13 @@ def open_record(notification) -> None:
     page = paths.DOCUMENT_PAGES.get(notification.record_type)
     if page and notification.record_id:
         st.session_state[document_focus_key(notification.record_type)] = notification.record_id
-        st.switch_page(page, query_params=auth.page_params())
+        st.switch_page(page)
     customer_id = (notification.record_id if notification.record_type == "customer"
                    else notification.customer_id)
     if customer_id:
         st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
         st.switch_page(paths.CUSTOMER_OVERVIEW,
-                       query_params=auth.page_params(**{keys.QUERY_CUSTOMER: customer_id}))
+                       query_params={keys.QUERY_CUSTOMER: str(customer_id)})
     st.rerun()
 
 

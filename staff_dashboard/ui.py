@@ -56,10 +56,13 @@ def title(text: str) -> None:
 
 
 def show_flashes() -> None:
-    """Show and forget the messages kept by `flash`."""
+    """Show and forget the messages kept by `flash`: a success as a toast (seen wherever the
+    staff member is scrolled to), anything else at the top of the page."""
     for kind, message in st.session_state.pop(keys.UI_FLASH, []):
-        {"success": st.success, "error": st.error, "warning": st.warning,
-         "info": st.info}[kind](message)
+        if kind == "success":
+            st.toast(message, icon=":material/check_circle:")
+        else:
+            {"error": st.error, "warning": st.warning, "info": st.info}[kind](message)
 
 
 def run_action(action: Callable[[], object], success: str | Callable[[object], str], *,
@@ -78,6 +81,34 @@ def run_action(action: Callable[[], object], success: str | Callable[[object], s
     if rerun:
         st.rerun()
     return result
+
+
+def url_state(fields: dict[str, tuple[str, object, Callable[[str], object] | None]]) -> None:
+    """Make the URL's query the truth of a page's widgets (filters, search, page), so a view
+    can be reloaded and shared as a link: before the widgets are drawn, each widget key of
+    `fields` ({key: (query parameter, default, parse)}) takes the URL's value (the default when
+    it is missing or `parse` refuses it). Widgets then call `to_url(key)` on change."""
+    for key, (param, default, parse) in fields.items():
+        raw = st.query_params.get(param)
+        value = default
+        if raw is not None:
+            try:
+                value = parse(raw) if parse else raw
+            except (TypeError, ValueError):
+                value = default
+        st.session_state[key] = value
+
+
+def to_url(key: str, param: str, default: object, *, reset: tuple[str, ...] = ()) -> None:
+    """A widget's on_change: put its new value in the URL (none for the default), and drop
+    the parameters in `reset` (a new filter starts again at page 1)."""
+    value = st.session_state.get(key)
+    if value == default or value in (None, ""):
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = str(value)
+    for other in reset:
+        st.query_params.pop(other, None)
 
 
 def organization_zone() -> ZoneInfo:
@@ -115,6 +146,34 @@ def language_label(code: str | None) -> str:
 def portal_state_label(state: str) -> str:
     """A contact's or customer's portal state with its icon."""
     return f"{PORTAL_STATE_ICONS.get(state, '')} {PORTAL_STATE_LABELS.get(state, state)}".strip()
+
+
+INVITATION_EMAIL_LABELS = {
+    "queued": "✉️ invitation email queued",
+    "sending": "✉️ invitation email being sent",
+    "sent": "📬 invitation email sent",
+    "failed": "❗ invitation email failed",
+    "cancelled": "🚫 invitation email cancelled",
+}
+
+
+def invitation_email_label(contact) -> str:
+    """What became of the contact's latest invitation email ("" when none was sent): queued
+    until the mail server took it, then sent (when), or failed with the server's reason."""
+    status = getattr(contact, "invitation_email_status", None)
+    if not status:
+        return ""
+    label = INVITATION_EMAIL_LABELS.get(status, status)
+    if status == "sent":
+        label += f" {fmt_time(contact.invitation_email_sent_at)}"
+    if status in {"failed", "cancelled"} and contact.invitation_email_error:
+        label += f": {md(contact.invitation_email_error)}"
+    return label
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """`1 customer matches`, `2 customers match`: the count with the right form."""
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def md(text) -> str:

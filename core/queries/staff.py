@@ -7,6 +7,7 @@ from decimal import Decimal
 from peewee import JOIN, Table, fn
 
 from core.audit import Actor
+from core.config import load_settings
 from core.errors import NotFoundError
 from core.guards import require_admin
 from core.models import (
@@ -32,16 +33,33 @@ from core.security import hash_token
 PORTAL_STATUSES = ("not_invited", "invited", "active", "disabled")
 
 
-def get_staff_for_session(token: str) -> StaffUser | None:
-    """The active staff member of a live console session, else None."""
+def get_live_staff_session(token: str) -> StaffSession | None:
+    """The console session of this session id with its staff member and organization, while
+    it is live: not ended, used within CONSOLE_SESSION_IDLE_MINUTES, before its lifetime ends,
+    and its staff member active. One query."""
     if not token:
         return None
-    row = (StaffSession.select(StaffSession, StaffUser).join(StaffUser)
-           .where(StaffSession.token_hash == hash_token(token),
-                  StaffSession.ended_at.is_null(), StaffSession.expires_at > utcnow(),
-                  StaffUser.is_active)
-           .first())
-    return row.staff if row else None
+    now = utcnow()
+    idle = datetime.timedelta(minutes=load_settings().console_session_idle_minutes)
+    return (StaffSession.select(StaffSession, StaffUser, Organization)
+            .join(StaffUser).join(Organization)
+            .where(StaffSession.token_hash == hash_token(token),
+                   StaffSession.ended_at.is_null(), StaffSession.expires_at > now,
+                   StaffSession.last_seen_at > now - idle,
+                   StaffUser.is_active)
+            .first())
+
+
+def get_staff_for_session(token: str) -> StaffUser | None:
+    """The active staff member of a live console session, else None."""
+    session = get_live_staff_session(token)
+    return session.staff if session else None
+
+
+def get_staff_email_choices(staff_id: int) -> dict[str, bool]:
+    """A staff member's own choice of staff emails ({kind: on/off}; missing kinds follow the
+    organization)."""
+    return StaffUser.get_by_id(staff_id).own_email_choices()
 
 
 def get_organization(organization_id: int) -> Organization:
@@ -65,6 +83,12 @@ class CustomerFilters:
     viewed: bool | None = None       # customer viewed any invoice
     min_outstanding: Decimal | None = None
     with_outstanding: bool | None = None
+    invitation_failed: bool = False  # a contact still invited whose invitation email failed
+    invitation_stale: bool = False   # a contact invited over STALE_INVITATION ago, not accepted
+
+
+# An invitation not accepted after this long needs a follow-up (home's figure, the filter).
+STALE_INVITATION = datetime.timedelta(days=7)
 
 
 # The trigram index over Customer.search_text (migration 0003_customer_search).
@@ -102,6 +126,20 @@ def _customer_query(organization_id: int, filters: CustomerFilters, *fields):
         query = query.where(Customer.outstanding <= 0)
     if filters.min_outstanding is not None:
         query = query.where(Customer.outstanding >= filters.min_outstanding)
+    if filters.invitation_failed:
+        # Few emails fail: start from them (outbox index on status), then their contacts.
+        failed = (Contact.select(Contact.customer)
+                  .join(OutboxMessage, on=(Contact.invitation_message_id == OutboxMessage.id))
+                  .where(OutboxMessage.status == "failed",
+                         OutboxMessage.organization == organization_id,
+                         Contact.portal_state == "invited"))
+        query = query.where(Customer.id.in_(failed))
+    if filters.invitation_stale:
+        stale = (Contact.select(Contact.customer)
+                 .where(Contact.organization == organization_id,
+                        Contact.portal_state == "invited",
+                        Contact.state_changed_at < utcnow() - STALE_INVITATION))
+        query = query.where(Customer.id.in_(stale))
     return query
 
 
@@ -135,8 +173,15 @@ def get_customer_overview(organization_id: int, customer_id: int) -> CustomerOve
                                     Customer.organization == organization_id)
     if customer is None:
         raise NotFoundError()
-    contacts = list(Contact.select().where(Contact.customer == customer)
-                    .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id))
+    contacts = list(
+        Contact.select(Contact, OutboxMessage.status.alias("invitation_email_status"),
+                       OutboxMessage.last_error.alias("invitation_email_error"),
+                       OutboxMessage.sent_at.alias("invitation_email_sent_at"))
+        .join(OutboxMessage, JOIN.LEFT_OUTER,
+              on=(Contact.invitation_message_id == OutboxMessage.id))
+        .where(Contact.customer == customer)
+        .order_by(Contact.is_primary.desc(), Contact.first_name, Contact.id)
+        .objects())
     counts = (Invoice.select(fn.COUNT(Invoice.id).alias("total"),
                              fn.COUNT(Invoice.first_viewed_at).alias("viewed"))
               .where(Invoice.customer == customer, Invoice.status != "draft").dicts().get())
@@ -292,7 +337,7 @@ def home_figures(organization_id: int, now: datetime.datetime | None = None) -> 
               for state in ("invited", "active")}
     stale = Contact.select().where(
         Contact.organization == organization_id, Contact.portal_state == "invited",
-        Contact.state_changed_at < now - datetime.timedelta(days=7)).count()
+        Contact.state_changed_at < now - STALE_INVITATION).count()
     # Counts that each read one index range, instead of one pass over every invoice row
     # (seconds at a million invoices): viewed and not viewed, less the drafts among each.
     invoices = Invoice.select().where(Invoice.organization == organization_id)

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from peewee import Case
+
 from core import outbox, throttle, validation
 from core.audit import Actor, event_row, record, record_many
 from core.db import transaction
@@ -93,8 +95,12 @@ def issue_token(contact: Contact, purpose: str, *, email_kind: str | None = None
         organization=contact.organization_id, contact=contact, purpose=purpose,
         email=contact.email, nonce=nonce, token_hash=hash_token(derive_token(purpose, nonce)),
         language=language, expires_at=utcnow() + TOKEN_LIFETIME[purpose])
-    outbox.enqueue(contact.organization_id, email_kind or TOKEN_EMAIL[purpose], contact.email,
-                   language, token_id=token.id, contact_id=contact.id, **payload)
+    message = outbox.enqueue(contact.organization_id, email_kind or TOKEN_EMAIL[purpose],
+                             contact.email, language, token_id=token.id, contact_id=contact.id,
+                             **payload)
+    if purpose == "invitation":  # staff follow this email's delivery on the contact
+        contact.invitation_message_id = message.id
+        Contact.update(invitation_message_id=message.id).where(Contact.id == contact.id).execute()
     return token
 
 
@@ -145,7 +151,6 @@ def invite_contact(actor: Actor, contact_id: int) -> Contact:
 
 
 reinvite_contact = invite_contact
-
 
 def disable_contact(actor: Actor, contact_id: int) -> Contact:
     """Take portal access away from a contact; its sessions end at once."""
@@ -214,7 +219,7 @@ class BulkResult:
 
     customer_id: int
     customer_name: str
-    outcome: str           # invited | skipped
+    outcome: str           # invited | reinvited | skipped
     reason: str = ""       # no_email | already_active | disabled
     email: str = ""
 
@@ -263,11 +268,19 @@ def _invite_many(contacts: list[Contact], actor: Actor) -> None:
                      .where(AccessToken.token_hash.in_([t["token_hash"] for t in tokens]))
                      .tuples())
     again = [contact.id in invited_before for contact in contacts]
-    outbox.enqueue_many([
+    messages = [
         outbox.message_row(contact.organization_id, "reinvitation" if was else "invitation",
                            contact.email, token["language"],
                            token_id=token_ids[token["token_hash"]], contact_id=contact.id)
-        for contact, token, was in zip(contacts, tokens, again, strict=True)])
+        for contact, token, was in zip(contacts, tokens, again, strict=True)]
+    outbox.enqueue_many(messages)
+    message_ids = dict(OutboxMessage.select(OutboxMessage.message_id, OutboxMessage.id)
+                       .where(OutboxMessage.message_id.in_([m["message_id"] for m in messages]))
+                       .tuples())
+    pairs = [(contact.id, message_ids[m["message_id"]])
+             for contact, m in zip(contacts, messages, strict=True)]
+    (Contact.update(invitation_message_id=Case(Contact.id, pairs))
+     .where(Contact.id.in_(ids)).execute())
     record_many([
         event_row(contact.organization_id, actor,
                   "contact_reinvited" if was else "contact_invited", contact,
@@ -289,44 +302,66 @@ def _refresh_portal_statuses(customer_ids: set[int]) -> None:
         Customer.update(portal_status=status).where(Customer.id.in_(members)).execute()
 
 
+def _classify_for_bulk(organization_id: int, chunk: list[int]):
+    """For each of the organization's customers in `chunk`: what "Enable portal" does to its
+    primary contact (invited, reinvited, or skipped and why), and the contacts to invite."""
+    customers = {c.id: c for c in Customer.select().where(
+        Customer.id.in_(chunk), Customer.organization == organization_id)}
+    primaries = {c.customer_id: c for c in Contact.select().where(
+        Contact.customer.in_(list(customers)), Contact.is_primary)}
+    results, to_invite = [], []
+    for customer_id in chunk:
+        customer = customers.get(customer_id)
+        if customer is None:
+            continue  # not this organization's: silently not ours to touch
+        contact = primaries.get(customer_id)
+        reason = ("no_email" if contact is None or not contact.email
+                  else "already_active" if contact.portal_state == "active"
+                  else "disabled" if contact.portal_state == "disabled" else "")
+        if contact is None or reason:
+            results.append(BulkResult(customer.id, customer.display_name, "skipped",
+                                      reason, contact.email or "" if contact else ""))
+            continue
+        contact.customer = customer
+        to_invite.append(contact)
+        outcome = "reinvited" if contact.portal_state == "invited" else "invited"
+        results.append(BulkResult(customer.id, customer.display_name, outcome,
+                                  email=contact.email))
+    return results, to_invite
+
+
+def preview_bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
+                               chunk_size: int = 500) -> list[BulkResult]:
+    """What `bulk_enable_portal` would do for each customer (invite, re-invite, or skip and
+    why), changing nothing."""
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    organization_id = acting_organization(actor)
+    results: list[BulkResult] = []
+    for start in range(0, len(ids), chunk_size):
+        results += _classify_for_bulk(organization_id, ids[start:start + chunk_size])[0]
+    return results
+
+
 def bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
                        progress: Callable[[int, int], None] | None = None,
                        chunk_size: int = 500) -> list[BulkResult]:
-    """Invite the primary contact of each customer; report each invited or skipped, and why."""
+    """Invite (or re-invite) the primary contact of each customer; report each invited,
+    reinvited or skipped, and why."""
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
     organization_id = acting_organization(actor)
     results: list[BulkResult] = []
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start:start + chunk_size]
-        chunk_start = len(results)
         with transaction():
-            customers = {c.id: c for c in Customer.select().where(
-                Customer.id.in_(chunk), Customer.organization == organization_id)}
-            primaries = {c.customer_id: c for c in Contact.select().where(
-                Contact.customer.in_(list(customers)), Contact.is_primary)}
+            chunk_results, to_invite = _classify_for_bulk(organization_id, chunk)
             org = Organization.get_by_id(organization_id)
-            to_invite = []
-            for customer_id in chunk:
-                customer = customers.get(customer_id)
-                if customer is None:
-                    continue  # not this organization's: silently not ours to touch
-                contact = primaries.get(customer_id)
-                reason = ("no_email" if contact is None or not contact.email
-                          else "already_active" if contact.portal_state == "active"
-                          else "disabled" if contact.portal_state == "disabled" else "")
-                if contact is None or reason:
-                    results.append(BulkResult(customer.id, customer.display_name, "skipped",
-                                              reason, contact.email or "" if contact else ""))
-                    continue
-                contact.customer = customer
+            for contact in to_invite:
                 contact.organization = org
-                to_invite.append(contact)
-                results.append(BulkResult(customer.id, customer.display_name, "invited",
-                                          email=contact.email))
             _invite_many(to_invite, actor)
             record(organization_id, actor, "bulk_portal_enable",
-                   invited=sum(r.outcome == "invited" for r in results[chunk_start:]),
-                   customers=len(results) - chunk_start)
+                   invited=sum(r.outcome != "skipped" for r in chunk_results),
+                   customers=len(chunk_results))
+        results += chunk_results
         if progress:
             progress(min(start + chunk_size, len(ids)), len(ids))
     return results

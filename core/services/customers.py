@@ -3,10 +3,10 @@
 from core import validation
 from core.audit import Actor, event_row, record, record_many
 from core.db import transaction
-from core.errors import ValidationError
+from core.errors import InvalidStateError, ValidationError
 from core.guards import acting_organization, load_for_staff
 from core.i18n import N_
-from core.models import Contact, Customer, Organization, utcnow
+from core.models import Contact, Customer, Organization, OutboxMessage, utcnow
 from core.services.access import invite_contact_locked
 
 ADDRESS_FIELDS = tuple(f"{kind}_{part}" for kind in ("billing", "shipping")
@@ -280,6 +280,35 @@ def update_contact(actor: Actor, contact_id: int, **changes) -> Contact:
         _sync_customer_email(contact.customer)
         record(contact.organization_id, actor, "contact_updated", contact,
                customer_id=contact.customer_id, fields=sorted(changes))
+    return contact
+
+
+# The invitation email states after which staff may correct the address and send again.
+UNDELIVERED = ("failed", "cancelled")
+
+
+def fix_email_and_reinvite(actor: Actor, contact_id: int, email: str) -> Contact:
+    """Correct the address of an invited contact whose invitation email could not be delivered
+    (failed or cancelled), then invite again: the old link dies, a new email goes out."""
+    email = validation.email(email)
+    with transaction():
+        contact = load_for_staff(actor, Contact, contact_id)
+        message = (OutboxMessage.get_or_none(OutboxMessage.id == contact.invitation_message_id)
+                   if contact.invitation_message_id else None)
+        if contact.portal_state != "invited" or message is None or (
+                message.status not in UNDELIVERED):
+            raise InvalidStateError(
+                N_("Only an invitation whose email could not be delivered can be sent to a "
+                   "corrected address."))
+        _ensure_email_free(contact.organization_id, email, "email", contact.id)
+        previous = contact.email
+        contact.email = email
+        contact.updated_at = utcnow()
+        contact.save()
+        _sync_customer_email(contact.customer)
+        record(contact.organization_id, actor, "contact_email_fixed", contact,
+               customer_id=contact.customer_id, previous=previous, email=email)
+        invite_contact_locked(actor, contact)
     return contact
 
 

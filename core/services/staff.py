@@ -4,6 +4,7 @@ import datetime
 
 from core import throttle, validation
 from core.audit import Actor, record
+from core.config import load_settings
 from core.db import transaction
 from core.errors import (
     AuthenticationError,
@@ -15,6 +16,7 @@ from core.errors import (
 from core.guards import acting_staff, require_admin
 from core.i18n import N_
 from core.models import StaffSession, StaffUser, utcnow
+from core.queries.staff import get_live_staff_session
 from core.security import (
     check_password_strength,
     hash_password,
@@ -23,7 +25,8 @@ from core.security import (
     verify_password,
 )
 
-STAFF_SESSION_HOURS = 12
+# A session's last-seen time is written at most this often: a click is not a write.
+TOUCH_EVERY = datetime.timedelta(minutes=1)
 
 
 def create_staff(actor: Actor, email: str, name: str, password: str, *,
@@ -125,14 +128,34 @@ def authenticate_staff(email: str, password: str, ip: str = "") -> StaffUser:
 
 
 def start_staff_session(staff_id: int) -> str:
-    """Open a console session; returns the raw session token (only its hash is stored)."""
+    """Open a console session; returns the raw session id (only its hash is stored).
+
+    It lasts CONSOLE_SESSION_MAX_HOURS at most, and ends sooner after
+    CONSOLE_SESSION_IDLE_MINUTES without a run of the console (`resume_staff_session`).
+    """
     token = new_session_token()
+    now = utcnow()
+    hours = load_settings().console_session_max_hours
     with transaction():
         staff = StaffUser.get_by_id(staff_id)
         StaffSession.create(organization=staff.organization_id, staff=staff,
-                            token_hash=hash_token(token),
-                            expires_at=utcnow() + datetime.timedelta(hours=STAFF_SESSION_HOURS))
+                            token_hash=hash_token(token), created_at=now, last_seen_at=now,
+                            expires_at=now + datetime.timedelta(hours=hours))
     return token
+
+
+def resume_staff_session(token: str) -> StaffUser | None:
+    """The staff member of a live console session, marking it used; None when there is none
+    (ended, idle too long, past its lifetime, or the staff member deactivated)."""
+    session = get_live_staff_session(token)
+    if session is None:
+        return None
+    now = utcnow()
+    if session.last_seen_at < now - TOUCH_EVERY:  # at most one write a minute, not a click
+        (StaffSession.update(last_seen_at=now)
+         .where(StaffSession.id == session.id, StaffSession.ended_at.is_null())
+         .execute())
+    return session.staff
 
 
 def end_staff_session(token: str) -> None:

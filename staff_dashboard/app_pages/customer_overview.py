@@ -10,7 +10,9 @@ from core.queries.staff import CustomerFilters, get_customer_overview, list_cust
 from core.services.access import configure_portal_access, disable_contact, invite_contact
 from core.services.customers import (
     ADDRESS_FIELDS,
+    UNDELIVERED,
     add_contact,
+    fix_email_and_reinvite,
     set_portal_language,
     update_contact,
     update_customer,
@@ -66,7 +68,7 @@ except NotFoundError:
     st.session_state.pop(keys.OVERVIEW_CUSTOMER_ID, None)
     st.query_params.pop(keys.QUERY_CUSTOMER, None)
     if st.button("Back to customers", key="overview_back_missing"):
-        st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+        st.switch_page(paths.CUSTOMERS)
     st.stop()
 st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
 if st.query_params.get(keys.QUERY_CUSTOMER) != str(customer_id):
@@ -76,12 +78,8 @@ customer, contacts = overview.customer, overview.contacts
 head, back = st.columns([5, 1], vertical_alignment="bottom")
 head.title(ui.md(customer.display_name))
 if back.button("All customers", key="overview_back", icon=":material/arrow_back:"):
-    st.switch_page(paths.CUSTOMERS, query_params=auth.page_params())
+    st.switch_page(paths.CUSTOMERS)
 ui.show_flashes()
-
-report = st.session_state.pop(keys.OVERVIEW_ACCESS_REPORT, None)
-if report:
-    st.dataframe(report, hide_index=True)
 
 # -- details -------------------------------------------------------------------------------
 figures = st.columns(4)
@@ -109,6 +107,21 @@ with st.expander("Details", expanded=True):
         f"**Billing address:** {address('billing')}  \n"
         f"**Shipping address:** {address('shipping')}")
 
+def save_access(chosen: list[int]) -> None:
+    """Give exactly the chosen contacts access; report what changed."""
+    try:
+        changes = configure_portal_access(ui.actor(), customer.id, chosen)
+    except DoorstepError as error:
+        st.error(str(error))
+        return
+    changed = [c for c in changes if c.outcome != "unchanged"]
+    st.session_state[keys.OVERVIEW_ACCESS_REPORT] = [
+        {"Contact": c.name, "Change": c.outcome} for c in changed] or None
+    ui.flash("success", f"Portal access saved: {ui.plural(len(changed), 'change', 'changes')}.")
+    st.cache_data.clear()
+    st.rerun()
+
+
 # -- contacts and portal access ------------------------------------------------------------
 st.subheader("Contact persons")
 if not contacts:
@@ -122,18 +135,42 @@ for contact in contacts:
                       + (f" · {ui.md(contact.phone)}" if contact.phone else ""))
         state.markdown(ui.portal_state_label(contact.portal_state))
         state.caption(f"since {ui.fmt_time(contact.state_changed_at)}")
+        delivery = ui.invitation_email_label(contact)
+        if delivery and contact.portal_state == "invited":
+            state.caption(delivery)
         if contact.portal_state in {"invited", "disabled"} or (
                 contact.portal_state == "not_invited" and contact.email):
             label = "Invite" if contact.portal_state == "not_invited" else "Re-invite"
             if buttons.button(label, key=f"overview_invite_{contact.id}",
                               icon=":material/forward_to_inbox:"):
                 ui.run_action(lambda c=contact: invite_contact(ui.actor(), c.id),
-                              f"{label} sent to {contact.email}.")
+                              f"Invitation to {contact.email} queued; its delivery shows here.")
         if contact.portal_state in {"invited", "active"} and buttons.button(
                 "Disable access", key=f"overview_disable_{contact.id}",
                 icon=":material/block:"):
-            ui.run_action(lambda c=contact: disable_contact(ui.actor(), c.id),
-                          f"Portal access of {contact.full_name} disabled; signed out.")
+            st.session_state[keys.OVERVIEW_CONFIRM_DISABLE] = contact.id
+        if st.session_state.get(keys.OVERVIEW_CONFIRM_DISABLE) == contact.id:
+            st.warning(f"Disable portal access of {ui.md(contact.full_name)}? They are signed "
+                       "out at once and their invitation links stop working.")
+            yes, no = st.columns([1, 4])
+            if yes.button("Disable", key=f"overview_disable_yes_{contact.id}", type="primary"):
+                st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
+                ui.run_action(lambda c=contact: disable_contact(ui.actor(), c.id),
+                              f"Portal access of {contact.full_name} disabled; signed out.")
+            if no.button("Keep access", key=f"overview_disable_no_{contact.id}"):
+                st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
+                st.rerun()
+        if (contact.portal_state == "invited"
+                and contact.invitation_email_status in UNDELIVERED):
+            with st.form(f"overview_fix_email_{contact.id}"):
+                fixed = st.text_input("Correct email address", contact.email or "",
+                                      key=f"overview_fix_email_input_{contact.id}")
+                fix_slot = st.empty()
+                if st.form_submit_button("Fix email and re-invite", type="primary"):
+                    ui.run_action(
+                        lambda c=contact, e=fixed: fix_email_and_reinvite(ui.actor(), c.id, e),
+                        f"Email corrected; a new invitation to {fixed.strip()} is queued.",
+                        error_slot=fix_slot)
 
 if contacts:
     with st.expander("Configure customer portal", expanded=True):
@@ -146,19 +183,30 @@ if contacts:
                 # the state in the key: a change made elsewhere re-reads the tick from the database
                 key=f"overview_access_{contact.id}_{contact.portal_state}")
                 for contact in contacts}
-            error_slot = st.empty()
-            if st.form_submit_button("Save portal access", type="primary"):
-                chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]
-                try:
-                    changes = configure_portal_access(ui.actor(), customer.id, chosen)
-                except DoorstepError as error:
-                    error_slot.error(str(error))
-                else:
-                    changed = [c for c in changes if c.outcome != "unchanged"]
-                    st.session_state[keys.OVERVIEW_ACCESS_REPORT] = [
-                        {"Contact": c.name, "Change": c.outcome} for c in changed] or None
-                    ui.flash("success", f"Portal access saved: {len(changed)} change(s).")
-                    st.rerun()
+            submitted = st.form_submit_button("Save portal access", type="primary")
+        if submitted:
+            chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]
+            losing = [c.full_name for c in contacts
+                      if c.portal_state in {"invited", "active"} and c.id not in chosen]
+            if losing:  # cutting access signs people out: ask first
+                st.session_state[keys.OVERVIEW_CONFIRM_ACCESS] = (customer.id, chosen, losing)
+            else:
+                save_access(chosen)
+        pending = st.session_state.get(keys.OVERVIEW_CONFIRM_ACCESS)
+        if pending and pending[0] == customer.id:
+            _, chosen, losing = pending
+            st.warning(f"Disable portal access of {ui.md(', '.join(losing))}? They are signed "
+                       "out at once.")
+            yes, no = st.columns([1, 4])
+            if yes.button("Disable and save", key="overview_access_confirm", type="primary"):
+                st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
+                save_access(chosen)
+            if no.button("Cancel", key="overview_access_cancel"):
+                st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
+                st.rerun()
+        report = st.session_state.pop(keys.OVERVIEW_ACCESS_REPORT, None)
+        if report:
+            st.dataframe(report, hide_index=True)
 
 # -- language ------------------------------------------------------------------------------
 with st.expander("Portal language", expanded=False):

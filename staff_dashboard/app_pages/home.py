@@ -2,17 +2,16 @@
 
 import streamlit as st
 
-from core.queries.staff import (
-    acceptance_over_time,
-    home_figures,
-    list_notifications,
-    list_pending_bank_transfers,
-    portal_payments_month_by_currency,
-    portal_payments_over_time,
-)
+from core.queries.staff import list_notifications, list_pending_bank_transfers
 from staff_dashboard import auth, paths, ui
 from staff_dashboard.charts import daily_series
 from staff_dashboard.notifications_view import notification_row
+from staff_dashboard.speed import (
+    acceptance_over_time,
+    home_figures,
+    portal_payments_month_by_currency,
+    portal_payments_over_time,
+)
 
 staff = auth.current_staff()
 ui.title(f"{staff.organization_name}")
@@ -37,21 +36,22 @@ if by_currency:
 
 pending = list_pending_bank_transfers(staff.organization_id)
 if pending:
-    st.info(f"{len(pending)} bank-transfer notice(s) wait for confirmation.")
+    st.info(f"{ui.plural(len(pending), 'bank-transfer notice waits', 'bank-transfer notices wait')}"
+            " for confirmation.")
     if st.button("Review bank transfers", key="home_review_transfers"):
-        st.switch_page(paths.INVOICES, query_params=auth.page_params())
+        st.switch_page(paths.INVOICES)
 
 charts = st.columns(2)
 with charts[0]:
     st.subheader("Invitations")
-    acceptance = daily_series(acceptance_over_time(staff.organization_id, days=CHART_DAYS),
+    acceptance = daily_series(acceptance_over_time(staff.organization_id, CHART_DAYS),
                               ["invited", "accepted"], CHART_DAYS)
     st.line_chart(acceptance.rename(columns={"invited": "Invited", "accepted": "Accepted"}),
                   y_label="Contacts per day", color=["#9aa5b1", "#2e7d32"])
     st.caption(f"Invitations sent and accepted per day, last {CHART_DAYS} days.")
 with charts[1]:
     st.subheader("Portal payments")
-    payments = daily_series(portal_payments_over_time(staff.organization_id, days=CHART_DAYS),
+    payments = daily_series(portal_payments_over_time(staff.organization_id, CHART_DAYS),
                             ["payments"], CHART_DAYS)
     st.bar_chart(payments.rename(columns={"payments": "Payments"}), y_label="Payments per day")
     st.caption(f"Payments made through the portal per day, last {CHART_DAYS} days.")
@@ -64,4 +64,4 @@ for notification in unread.items:
     notification_row(notification, key_prefix="home")
 if unread.total > len(unread.items):
     if st.button(f"All {unread.total} unread notifications", key="home_all_notifications"):
-        st.switch_page(paths.NOTIFICATIONS, query_params=auth.page_params())
+        st.switch_page(paths.NOTIFICATIONS)

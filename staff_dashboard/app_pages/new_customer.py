@@ -92,10 +92,10 @@ if submitted:
         if field in slots:
             st.error("The customer was not created: see the message beside the field.")
     else:
-        invited = " and the primary contact is invited" if allow_access else ""
+        invited = "; the primary contact's invitation email is queued" if allow_access else ""
         ui.flash("success", f"{customer.display_name} is created{invited}.")
         for key in [k for k in st.session_state if str(k).startswith("new_customer_")]:
             del st.session_state[key]
         st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer.id
         st.switch_page(paths.CUSTOMER_OVERVIEW,
-                       query_params=auth.page_params(**{keys.QUERY_CUSTOMER: customer.id}))
+                       query_params={keys.QUERY_CUSTOMER: str(customer.id)})

@@ -531,3 +531,42 @@ def test_a_sign_up_link_cannot_activate_a_contact_staff_disabled(
     access.disable_contact(staff, contact.id)
     with pytest.raises(TokenError):
         access.complete_signup(org.id, raw, PASSWORD)
+
+
+def test_each_invitation_points_the_contact_at_its_email(admin, make_customer):
+    from core.models import OutboxMessage
+    from core.services.access import bulk_enable_portal
+
+    customer = make_customer(allow_portal_access=True)
+    contact = Contact.get(Contact.customer == customer)
+    first = OutboxMessage.get_by_id(contact.invitation_message_id)
+    assert first.kind == "invitation" and first.recipient == contact.email
+
+    others = [make_customer() for _ in range(3)]
+    bulk_enable_portal(Actor.staff(admin.id), [customer.id, *(c.id for c in others)])
+
+    for each in Contact.select().where(Contact.customer.in_([c.id for c in others])):
+        message = OutboxMessage.get_by_id(each.invitation_message_id)
+        assert message.recipient == each.email and message.kind == "invitation"
+    again = Contact.get_by_id(contact.id)
+    assert OutboxMessage.get_by_id(again.invitation_message_id).kind == "reinvitation"
+
+
+def test_fix_email_and_reinvite_only_after_an_undelivered_invitation(admin, make_customer):
+    from core.errors import InvalidStateError
+    from core.models import OutboxMessage
+    from core.services.customers import fix_email_and_reinvite
+
+    customer = make_customer(allow_portal_access=True)
+    contact = Contact.get(Contact.customer == customer)
+    with pytest.raises(InvalidStateError):  # still queued: nothing to fix yet
+        fix_email_and_reinvite(Actor.staff(admin.id), contact.id, "new@right.example")
+
+    OutboxMessage.update(status="failed", last_error="550").execute()
+    fixed = fix_email_and_reinvite(Actor.staff(admin.id), contact.id, "NEW@right.example")
+
+    assert fixed.email == "new@right.example" and fixed.portal_state == "invited"
+    assert OutboxMessage.get_by_id(fixed.invitation_message_id).recipient == "new@right.example"
+    old_tokens = AccessToken.select().where(AccessToken.contact == contact.id,
+                                            AccessToken.revoked_at.is_null(False))
+    assert old_tokens.count() == 1

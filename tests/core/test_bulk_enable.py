@@ -42,7 +42,7 @@ def test_each_customer_is_invited_or_skipped_with_its_reason(customers, staff, o
     by_customer = {r.customer_id: (r.outcome, r.reason) for r in results}
     assert by_customer == {
         customers["fresh"].id: ("invited", ""),
-        customers["invited"].id: ("invited", ""),  # a fresh link for a pending invitation
+        customers["invited"].id: ("reinvited", ""),  # a fresh link for a pending invitation
         customers["no_email"].id: ("skipped", "no_email"),
         customers["no_contacts"].id: ("skipped", "no_email"),
         customers["active"].id: ("skipped", "already_active"),
@@ -114,3 +114,28 @@ def test_staff_of_another_organization_cannot_enable_ours(make_customer, org):
         bulk_enable_portal(Actor.staff(outsider.id, organization_id=org.id), [customer.id])
     assert bulk_enable_portal(Actor.staff(outsider.id), [customer.id]) == []  # theirs: not ours
     assert Contact.get(Contact.customer == customer).portal_state == "not_invited"
+
+
+def test_the_preview_says_what_enabling_would_do_and_changes_nothing(customers, staff):
+    from core.models import AuditEvent, OutboxMessage
+    from core.services.access import preview_bulk_enable_portal
+
+    ids = [c.id for c in customers.values()]
+    before = (OutboxMessage.select().count(), AuditEvent.select().count())
+
+    preview = preview_bulk_enable_portal(staff, ids, chunk_size=4)
+
+    assert {r.customer_id: (r.outcome, r.reason) for r in preview} == {
+        r.customer_id: (r.outcome, r.reason) for r in bulk_enable_portal(staff, ids)}
+    assert [r.outcome for r in preview].count("reinvited") == 1
+    assert before == (OutboxMessage.select().count() - 2, AuditEvent.select().count() - 3)
+
+
+def test_the_preview_ignores_another_organizations_customers(customers, staff):
+    from core.services.access import preview_bulk_enable_portal
+    from core.services.organizations import create_organization
+
+    other = create_organization("Other Org")
+    theirs = create_customer(Actor.system(other.id), display_name="Theirs",
+                             contacts=[{"first_name": "T", "email": "t@their.example"}])
+    assert preview_bulk_enable_portal(staff, [theirs.id]) == []

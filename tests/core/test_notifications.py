@@ -59,3 +59,32 @@ def test_marking_all_read(notified, staff_member):
 def test_a_notification_message_is_cut_to_fit(org, admin):
     notify_staff(org.id, "comment", "x" * 1000)
     assert len(Notification.get().message) == 400
+
+
+def test_each_staff_member_chooses_which_events_email_them(org, admin, staff_member):
+    from core.models import OutboxMessage
+    from core.services.notifications import set_staff_email_choices
+
+    # The organization emails payments (on by default) and not first views (off).
+    set_staff_email_choices(Actor.staff(staff_member.id), {"payment": False,
+                                                           "invoice_viewed": True})
+    notify_staff(org.id, "payment", "Paid")
+    notify_staff(org.id, "invoice_viewed", "Viewed")
+
+    sent = {(m.recipient, m.kind) for m in OutboxMessage.select()}
+    assert sent == {(admin.email, "staff_payment"),
+                    (staff_member.email, "staff_invoice_viewed")}
+    assert actions()[-1] == "staff_email_choices_changed"
+
+    set_staff_email_choices(Actor.staff(staff_member.id), {"payment": None})  # back to default
+    notify_staff(org.id, "payment", "Paid again")
+    assert OutboxMessage.select().where(OutboxMessage.recipient == staff_member.email,
+                                        OutboxMessage.kind == "staff_payment").count() == 1
+
+
+def test_email_choices_refuse_unknown_events_and_change_nothing(org, staff_member):
+    from core.errors import ValidationError
+    from core.services.notifications import set_staff_email_choices
+
+    with unchanged(), pytest.raises(ValidationError):
+        set_staff_email_choices(Actor.staff(staff_member.id), {"everything": True})

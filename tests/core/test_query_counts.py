@@ -85,3 +85,26 @@ def test_the_invoice_list_counts_in_the_page_query_and_shows_the_last_page_past_
     assert [i.id for i in past.items] == [made[0].id]
     paid = portal.list_invoices(scope, status="paid", page=4, per_page=2)
     assert (paid.total, paid.page, paid.items) == (0, 1, [])
+
+
+def test_the_console_overview_reads_contacts_and_their_invitation_emails_in_one_query(
+        admin, make_customer):
+    from core.queries.staff import CustomerFilters, get_customer_overview, list_customers
+    from core.services.customers import add_contact
+
+    customer = make_customer(allow_portal_access=True)
+
+    def cost() -> tuple[int, int]:
+        with count_queries() as overview:
+            contacts = get_customer_overview(customer.organization_id, customer.id).contacts
+            [(c.full_name, c.invitation_email_status, c.invitation_email_error) for c in contacts]
+        with count_queries() as failed_list:
+            list_customers(customer.organization_id, CustomerFilters(invitation_failed=True,
+                                                                     invitation_stale=True))
+        return overview.count, failed_list.count
+
+    small = cost()
+    for n in range(20):
+        add_contact(Actor.staff(admin.id), customer.id, first_name=f"C{n}",
+                    email=f"c{n}@more.example")
+    assert cost() == small

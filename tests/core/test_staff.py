@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from playhouse.test_utils import count_queries
 
 from core import throttle
 from core.audit import Actor
@@ -145,3 +146,25 @@ def test_an_admin_of_another_organization_cannot_reset_our_passwords(staff_membe
 def test_a_contact_with_a_staff_members_id_cannot_reset_that_password(staff_member):
     with unchanged(), pytest.raises(PermissionDeniedError):
         reset_staff_password(Actor.contact(staff_member.id), staff_member.id, "not yours to set")
+
+
+def test_a_used_session_is_marked_seen_at_most_once_a_minute(admin):
+    from core.services.staff import resume_staff_session
+
+    token = start_staff_session(admin.id)
+    long_ago = utcnow() - datetime.timedelta(minutes=20)
+    StaffSession.update(last_seen_at=long_ago).execute()
+
+    assert resume_staff_session(token).id == admin.id
+    seen = StaffSession.get().last_seen_at
+    assert seen > long_ago
+    with count_queries() as counted:
+        assert resume_staff_session(token).id == admin.id
+    assert counted.count == 1  # read only: seen a moment ago
+    assert StaffSession.get().last_seen_at == seen
+
+
+def test_an_idle_session_is_out(admin):
+    token = start_staff_session(admin.id)
+    StaffSession.update(last_seen_at=utcnow() - datetime.timedelta(minutes=31)).execute()
+    assert get_staff_for_session(token) is None

@@ -227,18 +227,18 @@ class Console:
     def __init__(self, base_url: str, email: str, password: str):
         self.base, self.email, self.password = base_url, email, password
 
-    def sign_in(self, page) -> None:
-        """Sign in as the demo admin and wait for the home page."""
-        page.goto(self.base + "/")
-        page.get_by_role("textbox", name="Email").fill(self.email)
-        page.get_by_role("textbox", name="Password").fill(self.password)
+    def sign_in(self, page, path: str = "/") -> None:
+        """Sign in as the demo admin through the sign-in form; wait for the console."""
+        page.goto(self.base + path)
+        page.wait_for_url("**/sign-in**")
+        page.get_by_label("Email").fill(self.email)
+        page.get_by_label("Password").fill(self.password)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     def open_customer(self, page, customer_id: int) -> None:
         """Open a customer's overview by its address (as a bookmark or a pasted link would)."""
-        token = re.search(r"[?&]s=([^&]+)", page.url).group(1)
-        page.goto(f"{self.base}/customer_overview?s={token}&customer={customer_id}")
+        page.goto(f"{self.base}/customer_overview?customer={customer_id}")
         expect(page.get_by_role("heading", name="Contact persons")).to_be_visible()
 
     def open(self, page, title: str) -> None:

@@ -166,7 +166,7 @@ def start_stack(workdir: Path) -> Stack:
     spawn("portal", sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "4",
           "--bind", f"127.0.0.1:{portal_port}", "portal_site:create_app()")
     spawn("console", sys.executable, "-m", "streamlit", "run",
-          str(ROOT / "staff_dashboard" / "app.py"), "--server.headless", "true",
+          str(ROOT / "staff_dashboard" / "server.py"), "--server.headless", "true",
           "--server.port", str(console_port), "--server.address", "127.0.0.1",
           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none")
     spawn("worker", sys.executable, "-m", "portal_site.cli", "worker")

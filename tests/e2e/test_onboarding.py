@@ -26,7 +26,8 @@ def test_staff_invites_a_german_contact_who_accepts(page, new_page, console, por
     page.get_by_text("Allow portal access").click()
     page.get_by_role("button", name="Create customer").click()
 
-    expect(page.get_by_text("Bäckerei Krause is created and the primary contact is invited."))\
+    expect(page.get_by_text("Bäckerei Krause is created; the primary contact's invitation "
+                                 "email is queued."))\
         .to_be_visible()
     expect(page.get_by_role("heading", name="Bäckerei Krause")).to_be_visible()
 

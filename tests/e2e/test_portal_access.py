@@ -24,7 +24,9 @@ def test_removed_access_signs_the_contact_out_and_reinvite_restores_it(
     access = staff.get_by_test_id("stExpander").filter(has_text="Configure customer portal")
     access.get_by_text(f"Rita Removed ({rita.email})").click()
     access.get_by_role("button", name="Save portal access").click()
-    expect(staff.get_by_text("Portal access saved: 1 change(s).")).to_be_visible()
+    expect(staff.get_by_text("Disable portal access of Rita Removed?")).to_be_visible()
+    access.get_by_role("button", name="Disable and save").click()
+    expect(staff.get_by_text("Portal access saved: 1 change.")).to_be_visible()
     expect(staff.get_by_role("button", name="Re-invite")).to_be_visible()
 
     # The contact's open page: the next click signs it out.
@@ -40,7 +42,8 @@ def test_removed_access_signs_the_contact_out_and_reinvite_restores_it(
 
     before = len([m for m in stack.smtp.inbox.messages if rita.email in str(m["To"])])
     staff.get_by_role("button", name="Re-invite").click()
-    expect(staff.get_by_text(f"Re-invite sent to {rita.email}.")).to_be_visible()
+    expect(staff.get_by_text(f"Invitation to {rita.email} queued; its delivery shows here.")
+           ).to_be_visible()
     mail = stack.smtp.wait_for(rita.email, after=before)
     link = re.search(r"https?://\S+/accept/\S+", text_of(mail)).group(0)
     page.goto(link)
@@ -71,11 +74,13 @@ def test_bulk_enable_portal_invites_some_and_reports_the_skipped(
     search.press("Enter")
     expect(page.get_by_text("4 customers match")).to_be_visible()
     page.get_by_text("Select all 4 matching").click()
-    page.get_by_role("button", name="Enable portal for 4 customer(s)").click()
+    page.get_by_role("button", name="Enable portal for 4 customers").click()
+    expect(page.get_by_text("Before sending: 2 to invite, 0 to re-invite")).to_be_visible()
+    page.get_by_role("button", name="Send 2 invitations").click()
 
-    expect(page.get_by_text("Portal enabled: 2 invited, 2 skipped (see the report).")) \
-        .to_be_visible()
-    expect(page.get_by_text("Enable portal: 2 invited, 2 skipped")).to_be_visible()
+    expect(page.get_by_text("Portal enabled: 2 invited, 0 re-invited, 2 skipped; the emails "
+                            "are queued (see the report).")).to_be_visible()
+    expect(page.get_by_text("Enable portal: 2 invited, 0 re-invited, 2 skipped")).to_be_visible()
     report = page.get_by_test_id("stDataFrame").first
     expect(report).to_contain_text("The primary contact has no email address.")
     expect(report).to_contain_text("The primary contact already has portal access.")

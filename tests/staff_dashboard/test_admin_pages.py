@@ -24,7 +24,7 @@ def test_preferences_are_saved(admin, org):
     app.text_area(key="preferences_bank_transfer").input("IBAN DE00 1234")
     click(app, "Save preferences")
 
-    assert texts(app.success) == ["Portal preferences saved."]
+    assert texts(app.toast) == ["Portal preferences saved."]
     prefs = PortalPreferences.get(PortalPreferences.organization == org.id)
     assert prefs.allow_signup and not prefs.show_shipments and prefs.email_on_invoice_viewed
     assert (prefs.banner_text, prefs.bank_transfer_instructions) == ("Closed on Friday.",
@@ -41,7 +41,7 @@ def test_the_slug_changes_and_the_old_one_is_kept_for_redirects(admin, org):
 
     assert Organization.get_by_id(org.id).slug == "acme"
     assert [h.slug for h in SlugHistory.select()] == ["acme-trading"]
-    assert texts(app.success) == ["The portal is now at https://portal.example.test/acme/ — "
+    assert texts(app.toast) == ["The portal is now at https://portal.example.test/acme/ — "
                                   "old links redirect there."]
     assert any("https://portal.example.test/acme/" in t for t in texts(app.markdown))
 
@@ -77,7 +77,7 @@ def test_an_admin_adds_a_staff_member_who_can_sign_in(admin):
     app.text_input(key="staff_add_password").input(PASSWORD)
     click(app, "Add staff member")
 
-    assert texts(app.success) == ["Nia New can now sign in as new@acme.example."]
+    assert texts(app.toast) == ["Nia New can now sign in as new@acme.example."]
     assert authenticate_staff("new@acme.example", PASSWORD).role == "staff"
 
 
@@ -109,6 +109,6 @@ def test_reset_a_password(admin, staff_member):
     app.text_input(key="staff_reset_password").input("a brand new password")
     click(app, "Set password")
 
-    assert texts(app.success) == ["Password of Sam Staff reset."]
+    assert texts(app.toast) == ["Password of Sam Staff reset."]
     assert verify_password(StaffUser.get_by_id(staff_member.id).password_hash,
                            "a brand new password")

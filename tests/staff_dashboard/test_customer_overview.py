@@ -1,7 +1,7 @@
 """A customer's overview: contacts and portal access, language, edits, activity."""
 
 from core.audit import Actor
-from core.models import AccessToken, Contact, Customer, OutboxMessage
+from core.models import AccessToken, Contact, Customer, OutboxMessage, utcnow
 from core.services.customers import add_contact
 from staff_dashboard import keys
 from tests.staff_dashboard.conftest import open_console, texts
@@ -40,8 +40,14 @@ def test_unticking_a_contact_disables_it(admin, make_active_contact):
     app.checkbox(key=f"overview_access_{other.id}_not_invited").check()
     next(b for b in app.button if b.label == "Save portal access").click().run()
 
+    # Cutting access signs someone out: nothing changes before the staff member confirms.
+    assert texts(app.warning) == [f"Disable portal access of {contact.full_name}? They are "
+                                  "signed out at once."]
+    assert Contact.get_by_id(contact.id).portal_state == "active"
+    app.button(key="overview_access_confirm").click().run()
+
     assert not app.exception
-    assert texts(app.success) == ["Portal access saved: 2 change(s)."]
+    assert texts(app.toast) == ["Portal access saved: 2 changes."]
     assert Contact.get_by_id(contact.id).portal_state == "disabled"
     assert Contact.get_by_id(other.id).portal_state == "invited"
     assert OutboxMessage.select().where(OutboxMessage.recipient == other.email).count() == 1
@@ -54,6 +60,7 @@ def test_a_contact_disabled_by_its_button_is_unticked(admin, make_active_contact
     assert app.checkbox(key=f"overview_access_{contact.id}_active").value
 
     app.button(key=f"overview_disable_{contact.id}").click().run()
+    app.button(key=f"overview_disable_yes_{contact.id}").click().run()
 
     assert not app.checkbox(key=f"overview_access_{contact.id}_disabled").value
 
@@ -65,7 +72,7 @@ def test_re_invite_issues_a_fresh_invitation(admin, make_customer):
 
     app.button(key=f"overview_invite_{contact.id}").click().run()
 
-    assert texts(app.success) == [f"Re-invite sent to {contact.email}."]
+    assert texts(app.toast) == [f"Invitation to {contact.email} queued; its delivery shows here."]
     tokens = list(AccessToken.select().where(AccessToken.contact == contact)
                   .order_by(AccessToken.id))
     assert len(tokens) == 2 and tokens[0].revoked_at is not None
@@ -77,6 +84,14 @@ def test_disable_access_button(admin, make_active_contact):
     app = overview(admin, contact.customer)
 
     app.button(key=f"overview_disable_{contact.id}").click().run()
+    assert Contact.get_by_id(contact.id).portal_state == "active"  # asked first
+    assert "signed out at once" in texts(app.warning)[0]
+    app.button(key=f"overview_disable_no_{contact.id}").click().run()
+    assert Contact.get_by_id(contact.id).portal_state == "active"
+    assert not app.warning
+
+    app.button(key=f"overview_disable_{contact.id}").click().run()
+    app.button(key=f"overview_disable_yes_{contact.id}").click().run()
 
     assert Contact.get_by_id(contact.id).portal_state == "disabled"
     assert Customer.get_by_id(contact.customer_id).portal_status == "disabled"
@@ -90,7 +105,7 @@ def test_portal_language_is_saved(admin, make_customer):
     next(b for b in app.button if b.label == "Save language").click().run()
 
     assert Customer.get_by_id(customer.id).portal_language == "ja"
-    assert texts(app.success) == ["Portal language set to 日本語 (ja)."]
+    assert texts(app.toast) == ["Portal language set to 日本語 (ja)."]
 
 
 def test_edit_details_and_a_bad_value_changes_nothing(admin, make_customer):
@@ -119,7 +134,7 @@ def test_add_a_contact(admin, make_customer):
     app.text_input(key=f"{prefix}_email").input("juno@x.example")
     next(b for b in app.button if b.label == "Add contact").click().run()
 
-    assert texts(app.success) == ["Juno added."]
+    assert texts(app.toast) == ["Juno added."]
     assert Contact.get(Contact.email == "juno@x.example").customer_id == customer.id
 
 
@@ -132,3 +147,60 @@ def test_another_organizations_customer_is_not_shown(admin, make_customer):
 
     assert texts(app.error) == ["This customer does not exist."]
     assert "Stranger" not in texts(app.title)
+
+
+def _deliver(contact, status: str, error: str = "") -> None:
+    """The mail worker's verdict on the contact's latest invitation email."""
+    contact = Contact.get_by_id(contact.id)
+    OutboxMessage.update(status=status, last_error=error,
+                         sent_at=utcnow() if status == "sent" else None).where(
+        OutboxMessage.id == contact.invitation_message_id).execute()
+
+
+def test_each_invited_contact_shows_what_became_of_its_invitation_email(admin, make_customer):
+    customer = make_customer(allow_portal_access=True)
+    contact = Contact.get(Contact.customer == customer)
+
+    assert "✉️ invitation email queued" in texts(overview(admin, customer).caption)
+    _deliver(contact, "sent")
+    assert any(t.startswith("📬 invitation email sent 20") for t in
+               texts(overview(admin, customer).caption))
+    _deliver(contact, "failed", "550 5.1.1 mailbox unavailable")
+    app = overview(admin, customer)
+    assert "❗ invitation email failed: 550 5.1.1 mailbox unavailable" in texts(app.caption)
+
+
+def test_fix_email_and_re_invite_after_a_bounce(admin, make_customer):
+    customer = make_customer(allow_portal_access=True)
+    contact = Contact.get(Contact.customer == customer)
+    app = overview(admin, customer)
+    assert not [b for b in app.button if b.label == "Fix email and re-invite"]  # not bounced
+
+    _deliver(contact, "failed", "550 no such user")
+    app = overview(admin, customer)
+    app.text_input(key=f"overview_fix_email_input_{contact.id}").input("fixed@right.example")
+    next(b for b in app.button if b.label == "Fix email and re-invite").click().run()
+
+    assert not app.exception
+    assert texts(app.toast) == ["Email corrected; a new invitation to fixed@right.example is "
+                                "queued."]
+    contact = Contact.get_by_id(contact.id)
+    assert contact.email == "fixed@right.example" and contact.portal_state == "invited"
+    latest = OutboxMessage.get_by_id(contact.invitation_message_id)
+    assert latest.recipient == "fixed@right.example" and latest.status == "queued"
+    assert "✉️ invitation email queued" in texts(app.caption)
+    assert Customer.get_by_id(customer.id).email == "fixed@right.example"
+
+
+def test_fix_email_refuses_an_address_another_contact_uses(admin, make_customer):
+    customer = make_customer(allow_portal_access=True)
+    taken = make_customer(name="Other", allow_portal_access=True)
+    contact = Contact.get(Contact.customer == customer)
+    _deliver(contact, "failed", "550 no such user")
+    app = overview(admin, customer)
+
+    app.text_input(key=f"overview_fix_email_input_{contact.id}").input(taken.email)
+    next(b for b in app.button if b.label == "Fix email and re-invite").click().run()
+
+    assert texts(app.error) == ["Another contact already uses this email."]
+    assert Contact.get_by_id(contact.id).email == customer.email

@@ -42,16 +42,18 @@ def test_a_reply_adds_a_comment_and_emails_the_contact(admin, make_active_contac
     app.run()
     assert "Can I pay in two parts?" in texts(app.text)
 
+    body_key = app.text_area[0].key
     app.text_area[0].input("Yes, of course.")
     next(b for b in app.button if b.label == "Post reply").click().run()
 
     assert not app.exception
-    assert texts(app.success) == ["Reply posted; the customer's contacts are emailed."]
+    assert texts(app.toast) == ["Reply posted; the customer's contacts are emailed."]
     reply = Comment.get(Comment.staff == admin.id)
     assert (reply.body, reply.document_id) == ("Yes, of course.", invoice.id)
     assert OutboxMessage.get(OutboxMessage.kind == "comment_reply").recipient == contact.email
     assert "Yes, of course." in texts(app.text)
     assert app.text_area[0].value == ""
+    assert app.text_area[0].key != body_key  # a new box: the browser cannot send the old text
 
 
 def test_an_empty_reply_shows_an_error_and_adds_nothing(admin, make_active_contact,

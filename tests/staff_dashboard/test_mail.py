@@ -39,7 +39,7 @@ def test_a_failed_message_is_queued_again(admin, make_customer):
     assert "550 mailbox unavailable" in texts(app.code)
     app.button(key=f"mail_retry_{message.id}").click().run()
 
-    assert texts(app.success) == [f"Message to {message.recipient} queued again."]
+    assert texts(app.toast) == [f"Message to {message.recipient} queued again."]
     retried = OutboxMessage.get_by_id(message.id)
     assert (retried.status, retried.attempts) == ("queued", 0)
     assert AuditEvent.get(AuditEvent.action == "outbox_retried").actor_id == admin.id

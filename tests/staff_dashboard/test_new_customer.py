@@ -22,8 +22,8 @@ def test_a_customer_with_portal_access_invites_its_primary_contact(admin):
     app.button[0].click().run()  # the form's submit button comes first
 
     assert not app.exception
-    assert texts(app.success) == ["Delta Traders is created and the primary contact is "
-                                  "invited."]
+    assert texts(app.toast) == ["Delta Traders is created; the primary contact's invitation "
+                                "email is queued."]
     customer = Customer.get(Customer.display_name == "Delta Traders")
     assert texts(app.title) == ["Delta Traders"]  # its overview opened
     assert customer.portal_language == "fr"

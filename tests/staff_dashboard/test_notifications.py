@@ -27,7 +27,7 @@ def test_mark_one_then_all_read(admin, make_active_contact, make_invoice, scope_
 
     app.button(key="notifications_mark_all").click().run()
     assert unread(admin) == 0
-    assert texts(app.success) == ["1 notification(s) marked read."]
+    assert texts(app.toast) == ["1 notification marked read."]
 
 
 def test_notifications_are_per_staff_member(admin, staff_member, make_active_contact):
@@ -73,3 +73,19 @@ def test_home_lists_unread_notifications(admin, make_active_contact):
 
     assert any("Lima Ltd" in text and "accepted the portal invitation" in text
                for text in texts(app.markdown))
+
+
+def test_a_staff_member_picks_their_own_email_events(staff_member):
+    from core.models import StaffUser
+
+    app = open_console(staff_member, page="app_pages/notifications.py")
+    choice = app.selectbox(key="notifications_email_payment")
+    assert choice.value == "default"
+    assert choice.format_func(choice.value) == "Organization default (on)"
+
+    choice.select("off")
+    next(b for b in app.button if b.label == "Save my email choices").click().run()
+
+    assert texts(app.toast) == ["Your email choices are saved."]
+    assert StaffUser.get_by_id(staff_member.id).own_email_choices() == {"payment": False}
+    assert app.selectbox(key="notifications_email_payment").value == "off"
