@@ -3,7 +3,7 @@ customer's record and a missing one both answer 404."""
 
 import datetime
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
