@@ -191,3 +191,17 @@ class ContactScope:
                 .where(Comment.customer == self.customer.id, Comment.document_type == kind,
                        Comment.document_id == document_id)
                 .order_by(Comment.created_at, Comment.id))
+
+
+def contacts_who_see(customer_id: int, preferences: PortalPreferences, kind: str) -> list[Contact]:
+    """The customer's active contacts with an email whose role sees this kind of record (none
+    when the module is off): who an email about such a record goes to."""
+    flag = DOCUMENT_MODULE.get(kind)
+    if flag is not None and not getattr(preferences, flag):
+        return []
+    roles = [role for role in ROLES if role_sees(role, kind)]
+    return list(Contact.select().where(Contact.customer == customer_id,
+                                       Contact.portal_state == "active",
+                                       Contact.email.is_null(False), Contact.role.in_(roles))
+                .order_by(Contact.is_primary.desc(), Contact.id))
+
