@@ -228,7 +228,7 @@ class AccessChange:
 
     contact_id: int
     name: str
-    outcome: str  # invited | reinvited | disabled | unchanged
+    outcome: str  # invited | reinvited | disabled | role: <new role> | unchanged
 
 
 def configure_portal_access(actor: Actor, customer_id: int,
@@ -252,6 +252,7 @@ def configure_portal_access(actor: Actor, customer_id: int,
             outcome = "unchanged"
             role = wanted_roles.get(contact.id, contact.role)
             if role != contact.role:
+                outcome = f"role: {role}"
                 record(contact.organization_id, actor, "contact_role_changed", contact,
                        customer_id=customer.id, role=role, was=contact.role)
                 contact.role, contact.updated_at = role, utcnow()
