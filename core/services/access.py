@@ -236,10 +236,8 @@ def configure_portal_access(actor: Actor, customer_id: int,
                             roles: dict[int, str] | None = None) -> list[AccessChange]:
     """Give exactly the chosen contacts access: invite the new ones, disable the unchosen ones;
     `roles` sets contacts' roles (contact id -> billing, orders, full or admin) at once."""
-    from core.services.customers import clean_role  # customers imports this module
-
     chosen = {int(i) for i in contact_ids_with_access}
-    wanted_roles = {int(i): clean_role(role) for i, role in (roles or {}).items()}
+    wanted_roles = {int(i): validation.role(role) for i, role in (roles or {}).items()}
     with transaction():
         customer = load_for_staff(actor, Customer, customer_id)
         contacts = list(Contact.select().where(Contact.customer == customer)

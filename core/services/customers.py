@@ -7,7 +7,6 @@ from core.errors import ValidationError
 from core.guards import acting_organization, load_for_staff
 from core.i18n import N_
 from core.models import Contact, Customer, Organization, utcnow
-from core.queries.scoping import ROLES
 from core.services.access import invite_contact_locked
 
 ADDRESS_FIELDS = tuple(f"{kind}_{part}" for kind in ("billing", "shipping")
@@ -49,11 +48,7 @@ def _clean_contact(data: dict, index: int | None) -> dict:
 
 def clean_role(value, field: str = "role") -> str:
     """A contact role (billing, orders, full, admin); empty means the default, full."""
-    role = (value or "full").strip().lower() if isinstance(value, str) or value is None else ""
-    if role not in ROLES:
-        raise ValidationError(N_("Choose one of the roles: billing, orders, full, admin."),
-                              field=field)
-    return role
+    return validation.role(value, field)
 
 
 def _ensure_email_free(customer_id: int, email: str | None, field: str,

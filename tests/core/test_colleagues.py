@@ -29,7 +29,8 @@ def test_an_invitation_waits_for_staff_approval_by_default(boss, admin, staff_me
     row = Contact.get_by_id(colleague.id)
     assert (row.portal_state, row.role, row.requested_by_id) == (
         "not_invited", "billing", boss.contact.id)
-    assert not OutboxMessage.select().where(OutboxMessage.recipient == "quinn@firm.example").exists()
+    assert not OutboxMessage.select().where(
+        OutboxMessage.recipient == "quinn@firm.example").exists()
     assert Notification.select().where(Notification.kind == "colleague_requested").count() == 2
     # Staff approve it by giving it access in "Configure customer portal".
     access.configure_portal_access(Actor.staff(admin.id), boss.customer.id,
