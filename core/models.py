@@ -82,6 +82,8 @@ class PortalPreferences(BaseModel):
     email_on_comment = BooleanField(default=True)
     email_on_signup = BooleanField(default=True)
     email_on_invitation_accepted = BooleanField(default=False)
+    # A Company admin's invitation of a colleague waits for staff (core.services.colleagues).
+    colleague_invites_need_approval = BooleanField(default=True)
     updated_at = DateTimeField(default=utcnow)
 
 
@@ -195,6 +197,12 @@ class Contact(BaseModel):
     state_changed_at = DateTimeField(default=utcnow)
     password_hash = CharField(max_length=255, null=True)
     language = CharField(max_length=10, null=True)
+    # What the contact sees of its customer (core.queries.scoping.ROLES): billing | orders |
+    # full | admin (full, and manages the customer's own contacts).
+    role = CharField(max_length=8, default="full")
+    # The Company admin who asked for this contact's access, while staff have not approved it.
+    requested_by = ForeignKeyField("self", null=True, on_delete="SET NULL",
+                                   backref="requested_colleagues")
     session_version = IntegerField(default=1)
     last_login_at = DateTimeField(null=True)
     external_id = CharField(max_length=100, null=True)
@@ -207,7 +215,10 @@ class Contact(BaseModel):
         indexes = (
             (("organization", "external_id"), True),
             (("organization", "updated_at", "id"), False),
-            (("organization", "email"), True),
+            # One person (an email) may be a contact of several customers of an organization
+            # (one sign-in, core.services.access); once per customer.
+            (("customer", "email"), True),
+            (("organization", "email"), False),
             (("customer", "is_primary"), False),
             # The console home's counts by portal state and of stale invitations.
             (("organization", "portal_state", "state_changed_at"), False),

@@ -14,7 +14,7 @@ log = logging.getLogger("doorstep.mail")
 
 # Every kind of email the system sends; the mail renderer has a template pair for each.
 CONTACT_KINDS = {"invitation", "reinvitation", "password_reset", "signup_verification",
-                 "payment_receipt", "comment_reply"}
+                 "payment_receipt", "comment_reply", "invoice_sent", "shipment_shipped"}
 STAFF_KINDS = {"staff_invoice_viewed", "staff_payment", "staff_comment", "staff_signup",
                "staff_invitation_accepted", "staff_quote_response"}
 ALL_KINDS = CONTACT_KINDS | STAFF_KINDS

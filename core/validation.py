@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from core.errors import ValidationError
 from core.i18n import N_, SUPPORTED_LANGUAGES
+from core.queries.scoping import ROLES
 
 CURRENCIES = {"USD", "EUR", "GBP", "JPY", "AED", "SAR", "CHF", "CAD", "AUD", "MXN"}
 
@@ -117,3 +118,13 @@ def color(value, field: str = "accent_color") -> str:
     if not _COLOR.match(value):
         raise ValidationError(N_("Enter a colour as #rrggbb."), field=field)
     return value.lower()
+
+
+def role(value, field: str = "role") -> str:
+    """A contact role (billing, orders, full, admin); empty means the default, full."""
+    cleaned = (value or "full").strip().lower() if isinstance(value, str) or value is None else ""
+    if cleaned not in ROLES:
+        raise ValidationError(N_("Choose one of the roles: billing, orders, full, admin."),
+                              field=field)
+    return cleaned
+

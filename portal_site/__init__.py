@@ -18,7 +18,8 @@ from portal_site.extensions import mail as mail_extension
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 
 # Every area of the portal, each a blueprint served under `/<org slug>/`.
-PORTAL_BLUEPRINTS = ("site", "auth", "home", "documents", "payments", "statement", "profile")
+PORTAL_BLUEPRINTS = ("site", "auth", "home", "documents", "payments", "statement", "profile",
+                     "colleagues")
 
 
 class RecordIdConverter(IntegerConverter):
@@ -94,7 +95,9 @@ def create_app(config: dict | None = None) -> Flask:
     mail_extension.init_app(app)
     csrf.init_app(app)
 
-    import portal_site.site.session  # noqa: F401 - registers the user loader
+    import portal_site.site.session  # registers the user loader
+
+    app.jinja_env.globals["header_companies"] = portal_site.site.session.header_companies
 
     security.init_app(app)
     organization.init_app(app)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.errors import NotFoundError
+from core.queries.audience import REASONS, list_document_viewers
 from core.queries.exports import export_invoices
 from core.queries.staff import get_document_thread, list_documents
 from core.services.comments import add_staff_comment
@@ -120,8 +121,30 @@ def detail(kind: str, document_id: int) -> None:
             st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
             st.rerun()
         summary(kind, document)
+        who_sees(kind, document)
         thread(comments)
         reply_box(kind, document)
+
+
+ROLE_NAMES = {"billing": "Billing", "orders": "Orders", "full": "Full", "admin": "Company admin"}
+
+
+def who_sees(kind: str, document) -> None:
+    """Which of the customer's contacts can see this document in the portal, and why not."""
+    staff = auth.current_staff()
+    viewers = list_document_viewers(staff.organization_id, kind, document.id)
+    with st.expander(f"Who sees this? ({sum(v.sees for v in viewers)} of {len(viewers)})",
+                     expanded=False):
+        if not viewers:
+            st.caption("The customer has no contact persons.")
+            return
+        st.dataframe([{
+            "Contact": viewer.name, "Email": viewer.email,
+            "Role": ROLE_NAMES.get(viewer.role, viewer.role),
+            "Access": ui.portal_state_label(viewer.portal_state),
+            "Sees it": "Yes" if viewer.sees else "No",
+            "Why not": REASONS.get(viewer.reason, ""),
+        } for viewer in viewers], hide_index=True, width="stretch")
 
 
 def summary(kind: str, document) -> None:

@@ -232,3 +232,24 @@ def make_documents(make_invoice):
                                invoice=make_invoice(customer))
 
     return build
+
+
+@pytest.fixture
+def make_colleague(admin):
+    """Add an active contact with a role to an existing customer (password PASSWORD)."""
+    from core.services import access, customers
+
+    counter = {"n": 0}
+
+    def build(customer, role="full", email=None, first_name=None):
+        counter["n"] += 1
+        n = counter["n"]
+        staff = Actor.staff(admin.id)
+        contact = customers.add_contact(
+            staff, customer.id, first_name=first_name or f"Colleague{n}",
+            email=email or f"colleague{n}.{role}@customer{customer.id}.example", role=role)
+        access.invite_contact(staff, contact.id)
+        access.accept_invitation(customer.organization_id, token_of(contact), PASSWORD)
+        return Contact.get_by_id(contact.id)
+
+    return build

@@ -9,6 +9,7 @@ from peewee import JOIN, SQL, Select, fn
 
 from core import shipping
 from core.db import is_postgres
+from core.errors import NotFoundError
 from core.models import (
     Comment,
     Contact,
@@ -410,3 +411,28 @@ def get_thread(scope: ContactScope, kind: str, document_id) -> list:
              .switch(Comment)
              .join(StaffUser, JOIN.LEFT_OUTER, on=(Comment.staff == StaffUser.id)))
     return list(query)
+
+
+def list_companies(scope: ContactScope) -> list[Contact]:
+    """The companies the signed-in person can switch between (each its contact, with the
+    customer): active contacts of this organization with the same email and the same password
+    (`core.services.access` keeps one person's password the same in all of them)."""
+    contact = scope.contact
+    if not contact.email or not contact.password_hash:
+        return []
+    return list(Contact.select(Contact, Customer).join(Customer)
+                .where(Contact.organization == scope.organization.id,
+                       Contact.email == contact.email, Contact.portal_state == "active",
+                       Contact.password_hash == contact.password_hash)
+                .order_by(Customer.display_name, Customer.id))
+
+
+def list_colleagues(scope: ContactScope) -> list[Contact]:
+    """The contacts of the signed-in Company admin's own customer (NotFoundError for others):
+    a customer has a handful, so one list, oldest first."""
+    if not scope.is_company_admin:
+        raise NotFoundError()
+    return list(Contact.select(Contact, Customer).join(Customer)
+                .where(Contact.customer == scope.customer.id)
+                .order_by(Contact.id))
+

@@ -3,6 +3,10 @@
 A `ContactScope` is built from the signed-in contact; every query it gives is limited to that
 contact's customer, so an id from a request can only ever reach this customer's records.
 Another customer's record and a missing one both raise the same NotFoundError.
+
+The contact's role narrows that further: a Billing contact sees invoices, payments and the
+statement, an Orders contact quotes, sales orders and shipments; what a role can't see reads
+as empty and answers NotFoundError, exactly as a module the organization turned off.
 """
 
 from core.errors import NotFoundError
@@ -33,7 +37,37 @@ DOCUMENT_MODULE = {
     "invoice": "show_invoices",
     "shipment": "show_shipments",
     "payment": "show_payments",
+    "statement": "show_statement",
 }
+# Roles from the narrowest up; a Company admin sees everything and manages the contacts.
+ROLES = ("billing", "orders", "full", "admin")
+ROLE_AREAS = {
+    "billing": frozenset({"invoice", "payment", "statement"}),
+    "orders": frozenset({"quote", "sales_order", "shipment"}),
+    "full": frozenset(DOCUMENT_MODULE),
+    "admin": frozenset(DOCUMENT_MODULE),
+}
+
+
+def role_sees(role: str, kind: str) -> bool:
+    """True when a contact of this role may see this kind of record."""
+    return kind in ROLE_AREAS.get(role, ())
+
+
+def who_cannot_see(contact: Contact, preferences: PortalPreferences, kind: str) -> str | None:
+    """Why this contact does not see a record of this kind (module, role, access), or None.
+
+    The reasons come in the order a staff member would fix them: a module turned off hides it
+    from everyone, then the contact's role, then its access state.
+    """
+    flag = DOCUMENT_MODULE.get(kind)
+    if flag is not None and not getattr(preferences, flag):
+        return "module"
+    if not role_sees(contact.role, kind):
+        return "role"
+    if contact.portal_state != "active":
+        return "access"
+    return None
 HIDDEN_STATUSES = {"quote": ("draft",), "sales_order": ("draft",),
                    "invoice": ("draft",), "shipment": ()}
 
@@ -95,9 +129,17 @@ class ContactScope:
         return cls(row, row.customer, organization, preferences)
 
     def module_enabled(self, kind: str) -> bool:
-        """True when the organization shows this kind of record in the portal."""
+        """True when this contact sees this kind of record: the organization shows the module
+        and the contact's role includes it."""
         flag = DOCUMENT_MODULE.get(kind)
-        return flag is None or bool(getattr(self.preferences, flag))
+        if flag is None:
+            return True
+        return bool(getattr(self.preferences, flag)) and role_sees(self.contact.role, kind)
+
+    @property
+    def is_company_admin(self) -> bool:
+        """True when the contact manages its customer's contacts."""
+        return self.contact.role == "admin"
 
     def documents(self, kind: str):
         """A query over this customer's visible documents of one kind."""
@@ -149,3 +191,17 @@ class ContactScope:
                 .where(Comment.customer == self.customer.id, Comment.document_type == kind,
                        Comment.document_id == document_id)
                 .order_by(Comment.created_at, Comment.id))
+
+
+def contacts_who_see(customer_id: int, preferences: PortalPreferences, kind: str) -> list[Contact]:
+    """The customer's active contacts with an email whose role sees this kind of record (none
+    when the module is off): who an email about such a record goes to."""
+    flag = DOCUMENT_MODULE.get(kind)
+    if flag is not None and not getattr(preferences, flag):
+        return []
+    roles = [role for role in ROLES if role_sees(role, kind)]
+    return list(Contact.select().where(Contact.customer == customer_id,
+                                       Contact.portal_state == "active",
+                                       Contact.email.is_null(False), Contact.role.in_(roles))
+                .order_by(Contact.is_primary.desc(), Contact.id))
+

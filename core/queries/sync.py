@@ -173,7 +173,7 @@ def _contact(c: Contact) -> dict:
         "external_id": c.external_id, "customer_external_id": c.customer_external_id,
         "first_name": c.first_name, "last_name": c.last_name, "email": c.email,
         "phone": c.phone, "is_primary": c.is_primary, "language": c.language,
-        "portal_access": c.portal_state in {"invited", "active"},
+        "role": c.role, "portal_access": c.portal_state in {"invited", "active"},
         "portal_state": c.portal_state, "created_at": c.created_at, "updated_at": c.updated_at,
     }
 

@@ -32,6 +32,8 @@ from core.models import (
     PortalPreferences,
     utcnow,
 )
+from core.queries.portal import list_companies
+from core.queries.scoping import ContactScope
 from core.security import (
     check_password_strength,
     derive_token,
@@ -121,6 +123,56 @@ def _find_token(organization_id: int, raw: str, purpose: str) -> AccessToken:
     return token
 
 
+def _same_person(contact: Contact):
+    """The other contacts of the organization with this contact's email: the same person."""
+    return Contact.select().where(Contact.organization == contact.organization_id,
+                                  Contact.email == contact.email, Contact.id != contact.id)
+
+
+def existing_sign_in(contact: Contact) -> Contact | None:
+    """Another active contact of the same person (same email) with a password, or None.
+
+    The password belongs to the person: a second company's invitation (or sign-up) is
+    accepted with the password the person already has.
+    """
+    if not contact.email:
+        return None
+    return (_same_person(contact)
+            .where(Contact.portal_state == "active", Contact.password_hash.is_null(False))
+            .order_by(Contact.id).first())
+
+
+def _share_password(contact: Contact) -> None:
+    """Give every contact of the same person the contact's new password; their sessions end.
+
+    Kept in step so that one person has one password in an organization, whichever company
+    it signs in to (and a switch of company can check that both share it).
+    """
+    if not contact.email:
+        return
+    (Contact.update(password_hash=contact.password_hash,
+                    session_version=Contact.session_version + 1)
+     .where(Contact.id.in_(_same_person(contact).select(Contact.id)),
+            Contact.password_hash.is_null(False))
+     .execute())
+
+
+def switch_company(scope: ContactScope, target_contact_id, ip: str = "") -> Contact:
+    """The person's contact at another company to go on as (`list_companies`); NotFoundError
+    unless it is the same person's (email and password) and active."""
+    try:
+        target_id = int(target_contact_id)
+    except (TypeError, ValueError):
+        raise NotFoundError() from None
+    target = next((c for c in list_companies(scope) if c.id == target_id), None)
+    if target is None:
+        raise NotFoundError()
+    with transaction():
+        record(scope.organization.id, Actor.contact(target.id, ip), "company_switched",
+               target, customer_id=target.customer_id, from_contact=scope.contact.id)
+    return target
+
+
 # -- staff actions ---------------------------------------------------------------------------
 
 def invite_contact_locked(actor: Actor, contact: Contact) -> AccessToken:
@@ -133,6 +185,7 @@ def invite_contact_locked(actor: Actor, contact: Contact) -> AccessToken:
                                        AccessToken.purpose == "invitation").exists()
     _revoke_tokens(contact.id, "invitation")
     _set_state(contact, "invited")
+    contact.requested_by = None  # a Company admin's request for this access is answered
     contact.save()
     refresh_customer_portal_status(contact.customer_id)
     token = issue_token(contact, "invitation",
@@ -156,16 +209,22 @@ def disable_contact(actor: Actor, contact_id: int) -> Contact:
     """Take portal access away from a contact; its sessions end at once."""
     with transaction():
         contact = load_for_staff(actor, Contact, contact_id)
-        if contact.portal_state == "disabled":
-            return contact
-        _set_state(contact, "disabled")
-        contact.session_version += 1
-        contact.save()
-        _revoke_tokens(contact.id)
-        refresh_customer_portal_status(contact.customer_id)
-        record(contact.organization_id, actor, "contact_disabled", contact,
-               customer_id=contact.customer_id)
+        disable_contact_locked(actor, contact)
     return contact
+
+
+def disable_contact_locked(actor: Actor, contact: Contact) -> None:
+    """Disable a contact inside the caller's transaction (its other companies keep access)."""
+    if contact.portal_state == "disabled":
+        return
+    _set_state(contact, "disabled")
+    contact.session_version += 1
+    contact.requested_by = None
+    contact.save()
+    _revoke_tokens(contact.id)
+    refresh_customer_portal_status(contact.customer_id)
+    record(contact.organization_id, actor, "contact_disabled", contact,
+           customer_id=contact.customer_id)
 
 
 @dataclass(frozen=True)
@@ -174,23 +233,33 @@ class AccessChange:
 
     contact_id: int
     name: str
-    outcome: str  # invited | reinvited | disabled | unchanged
+    outcome: str  # invited | reinvited | disabled | role: <new role> | unchanged
 
 
 def configure_portal_access(actor: Actor, customer_id: int,
-                            contact_ids_with_access: list[int]) -> list[AccessChange]:
-    """Give exactly the chosen contacts access: invite the new ones, disable the unchosen ones."""
+                            contact_ids_with_access: list[int],
+                            roles: dict[int, str] | None = None) -> list[AccessChange]:
+    """Give exactly the chosen contacts access: invite the new ones, disable the unchosen ones;
+    `roles` sets contacts' roles (contact id -> billing, orders, full or admin) at once."""
     chosen = {int(i) for i in contact_ids_with_access}
+    wanted_roles = {int(i): validation.role(role) for i, role in (roles or {}).items()}
     with transaction():
         customer = load_for_staff(actor, Customer, customer_id)
         contacts = list(Contact.select().where(Contact.customer == customer)
                         .order_by(Contact.id))
-        unknown = chosen - {c.id for c in contacts}
+        unknown = (chosen | set(wanted_roles)) - {c.id for c in contacts}
         if unknown:
             raise NotFoundError()
         changes = []
         for contact in contacts:
             outcome = "unchanged"
+            role = wanted_roles.get(contact.id, contact.role)
+            if role != contact.role:
+                outcome = f"role: {role}"
+                record(contact.organization_id, actor, "contact_role_changed", contact,
+                       customer_id=customer.id, role=role, was=contact.role)
+                contact.role, contact.updated_at = role, utcnow()
+                contact.save()
             if contact.id in chosen and contact.portal_state in {"not_invited", "disabled"}:
                 was = contact.portal_state
                 try:
@@ -201,12 +270,7 @@ def configure_portal_access(actor: Actor, customer_id: int,
                         field=error.field, name=contact.full_name) from None
                 outcome = "reinvited" if was == "disabled" else "invited"
             elif contact.id not in chosen and contact.portal_state in {"invited", "active"}:
-                _set_state(contact, "disabled")
-                contact.session_version += 1
-                contact.save()
-                _revoke_tokens(contact.id)
-                record(contact.organization_id, actor, "contact_disabled", contact,
-                       customer_id=customer.id)
+                disable_contact_locked(actor, contact)
                 outcome = "disabled"
             changes.append(AccessChange(contact.id, contact.full_name, outcome))
         refresh_customer_portal_status(customer.id)
@@ -369,6 +433,16 @@ def bulk_enable_portal(actor: Actor, customer_ids: list[int], *,
 
 # -- the contact's side ----------------------------------------------------------------------
 
+def joins_existing_sign_in(organization_id: int, raw: str, purpose: str) -> bool:
+    """True when a still-valid link belongs to a person who already signs in for another
+    company (its page asks for that password, not a new one); False for any other link."""
+    try:
+        contact = _find_token(organization_id, raw, purpose).contact
+    except TokenError:
+        return False
+    return existing_sign_in(contact) is not None
+
+
 def describe_token(organization_id: int, raw: str, purpose: str) -> Contact:
     """The contact a still-valid token belongs to (to show its username before accepting)."""
     return _find_token(organization_id, raw, purpose).contact
@@ -385,14 +459,15 @@ def _consume_token(organization_id: int, raw_token: str, purpose: str, password:
                    precondition: Callable[[], None] | None = None) -> Iterator[Contact]:
     """The steps every link that sets a password shares, around the flow's own last steps.
 
-    Checks the password's strength, counts the attempt against the address (in a transaction
-    of its own, so that a failed attempt still counts), then in one transaction: finds the
-    token and checks the contact's state, uses the token up, revokes the contact's other
-    tokens of `revoke` ("all": of every purpose), sets the password, ends every other session
-    and, with `activate`, makes the contact active. The `with` body runs inside that
+    Counts the attempt against the address (in a transaction of its own, so that a failed
+    attempt still counts), then in one transaction: finds the token and checks the contact's
+    state, checks the password (its strength; or, when the person already signs in for another
+    company, that it is that password: `existing_sign_in`), uses the token up, revokes the
+    contact's other tokens of `revoke` ("all": of every purpose), sets the person's password,
+    ends every other session and, with `activate`, makes the contact active. The `with` body
+    runs inside that
     transaction: it records and notifies, and whatever it raises undoes it all.
     """
-    check_password_strength(password)
     with transaction():
         _check_token_rate(ip)
     with transaction():
@@ -402,15 +477,28 @@ def _consume_token(organization_id: int, raw_token: str, purpose: str, password:
         contact = token.contact
         if contact.portal_state not in states:
             raise TokenError()
+        existing = existing_sign_in(contact) if activate else None
+        if existing is not None:
+            # The person already signs in to this portal for another company: the same
+            # password adds this one, and the link cannot be used to replace that password.
+            if not verify_password(existing.password_hash, password):
+                raise ValidationError(N_("Enter the password you already use for this "
+                                         "portal."), field="password")
+            password_hash = existing.password_hash
+        else:
+            check_password_strength(password)
+            password_hash = hash_password(password)
         token.used_at = utcnow()
         token.save()
         if revoke is not None:
             _revoke_tokens(contact.id, None if revoke == "all" else revoke)
-        contact.password_hash = hash_password(password)
+        contact.password_hash = password_hash
         if activate:
             _set_state(contact, "active")
         contact.session_version += 1
         contact.save()
+        if existing is None:
+            _share_password(contact)
         if activate:
             refresh_customer_portal_status(contact.customer_id)
         yield contact
@@ -449,10 +537,13 @@ def authenticate_contact(organization_id: int, email: str, password: str,
             throttled = error
             record(organization_id, Actor.anonymous(ip), "login_throttled", email=email)
         else:
-            contact = Contact.get_or_none(Contact.organization == organization_id,
-                                          Contact.email == email)
+            # One person may be a contact of several customers: the one it used last.
+            contact = (Contact.select()
+                       .where(Contact.organization == organization_id, Contact.email == email,
+                              Contact.portal_state == "active")
+                       .order_by(Contact.last_login_at.desc(nulls="LAST"), Contact.id)
+                       .first())
             ok = verify_password(contact.password_hash if contact else None, password)
-            ok = ok and contact.portal_state == "active"
             if not ok:
                 attempts.failed()
                 record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
@@ -476,6 +567,9 @@ def sign_out_everywhere(contact_id: int, ip: str = "") -> None:
         contact = Contact.get_by_id(contact_id)
         contact.session_version += 1
         contact.save()
+        if contact.email:  # the session was the person's, whichever company it showed
+            (Contact.update(session_version=Contact.session_version + 1)
+             .where(Contact.id.in_(_same_person(contact).select(Contact.id))).execute())
         record(contact.organization_id, Actor.contact(contact.id, ip), "logout", contact,
                customer_id=contact.customer_id)
 
@@ -505,6 +599,7 @@ def change_password(contact_id: int, current_password: str, new_password: str,
         contact.password_hash = hash_password(new_password)
         contact.session_version += 1
         contact.save()
+        _share_password(contact)
         _revoke_tokens(contact.id, "reset")
         record(contact.organization_id, Actor.contact(contact.id, ip), "password_changed",
                contact, customer_id=contact.customer_id)
@@ -546,9 +641,11 @@ def resolve_password_reset_request(message: OutboxMessage) -> bool:
     if payload.get("token_id"):
         return True
     with transaction():
-        contact = Contact.get_or_none(Contact.organization == message.organization_id,
-                                      Contact.email == message.recipient)
-        if contact is None or contact.portal_state != "active":
+        contact = (Contact.select()
+                   .where(Contact.organization == message.organization_id,
+                          Contact.email == message.recipient, Contact.portal_state == "active")
+                   .order_by(Contact.last_login_at.desc(nulls="LAST"), Contact.id).first())
+        if contact is None:
             return False
         _revoke_tokens(contact.id, "reset")
         nonce = new_nonce()
@@ -591,11 +688,14 @@ def request_signup(organization_id: int, email: str, ip: str = "") -> None:
     with transaction():
         _throttle_request("signup", organization_id, email, ip)
     with transaction():
-        contact = Contact.get_or_none(Contact.organization == organization_id,
-                                      Contact.email == email)
+        # The first of the person's contacts (one a customer) that may still sign up.
+        contact = (Contact.select()
+                   .where(Contact.organization == organization_id, Contact.email == email,
+                          Contact.portal_state.in_(("not_invited", "invited")))
+                   .order_by(Contact.id).first())
         record(organization_id, Actor.anonymous(ip), "signup_requested", email=email,
                known=contact is not None)
-        if contact is None or contact.portal_state not in {"not_invited", "invited"}:
+        if contact is None:
             return
         _revoke_tokens(contact.id, "signup")
         issue_token(contact, "signup")

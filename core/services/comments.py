@@ -7,8 +7,8 @@ from core.errors import NotFoundError
 from core.events import comment_payload, record_event
 from core.guards import acting_staff
 from core.i18n import contact_language
-from core.models import Comment, Contact
-from core.queries.scoping import DOCUMENT_MODELS, ContactScope
+from core.models import Comment, PortalPreferences
+from core.queries.scoping import DOCUMENT_MODELS, ContactScope, contacts_who_see
 from core.services.notifications import notify_staff
 
 DOCUMENT_LABELS = {"quote": "quote", "sales_order": "sales order", "invoice": "invoice",
@@ -42,8 +42,8 @@ def add_contact_comment(scope: ContactScope, kind: str, document_id: int, body: 
 def add_staff_comment(actor: Actor, kind: str, document_id: int, body: str) -> Comment:
     """Staff reply on a document's thread; the contacts in the thread are emailed.
 
-    Who is emailed: each active contact who commented on the document, else the customer's
-    primary contact when active.
+    Who is emailed: each active contact who commented on the document and whose role still
+    sees it, else the first contact that sees it (the primary contact when its role does).
     """
     body = validation.text(body, "body", max_length=4000, required=True)
     model = DOCUMENT_MODELS.get(kind)
@@ -58,16 +58,14 @@ def add_staff_comment(actor: Actor, kind: str, document_id: int, body: str) -> C
         comment = Comment.create(organization=staff.organization_id,
                                  customer=document.customer_id, document_type=kind,
                                  document_id=document.id, staff=staff, body=body)
-        participants = list(
-            Contact.select().where(
-                Contact.id.in_(Comment.select(Comment.contact).where(
-                    Comment.document_type == kind, Comment.document_id == document.id,
-                    Comment.contact.is_null(False))),
-                Contact.portal_state == "active", Contact.email.is_null(False)))
-        if not participants:
-            participants = list(Contact.select().where(
-                Contact.customer == document.customer_id, Contact.is_primary,
-                Contact.portal_state == "active", Contact.email.is_null(False)))
+        preferences = PortalPreferences.get(
+            PortalPreferences.organization == staff.organization_id)
+        audience = contacts_who_see(document.customer_id, preferences, kind)
+        commented = {row.contact_id for row in Comment.select(Comment.contact).where(
+            Comment.document_type == kind, Comment.document_id == document.id,
+            Comment.contact.is_null(False))}
+        participants = ([c for c in audience if c.id in commented]
+                        or audience[:1])
         for contact in participants:
             outbox.enqueue(staff.organization_id, "comment_reply", contact.email,
                            contact_language(contact), contact_id=contact.id,

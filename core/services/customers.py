@@ -42,14 +42,22 @@ def _clean_contact(data: dict, index: int | None) -> dict:
         "phone": validation.text(data.get("phone"), prefix + "phone", max_length=50),
         "is_primary": bool(data.get("is_primary")),
         "language": validation.language(data.get("language"), prefix + "language"),
+        "role": clean_role(data.get("role"), prefix + "role"),
     }
 
 
-def _ensure_email_free(organization_id: int, email: str | None, field: str,
+def clean_role(value, field: str = "role") -> str:
+    """A contact role (billing, orders, full, admin); empty means the default, full."""
+    return validation.role(value, field)
+
+
+def _ensure_email_free(customer_id: int, email: str | None, field: str,
                        except_contact: int | None = None) -> None:
+    # Per customer: one person (an email) may be a contact of several customers, and signs in
+    # once for all of them (core.services.access).
     if not email:
         return
-    query = Contact.select().where(Contact.organization == organization_id, Contact.email == email)
+    query = Contact.select().where(Contact.customer == customer_id, Contact.email == email)
     if except_contact:
         query = query.where(Contact.id != except_contact)
     if query.exists():
@@ -73,8 +81,6 @@ def create_customer(actor: Actor, *, display_name: str,
         raise ValidationError(N_("Portal access needs a primary contact with an email."),
                               field="allow_portal_access")
     with transaction():
-        for i, c in enumerate(cleaned):
-            _ensure_email_free(organization_id, c["email"], f"contacts.{i}.email")
         customer = Customer(organization=organization_id, **values,
                             email=(primary or {}).get("email") or "")
         customer.search_text = search_text_of(customer)
@@ -112,12 +118,9 @@ def create_customers_many(actor: Actor, specs: list[dict]) -> list[Customer]:
     emails = [c["email"] for _v, cleaned, _e in prepared for c in cleaned if c["email"]]
     if len(emails) != len(set(emails)):
         raise ValidationError(N_("Two contacts cannot share an email."), field="contacts")
+    # An email already used by another customer's contact is allowed, as in create_customer:
+    # one person may be a contact of several customers (core.services.access).
     with transaction():
-        for start in range(0, len(emails), 500):
-            if Contact.select().where(Contact.organization == organization_id,
-                                      Contact.email.in_(emails[start:start + 500])).exists():
-                raise ValidationError(N_("Another contact already uses this email."),
-                                      field="email")
         now = utcnow()
         made = []
         for values, cleaned, external_id in prepared:
@@ -230,29 +233,39 @@ def set_portal_language(actor: Actor, customer_id: int, language: str | None) ->
 
 def add_contact(actor: Actor, customer_id: int, *, first_name: str, last_name: str = "",
                 email: str | None = None, phone: str = "", is_primary: bool = False,
-                language: str | None = None) -> Contact:
+                language: str | None = None, role: str | None = None) -> Contact:
     """Add a contact person to a customer (the first contact is always primary)."""
     data = _clean_contact({"first_name": first_name, "last_name": last_name, "email": email,
-                           "phone": phone, "is_primary": is_primary, "language": language},
-                          None)
+                           "phone": phone, "is_primary": is_primary, "language": language,
+                           "role": role}, None)
     with transaction():
         customer = load_for_staff(actor, Customer, customer_id)
-        _ensure_email_free(customer.organization_id, data["email"], "email")
-        has_contacts = Contact.select().where(Contact.customer == customer).exists()
-        data["is_primary"] = data["is_primary"] or not has_contacts
-        if data["is_primary"]:
-            Contact.update(is_primary=False).where(Contact.customer == customer).execute()
-        contact = Contact.create(organization=customer.organization_id, customer=customer,
-                                 **data)
-        _sync_customer_email(customer)
-        record(customer.organization_id, actor, "contact_created", contact,
-               customer_id=customer.id, email=data["email"])
+        contact = add_contact_locked(actor, customer, data)
     return contact
+
+
+def add_contact_locked(actor: Actor, customer: Customer, data: dict) -> Contact:
+    """Add a contact from cleaned fields (`clean_contact`) inside the caller's transaction."""
+    _ensure_email_free(customer.id, data["email"], "email")
+    has_contacts = Contact.select().where(Contact.customer == customer).exists()
+    data["is_primary"] = data["is_primary"] or not has_contacts
+    if data["is_primary"]:
+        Contact.update(is_primary=False).where(Contact.customer == customer).execute()
+    contact = Contact.create(organization=customer.organization_id, customer=customer, **data)
+    _sync_customer_email(customer)
+    record(customer.organization_id, actor, "contact_created", contact,
+           customer_id=customer.id, email=data["email"], role=contact.role)
+    return contact
+
+
+def clean_contact(data: dict) -> dict:
+    """A contact's fields validated (names, email, phone, primary flag, language, role)."""
+    return _clean_contact(data, None)
 
 
 def update_contact(actor: Actor, contact_id: int, **changes) -> Contact:
     """Change a contact's name, email, phone, language or primary flag (staff)."""
-    allowed = {"first_name", "last_name", "email", "phone", "language", "is_primary"}
+    allowed = {"first_name", "last_name", "email", "phone", "language", "is_primary", "role"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(N_("Unknown field: %(name)s."), name=sorted(unknown)[0])
@@ -261,7 +274,7 @@ def update_contact(actor: Actor, contact_id: int, **changes) -> Contact:
         merged = {f: getattr(contact, f) for f in allowed} | changes
         data = _clean_contact(merged, None)
         data = {k.split(".")[-1]: v for k, v in data.items()}
-        _ensure_email_free(contact.organization_id, data["email"], "email", contact.id)
+        _ensure_email_free(contact.customer_id, data["email"], "email", contact.id)
         if contact.email and data["email"] != contact.email and contact.portal_state in {
                 "invited", "active"}:
             raise ValidationError(
@@ -300,7 +313,7 @@ def fix_email_and_reinvite(actor: Actor, contact_id: int, email: str) -> Contact
             raise InvalidStateError(
                 N_("Only an invitation whose email could not be delivered can be sent to a "
                    "corrected address."))
-        _ensure_email_free(contact.organization_id, email, "email", contact.id)
+        _ensure_email_free(contact.customer_id, email, "email", contact.id)
         previous = contact.email
         contact.email = email
         contact.updated_at = utcnow()

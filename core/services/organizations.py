@@ -15,6 +15,7 @@ PREFERENCE_FLAGS = (
     "allow_signup", "allow_address_edit", "show_quotes", "show_sales_orders", "show_invoices",
     "show_payments", "show_shipments", "show_statement", "email_on_invoice_viewed",
     "email_on_payment", "email_on_comment", "email_on_signup", "email_on_invitation_accepted",
+    "colleague_invites_need_approval",
 )
 
 

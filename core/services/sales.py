@@ -7,18 +7,19 @@ and responds to them.
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from core import shipping, validation
+from core import outbox, shipping, validation
 from core.audit import Actor, record
 from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, ValidationError
 from core.guards import acting_organization, load_for_staff
-from core.i18n import N_
+from core.i18n import N_, contact_language
 from core.models import (
     Customer,
     Invoice,
     InvoiceLine,
     Item,
     PackageLine,
+    PortalPreferences,
     Quote,
     QuoteLine,
     SalesOrder,
@@ -29,11 +30,24 @@ from core.models import (
     TrackingEvent,
     utcnow,
 )
+from core.queries.scoping import contacts_who_see
 
 CENT = Decimal("0.01")
 QUANTITY_LIMIT = Decimal("1e9")
 MONEY_LIMIT = Decimal("1e12")
 SHIPMENT_STATUSES = ("packed", "shipped", "in_transit", "out_for_delivery", "delivered")
+
+
+def email_who_see(organization_id: int, customer_id: int, kind: str, email_kind: str,
+                  **payload) -> int:
+    """Queue an email about a record to each of the customer's contacts whose role sees that
+    kind (a Billing contact gets invoices, an Orders contact shipments); returns how many."""
+    preferences = PortalPreferences.get(PortalPreferences.organization == organization_id)
+    audience = contacts_who_see(customer_id, preferences, kind)
+    for contact in audience:
+        outbox.enqueue(organization_id, email_kind, contact.email, contact_language(contact),
+                       contact_id=contact.id, **payload)
+    return len(audience)
 
 
 def create_item(actor: Actor, sku: str, name: str, rate, *, unit: str = "pcs",
@@ -242,11 +256,15 @@ def refresh_shipment_status_locked(shipment: Shipment) -> None:
     current = shipping.current_event(events)
     if current is None:
         return
+    was_shipped = shipment.shipped_at is not None
     shipment.status = current.status
     under_way = [e.occurred_at for e in events if e.status in shipping.UNDER_WAY]
     shipment.shipped_at = min(under_way) if under_way else None
     shipment.delivered_at = current.occurred_at if current.status == "delivered" else None
     shipment.save()
+    if shipment.shipped_at is not None and not was_shipped:  # the first time it is under way
+        email_who_see(shipment.organization_id, shipment.customer_id, "shipment",
+                      "shipment_shipped", shipment_id=shipment.id)
 
 
 WEIGHT_UNITS = ("kg", "lb")
@@ -410,8 +428,10 @@ def send_invoice(actor: Actor, invoice_id: int) -> Invoice:
         invoice.status, invoice.balance, invoice.updated_at = "sent", invoice.total, utcnow()
         invoice.save()
         Customer.add_to_outstanding(invoice.customer_id, invoice.total)
+        emailed = email_who_see(invoice.organization_id, invoice.customer_id, "invoice",
+                                "invoice_sent", invoice_id=invoice.id)
         record(invoice.organization_id, actor, "invoice_sent", invoice,
-               customer_id=invoice.customer_id, number=invoice.number)
+               customer_id=invoice.customer_id, number=invoice.number, emailed=emailed)
     return invoice
 
 

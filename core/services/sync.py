@@ -300,6 +300,8 @@ def upsert_contact(actor: Actor, data: dict, *, customer=None,
         "is_primary": bool(data.get("is_primary")),
         "language": validation.language(data.get("language"), "language"),
     }
+    if "role" in data:  # absent: a new contact gets the default (full), an old one keeps its
+        wanted["role"] = customers.clean_role(data["role"])
     portal_access = data.get("portal_access")
     with transaction():
         if customer is None or customer.organization_id != org_id:

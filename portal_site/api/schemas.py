@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from marshmallow import Schema, ValidationError, fields, validate
 
 from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.scoping import ROLES
 from core.services.sales import PACKAGE_LIMIT, SHIPMENT_STATUSES, WEIGHT_UNITS
 from core.services.sync import (
     BATCH_LIMIT,
@@ -134,6 +135,11 @@ class ContactIn(Schema):
     phone = _text(50)
     is_primary = fields.Boolean()
     language = fields.String(allow_none=True, validate=validate.OneOf(sorted(SUPPORTED_LANGUAGES)))
+    role = fields.String(validate=validate.OneOf(ROLES), metadata={
+        "description": "What the contact sees in the portal: billing (invoices, payments, "
+                       "statement), orders (quotes, sales orders, shipments), full (everything, "
+                       "the default) or admin (full, and manages the customer's contacts); "
+                       "absent leaves the role as it is."})
     portal_access = fields.Boolean(metadata={
         "description": "true invites the contact to the portal (or re-invites a disabled one); "
                        "false disables its access at once; absent leaves access as it is."})
@@ -148,6 +154,7 @@ class ContactOut(Schema):
     phone = fields.String()
     is_primary = fields.Boolean()
     language = fields.String(allow_none=True)
+    role = fields.String()
     portal_access = fields.Boolean()
     portal_state = fields.String()
     created_at = UtcDateTime()

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.security import MIN_PASSWORD_LENGTH
@@ -47,3 +47,20 @@ class NewPasswordForm(FlaskForm):
     password = new_password_field()
     confirm = repeat_password_field(_l("Repeat the password"))
     submit = SubmitField(_l("Set password and sign in"))
+
+
+class ExistingPasswordForm(FlaskForm):
+    """Accept a second company's invitation with the password the person already has."""
+
+    password = PasswordField(_l("Your password"),
+                             validators=[DataRequired(message=_l("Enter your password.")),
+                                         Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Add this company and sign in"))
+
+
+class SwitchCompanyForm(FlaskForm):
+    """The header's company switcher (the choices are checked by core, not here)."""
+
+    contact = SelectField(validate_choice=False)
+    submit = SubmitField(_l("Switch company"))

@@ -10,15 +10,21 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from core.errors import AuthenticationError, TokenError, ValidationError
+from core.errors import AuthenticationError, NotFoundError, TokenError, ValidationError
 from core.i18n import contact_language
 from core.security import MIN_PASSWORD_LENGTH
 from core.services import access
 from portal_site.auth import bp
-from portal_site.auth.forms import EmailForm, NewPasswordForm, SignInForm
+from portal_site.auth.forms import (
+    EmailForm,
+    ExistingPasswordForm,
+    NewPasswordForm,
+    SignInForm,
+    SwitchCompanyForm,
+)
 from portal_site.site.forms import client_ip, show_error
 from portal_site.site.i18n import PENDING_LANGUAGE_KEY
-from portal_site.site.session import safe_next, start_session
+from portal_site.site.session import safe_next, scope, start_session, switch_session
 
 # What each kind of link is for: (token purpose, session key, page endpoint).
 LINKS = {
@@ -58,6 +64,22 @@ def sign_out():
     return redirect(url_for("auth.sign_in"))
 
 
+@bp.post("/switch-company")
+@login_required
+def switch_company():
+    """Go on as the same person at another of its companies (the header's switcher)."""
+    form = SwitchCompanyForm()
+    if form.validate_on_submit():
+        try:
+            contact = access.switch_company(scope(), form.contact.data, client_ip())
+        except NotFoundError:
+            abort(404)
+        switch_session(contact.id)
+        flash(_("You are now working for %(company)s.", company=contact.customer.display_name),
+              "info")
+    return redirect(url_for("home.index"))
+
+
 def _take_token(kind: str, token: str):
     """Keep a link's token in the session and send the browser to the token-free URL."""
     purpose, key, endpoint = LINKS[kind]
@@ -79,7 +101,9 @@ def _complete(kind: str, service, template: str, **page):
     """
     purpose, key, _endpoint = LINKS[kind]
     token = session.get(key) or ""
-    form = NewPasswordForm()
+    # A person who already signs in for another company adds this one with that password.
+    joining = kind != "reset" and access.joins_existing_sign_in(g.org.id, token, purpose)
+    form = ExistingPasswordForm() if joining else NewPasswordForm()
     if form.validate_on_submit():
         try:
             done = service(g.org.id, token, form.password.data, client_ip())
@@ -89,7 +113,11 @@ def _complete(kind: str, service, template: str, **page):
             start_session(done.id)
             return None
     contact = access.describe_token(g.org.id, token, purpose)  # TokenError: the 400 page
-    return render_template(template, form=form, username=contact.email,
+    if joining:
+        page["intro"] = _("You already sign in to this portal with this email. Enter your "
+                          "password to add %(company)s to your account.",
+                          company=contact.customer.display_name)
+    return render_template(template, form=form, username=contact.email, joining=joining,
                            min_length=MIN_PASSWORD_LENGTH, **page)
 
 

@@ -3,7 +3,7 @@ customer's record and a missing one both answer 404."""
 
 import datetime
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -176,7 +176,7 @@ def invoices():
 def _invoice_page(invoice_id, comment_form=None, status=200):
     documents.record_invoice_view(scope(), invoice_id, client_ip())
     invoice = scope().get_document("invoice", invoice_id)
-    can_pay = (g.prefs.show_payments and invoice.status in PAYABLE_STATUSES
+    can_pay = (scope().module_enabled("payment") and invoice.status in PAYABLE_STATUSES
                and payable_amount(invoice) > 0)
     payments = (portal.get_invoice_payments(scope(), invoice.id)
                 if scope().module_enabled("payment") else [])

@@ -17,7 +17,17 @@ from flask import render_template
 from flask_babel import force_locale, format_currency, get_locale, gettext, pgettext
 
 from core.i18n import DEFAULT_LANGUAGE, is_rtl, is_supported
-from core.models import AccessToken, Comment, Contact, Organization, Payment, StaffUser, utcnow
+from core.models import (
+    AccessToken,
+    Comment,
+    Contact,
+    Invoice,
+    Organization,
+    Payment,
+    Shipment,
+    StaffUser,
+    utcnow,
+)
 from core.outbox import payload_of
 from core.queries.scoping import DOCUMENT_MODELS
 from core.services.access import raw_token_for, resolve_password_reset_request
@@ -258,6 +268,39 @@ def _comment_reply(organization, payload: dict, recipient: str) -> dict:
     }
 
 
+def _invoice_sent(organization, payload: dict, recipient: str) -> dict:
+    invoice = Invoice.get_or_none(Invoice.id == payload.get("invoice_id"))
+    if invoice is None or invoice.status in {"draft", "void"}:
+        raise UndeliverableError("the invoice no longer exists or was voided")
+    contact = _contact(payload)
+    amount = format_money(invoice.total, invoice.currency)
+    return {
+        "subject": gettext("Invoice %(number)s from %(organization)s",
+                           number=invoice.number, organization=organization.name),
+        "name": contact.full_name,
+        "number": invoice.number,
+        "amount": amount,
+        "due": format_day(invoice.due_date, organization),
+        "balance": format_money(invoice.balance, invoice.currency),
+        "link": links.document_url(organization.slug, "invoice", invoice.id),
+    }
+
+
+def _shipment_shipped(organization, payload: dict, recipient: str) -> dict:
+    shipment = Shipment.get_or_none(Shipment.id == payload.get("shipment_id"))
+    if shipment is None:
+        raise UndeliverableError("the shipment no longer exists")
+    contact = _contact(payload)
+    return {
+        "subject": gettext("Shipment %(number)s is on its way", number=shipment.number),
+        "name": contact.full_name,
+        "number": shipment.number,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "link": links.document_url(organization.slug, "shipment", shipment.id),
+    }
+
+
 def _staff_email(kind: str):
     def build(organization, payload: dict, recipient: str) -> dict:
         customer = payload.get("customer_name", "")
@@ -306,6 +349,8 @@ _BUILDERS = {
     **{kind: _token_email(kind) for kind in TOKEN_EMAILS},
     "payment_receipt": _payment_receipt,
     "comment_reply": _comment_reply,
+    "invoice_sent": _invoice_sent,
+    "shipment_shipped": _shipment_shipped,
     **{kind: _staff_email(kind) for kind in (
         "staff_invoice_viewed", "staff_payment", "staff_comment", "staff_signup",
         "staff_invitation_accepted", "staff_quote_response")},

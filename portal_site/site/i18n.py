@@ -49,6 +49,15 @@ STATUS_LABELS = {
         "card": N_("Card"), "bank_transfer": N_("Bank transfer"), "cash": N_("Cash"),
         "cheque": N_("Cheque"),
     },
+    # A contact's role in its company (core.queries.scoping.ROLES) and portal access state.
+    "role": {
+        "billing": N_("Billing"), "orders": N_("Orders"), "full": N_("Full access"),
+        "admin": N_("Company admin"),
+    },
+    "access": {
+        "not_invited": N_("No access"), "invited": N_("Invited"), "active": N_("Active"),
+        "disabled": N_("Access removed"), "requested": N_("Waiting for approval"),
+    },
     "shipment": {
         "packed": N_("Packed"), "shipped": N_("Shipped"), "in_transit": N_("In transit"),
         "out_for_delivery": N_("Out for delivery"), "delivered": N_("Delivered"),

@@ -7,6 +7,11 @@ working on its next request.
 The (signed) session also carries when it started and when it was last used: it ends after
 PORTAL_SESSION_IDLE_MINUTES without a request and PORTAL_SESSION_MAX_DAYS after sign-in,
 whatever happens in between. A cookie without those times (issued before they existed) is out.
+
+One person may be a contact of several customers (same email, one password): the session
+names one of those contacts at a time, and switching company (`switch_session`) names another,
+keeping the session's start. Each company keeps its own role, language and access state;
+disabling one ends the sessions that show it and leaves the others.
 """
 
 import time
@@ -17,7 +22,8 @@ from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user
 
 from core.errors import NotFoundError
-from core.queries.scoping import ContactScope
+from core.queries.portal import list_companies
+from core.queries.scoping import DOCUMENT_MODULE, ContactScope
 from portal_site.extensions import login_manager
 
 # Where the organization's lookup leaves the session's contact row for the user loader.
@@ -27,6 +33,11 @@ SESSION_STARTED, SESSION_SEEN = "started_at", "seen_at"
 # The last-used time is rewritten at most this often, so not every response sets a cookie.
 _TOUCH_SECONDS = 60
 _EXPIRED = "session_expired"
+# Set when the person had more than one company at sign-in: only then does the header read
+# the company switcher's list (one query), so a one-company contact's pages cost no more.
+SEVERAL_COMPANIES = "several_companies"
+# Which kind of record each portal module flag shows.
+_FLAG_KIND = {flag: kind for kind, flag in DOCUMENT_MODULE.items()}
 
 
 class PortalUser(UserMixin):
@@ -67,7 +78,7 @@ def session_contact_id() -> int | None:
 
 
 def _end_expired_session() -> None:
-    for key in ("_user_id", "_fresh", "_id", SESSION_STARTED, SESSION_SEEN):
+    for key in ("_user_id", "_fresh", "_id", SESSION_STARTED, SESSION_SEEN, SEVERAL_COMPANIES):
         session.pop(key, None)
     g.setdefault(_EXPIRED, True)
 
@@ -119,8 +130,29 @@ def _unauthorized():
 def start_session(contact_id: int) -> None:
     """Start a fresh session for a contact that just proved who it is."""
     session.clear()  # nothing from before sign-in (pending tokens, old ids) carries over
-    login_user(PortalUser(ContactScope.for_contact(contact_id)))
+    user = PortalUser(ContactScope.for_contact(contact_id))
+    login_user(user)
     session[SESSION_STARTED] = session[SESSION_SEEN] = int(time.time())
+    if len(list_companies(user.scope)) > 1:
+        session[SEVERAL_COMPANIES] = True
+
+
+def switch_session(contact_id: int) -> None:
+    """Go on as the same person's contact at another company (checked by
+    `access.switch_company`): the session keeps its start, so switching never extends it."""
+    started = session.get(SESSION_STARTED)
+    session.clear()
+    login_user(PortalUser(ContactScope.for_contact(contact_id)))
+    session[SESSION_STARTED], session[SESSION_SEEN] = started, int(time.time())
+    session[SEVERAL_COMPANIES] = True
+
+
+def header_companies() -> list:
+    """The companies the header's switcher offers (none when the person has only one)."""
+    if not session.get(SEVERAL_COMPANIES) or not current_user.is_authenticated:
+        return []
+    companies = list_companies(current_user.scope)
+    return companies if len(companies) > 1 else []
 
 
 def scope() -> ContactScope:
@@ -129,15 +161,28 @@ def scope() -> ContactScope:
 
 
 def module_required(flag: str):
-    """Answer 404 when the organization turned this portal module off."""
+    """Answer 404 when the organization turned this portal module off, or the signed-in
+    contact's role does not include it (after `login_required`)."""
+    kind = _FLAG_KIND[flag]
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not getattr(g.prefs, flag):
+            if not scope().module_enabled(kind):
                 abort(404)
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def company_admin_required(view):
+    """Answer 404 unless the signed-in contact is its company's admin (after `login_required`)."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not scope().is_company_admin:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
 
 
 def safe_next(target: str | None) -> str | None:

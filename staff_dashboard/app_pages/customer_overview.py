@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.errors import DoorstepError, NotFoundError
 from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.scoping import ROLES
 from core.queries.staff import CustomerFilters, get_customer_overview, list_customers
 from core.services.access import configure_portal_access, disable_contact, invite_contact
 from core.services.customers import (
@@ -26,6 +27,9 @@ ACTIVITY_LABELS = {
     "login": "Signed in", "signup_completed": "Signed up",
 }
 LANGUAGE_CHOICES = ["", *SUPPORTED_LANGUAGES]
+ROLE_LABELS = {"billing": "Billing (invoices, payments, statement)",
+               "orders": "Orders (quotes, sales orders, shipments)", "full": "Full",
+               "admin": "Company admin (full, manages the company's contacts)"}
 
 staff = auth.current_staff()
 
@@ -107,10 +111,10 @@ with st.expander("Details", expanded=True):
         f"**Billing address:** {address('billing')}  \n"
         f"**Shipping address:** {address('shipping')}")
 
-def save_access(chosen: list[int]) -> None:
-    """Give exactly the chosen contacts access; report what changed."""
+def save_access(chosen: list[int], roles: dict[int, str]) -> None:
+    """Give exactly the chosen contacts access, with their roles; report what changed."""
     try:
-        changes = configure_portal_access(ui.actor(), customer.id, chosen)
+        changes = configure_portal_access(ui.actor(), customer.id, chosen, roles=roles)
     except DoorstepError as error:
         st.error(str(error))
         return
@@ -133,7 +137,8 @@ for contact in contacts:
                       + (" · primary" if contact.is_primary else "")
                       + f"  \n{ui.md(contact.email) or 'no email'}"
                       + (f" · {ui.md(contact.phone)}" if contact.phone else ""))
-        state.markdown(ui.portal_state_label(contact.portal_state))
+        state.markdown(ui.portal_state_label(contact.portal_state)
+                       + f" · {ROLE_LABELS[contact.role].split(' (')[0]}")
         state.caption(f"since {ui.fmt_time(contact.state_changed_at)}")
         delivery = ui.invitation_email_label(contact)
         if delivery and contact.portal_state == "invited":
@@ -176,31 +181,44 @@ if contacts:
     with st.expander("Configure customer portal", expanded=True):
         st.caption("Tick the contacts who may use the portal. A new tick sends an invitation; "
                    "removing one disables the contact at once and signs it out.")
+        requested = [c for c in contacts if c.requested_by_id]
+        if requested:
+            st.info("Waiting for your approval (asked by the company's admin): "
+                    + ", ".join(ui.md(c.full_name) for c in requested)
+                    + ". Tick them to send the invitation.")
         with st.form("overview_configure_access"):
-            ticks = {contact.id: st.checkbox(
-                f"{ui.md(contact.full_name)} ({ui.md(contact.email) or 'no email'})",
-                value=contact.portal_state in {"invited", "active"},
-                # the state in the key: a change made elsewhere re-reads the tick from the database
-                key=f"overview_access_{contact.id}_{contact.portal_state}")
-                for contact in contacts}
+            ticks, roles = {}, {}
+            for contact in contacts:
+                tick, role = st.columns([3, 2], vertical_alignment="center")
+                ticks[contact.id] = tick.checkbox(
+                    f"{ui.md(contact.full_name)} ({ui.md(contact.email) or 'no email'})"
+                    + (" · access requested" if contact.requested_by_id else ""),
+                    value=contact.portal_state in {"invited", "active"},
+                    # the state in the key: a change made elsewhere re-reads the tick
+                    key=f"overview_access_{contact.id}_{contact.portal_state}")
+                roles[contact.id] = role.selectbox(
+                    "Role", ROLES, index=ROLES.index(contact.role),
+                    format_func=ROLE_LABELS.__getitem__, label_visibility="collapsed",
+                    key=f"overview_role_{contact.id}_{contact.role}")
             submitted = st.form_submit_button("Save portal access", type="primary")
         if submitted:
             chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]
             losing = [c.full_name for c in contacts
                       if c.portal_state in {"invited", "active"} and c.id not in chosen]
             if losing:  # cutting access signs people out: ask first
-                st.session_state[keys.OVERVIEW_CONFIRM_ACCESS] = (customer.id, chosen, losing)
+                st.session_state[keys.OVERVIEW_CONFIRM_ACCESS] = (customer.id, chosen, losing,
+                                                               roles)
             else:
-                save_access(chosen)
+                save_access(chosen, roles)
         pending = st.session_state.get(keys.OVERVIEW_CONFIRM_ACCESS)
         if pending and pending[0] == customer.id:
-            _, chosen, losing = pending
+            _, chosen, losing, roles = pending
             st.warning(f"Disable portal access of {ui.md(', '.join(losing))}? They are signed "
                        "out at once.")
             yes, no = st.columns([1, 4])
             if yes.button("Disable and save", key="overview_access_confirm", type="primary"):
                 st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
-                save_access(chosen)
+                save_access(chosen, roles)
             if no.button("Cancel", key="overview_access_cancel"):
                 st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
                 st.rerun()

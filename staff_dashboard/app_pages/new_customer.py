@@ -4,12 +4,15 @@ import streamlit as st
 
 from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.scoping import ROLES
 from core.services.customers import ADDRESS_FIELDS, create_customer
 from core.validation import CURRENCIES
 from staff_dashboard import auth, keys, paths, ui
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
 LANGUAGES = ["", *SUPPORTED_LANGUAGES]
+ROLE_LABELS = {"billing": "Billing", "orders": "Orders", "full": "Full",
+               "admin": "Company admin"}
 
 staff = auth.current_staff()
 ui.title("New customer")
@@ -44,7 +47,7 @@ with st.form(keys.NEW_CUSTOMER_FORM):
                        key="new_customer_primary", format_func=lambda i: f"Contact {i + 1}")
     contacts = []
     for index in range(keys.NEW_CUSTOMER_CONTACT_ROWS):
-        columns = st.columns(len(CONTACT_FIELDS))
+        *columns, role_column = st.columns(len(CONTACT_FIELDS) + 1)
         contact = {}
         for column, name in zip(columns, CONTACT_FIELDS, strict=True):
             label = name.replace("_", " ").capitalize()
@@ -55,6 +58,13 @@ with st.form(keys.NEW_CUSTOMER_FORM):
                 label_visibility="visible" if index == 0 else "collapsed",
                 placeholder=f"{label} — contact {index + 1}")
             slots[f"contacts.{index}.{name}"] = column.empty()
+        # What the contact sees in the portal (Billing, Orders, Full, Company admin).
+        contact["role"] = role_column.selectbox(
+            "Role" if index == 0 else f"Role of contact {index + 1}", ROLES,
+            index=ROLES.index("full"), format_func=ROLE_LABELS.__getitem__,
+            key=f"new_customer_contact_{index}_role",
+            label_visibility="visible" if index == 0 else "collapsed")
+        slots[f"contacts.{index}.role"] = role_column.empty()
         contacts.append(contact)
     slots["contacts"] = st.empty()
 
@@ -77,7 +87,7 @@ with st.form(keys.NEW_CUSTOMER_FORM):
 if submitted:
     # Rows left empty are not contacts; the primary flag follows the row it was set on.
     filled = [(index, contact) for index, contact in enumerate(contacts)
-              if any((value or "").strip() for value in contact.values())]
+              if any((contact[name] or "").strip() for name in CONTACT_FIELDS)]
     rows = [{**contact, "is_primary": index == primary} for index, contact in filled]
     positions = {new: old for new, (old, _) in enumerate(filled)}
     try:

@@ -61,6 +61,11 @@ with st.form("preferences_portal"):
     flags["allow_address_edit"] = left.checkbox(
         "Customers may edit their billing and shipping address",
         preferences.allow_address_edit, key="preferences_allow_address_edit")
+    flags["colleague_invites_need_approval"] = left.checkbox(
+        "Approve colleagues a company admin invites", preferences.colleague_invites_need_approval,
+        key="preferences_colleague_invites_need_approval",
+        help="A customer's company admin can invite colleagues from the portal; with this on, "
+             "the invitation waits until you tick them in Configure customer portal.")
     left.markdown("**Modules shown**")
     for name, label in MODULES.items():
         flags[name] = left.checkbox(label, getattr(preferences, name), key=f"preferences_{name}")

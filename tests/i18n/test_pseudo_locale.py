@@ -2,6 +2,7 @@
 gettext: each translatable string comes back as ⟦…⟧, so anything else a person would read must
 be data (names, numbers, dates, amounts)."""
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from core.errors import RateLimitedError
 from core.models import ALL_MODELS, Contact, Customer, Invoice, Organization, OutboxMessage, Quote
 from core.outbox import ALL_KINDS
 from core.queries.scoping import ContactScope
-from core.services import access, organizations
+from core.services import access, organizations, sales
 from core.services.documents import accept_quote, record_invoice_view
 from core.services.notifications import EMAIL_PREFERENCE
 from portal_site import TRANSLATIONS_DIR, create_app
@@ -280,6 +281,11 @@ def _make_every_email(org, active) -> None:
     first, second = Contact.select().where(Contact.portal_state == "invited")[:2]
     access.accept_invitation(org.id, token_of(first), PASSWORD)
     access.invite_contact(Actor.system(org.id), second.id)
+    # An invoice sent from a draft emails the contacts who see invoices (invoice_sent).
+    draft = sales.create_invoice(Actor.system(org.id), contact.customer_id, "PSEUDO-DRAFT-1",
+                                 [{"description": "Widget", "quantity": 1, "rate": "10.00"}],
+                                 issue_date=datetime.date.today(), status="draft")
+    sales.send_invoice(Actor.system(org.id), draft.id)
     scope = ContactScope.for_contact(contact.id)
     unseen = (Invoice.select().where(Invoice.customer == contact.customer,
                                      Invoice.first_viewed_at.is_null(), Invoice.status != "draft")

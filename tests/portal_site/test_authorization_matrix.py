@@ -3,16 +3,44 @@
 For every route and method: an anonymous visitor, a contact of the customer that owns the
 record, a contact of another customer, a disabled contact, and a record that does not exist.
 Another customer's record and a missing one must answer the same 404.
+
+And roles x routes: a contact of the owning customer in each role (Billing, Orders, Full,
+Company admin) reaches exactly the routes of its role's areas; any other answers 404.
 """
 
 import re
 
 from core.audit import Actor
 from core.gateways import Card
+from core.queries.scoping import ROLES
 from core.services import access, organizations, payments
 from tests.portal_site.conftest import Auth, text_of
 
 PUBLIC, CONTACT, API_KEY = "public", "contact", "api_key"
+# Which area of the portal each route shows (a role sees some areas: core.queries.scoping);
+# routes not named here are every signed-in contact's. "company_admin": Company admins only.
+AREA = {
+    **{f"documents.{name}": "quote" for name in ("quotes", "quote", "quote_accept",
+                                                  "quote_decline", "quote_comment")},
+    **{f"documents.{name}": "sales_order" for name in ("orders", "order",
+                                                        "sales_order_comment")},
+    **{f"documents.{name}": "invoice" for name in ("invoices", "invoice", "invoice_pdf",
+                                                    "invoice_comment")},
+    **{f"documents.{name}": "shipment" for name in ("shipments", "shipment",
+                                                     "shipment_comment")},
+    "payments.pay": "invoice",
+    "payments.history": "payment", "payments.receipt": "payment",
+    "statement.index": "statement", "statement.pdf": "statement",
+    **{f"colleagues.{name}": "company_admin" for name in ("index", "invite", "role", "remove")},
+}
+# What each role sees, as the issue states it (written out here, not read from core).
+ROLE_AREAS = {
+    "billing": {"invoice", "payment", "statement"},
+    "orders": {"quote", "sales_order", "shipment"},
+    "full": {"quote", "sales_order", "invoice", "shipment", "payment", "statement"},
+    "admin": {"quote", "sales_order", "invoice", "shipment", "payment", "statement",
+              "company_admin"},
+}
 
 # endpoint -> (who may use it, the kind of record its URL names)
 MATRIX = {
@@ -54,6 +82,11 @@ MATRIX = {
     "profile.addresses": (CONTACT, None),
     "profile.password": (CONTACT, None),
     "profile.language": (CONTACT, None),
+    "auth.switch_company": (CONTACT, None),
+    "colleagues.index": (CONTACT, None),
+    "colleagues.invite": (CONTACT, None),
+    "colleagues.role": (CONTACT, "contact"),
+    "colleagues.remove": (CONTACT, "contact"),
     # The integration API: a bearer key, never a portal session (tests/portal_site/api).
     "api_docs.openapi_json": (PUBLIC, None),
     "api_docs.reference": (PUBLIC, None),
@@ -87,7 +120,14 @@ def _methods(rule) -> list[str]:
 def _call(client, method: str, url: str):
     if method == "PUT":
         return client.put(url, json={})
-    return client.post(url, data=FORM_DATA) if method == "POST" else client.get(url)
+    # The company switcher's choice: the client's own contact (switching to itself).
+    data = {**FORM_DATA, "contact": str(getattr(client, "contact_id", ""))}
+    return client.post(url, data=data) if method == "POST" else client.get(url)
+
+
+def _allowed(role: str, endpoint: str) -> bool:
+    area = AREA.get(endpoint)
+    return area is None or area in ROLE_AREAS[role]
 
 
 def _without_csrf(html: str) -> str:
@@ -105,13 +145,24 @@ def test_every_route_has_an_entry(app):
     assert set(MATRIX) - endpoints == set(), "entries for routes that no longer exist"
 
 
-def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
+def test_authorization_matrix(app, org, make_active_contact, papers_of, admin,
+                              make_colleague):
     organizations.update_portal_preferences(Actor.system(org.id), allow_signup=True)
     owner, stranger, to_disable = (make_active_contact() for _ in range(3))
+    # Company admins both: the owner may use every route, the stranger could manage contacts
+    # (its own customer's only).
+    access.configure_portal_access(Actor.staff(admin.id), owner.customer_id, [owner.id],
+                                   roles={owner.id: "admin"})
+    access.configure_portal_access(Actor.staff(admin.id), stranger.customer_id, [stranger.id],
+                                   roles={stranger.id: "admin"})
     own, theirs = papers_of(owner.customer), papers_of(stranger.customer)
     own_records, their_records = ({
         "quote": p.quote.id, "sales_order": p.order.id, "invoice": p.invoice.id,
         "shipment": p.shipment.id} for p in (own, theirs))
+    # A colleague the owner's company admin manages (the stranger's customer has one too).
+    own_records["contact"] = make_colleague(owner.customer, "orders").id
+    their_records["contact"] = make_colleague(stranger.customer, "orders").id
+    by_role = {role: make_colleague(owner.customer, role) for role in ROLES}
     for contact, records in ((owner, own_records), (stranger, their_records)):
         from core.queries.scoping import ContactScope
 
@@ -123,6 +174,7 @@ def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
     def signed_in_as(contact):
         client = app.test_client()
         Auth(client, org).sign_in(contact)
+        client.contact_id = contact.id
         return client
 
     disabled = signed_in_as(to_disable)
@@ -172,4 +224,15 @@ def test_authorization_matrix(app, org, make_active_contact, papers_of, admin):
             elif who == CONTACT:
                 check(as_owner.status_code != 404 and not _is_sign_in_redirect(as_owner),
                       f"{label}: the owner was refused ({as_owner.status_code})")
+            if who != CONTACT or rule.endpoint == "auth.sign_out":
+                continue
+            for role, colleague in by_role.items():
+                answer = _call(signed_in_as(colleague), method, own_url)
+                check(answer.status_code < 500, f"{label}: {role} got a server error")
+                if _allowed(role, rule.endpoint):
+                    check(answer.status_code != 404 and not _is_sign_in_redirect(answer),
+                          f"{label}: {role} was refused ({answer.status_code})")
+                else:
+                    check(answer.status_code == 404,
+                          f"{label}: {role} may not, yet got {answer.status_code}")
     assert problems == []

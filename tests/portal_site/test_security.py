@@ -93,7 +93,8 @@ def _fill(rule, org, papers, contact) -> str:
     values = {"org_slug": org.slug, "quote_id": papers.quote.id, "order_id": papers.order.id,
               "invoice_id": papers.invoice.id, "shipment_id": papers.shipment.id,
               "payment_id": 1, "document_id": papers.invoice.id, "token": "some-token",
-              "filename": "portal.css", "external_id": "EXT-1", "_rest": "nothing-here"}
+              "filename": "portal.css", "external_id": "EXT-1", "_rest": "nothing-here",
+              "contact_id": contact.id}
     if "document_id" in rule.arguments:
         segment = rule.rule.split("/")[2]
         values["document_id"] = {"quotes": papers.quote.id, "orders": papers.order.id,

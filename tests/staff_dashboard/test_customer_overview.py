@@ -204,3 +204,27 @@ def test_fix_email_refuses_an_address_another_contact_uses(admin, make_customer)
 
     assert texts(app.error) == ["Another contact already uses this email."]
     assert Contact.get_by_id(contact.id).email == customer.email
+
+
+def test_configure_portal_sets_roles_and_approves_a_requested_colleague(
+        admin, make_active_contact):
+    from core.queries.scoping import ContactScope
+    from core.services import colleagues
+
+    contact = make_active_contact()
+    Contact.update(role="admin").where(Contact.id == contact.id).execute()
+    asked = colleagues.invite_colleague(ContactScope.for_contact(contact.id), first_name="Quinn",
+                                        email="quinn@firm.example", role="orders")
+    app = overview(admin, contact.customer)
+    assert any("Quinn" in text for text in texts(app.info))
+
+    app.selectbox(key=f"overview_role_{contact.id}_admin").set_value("billing")
+    app.checkbox(key=f"overview_access_{asked.id}_not_invited").check()
+    next(b for b in app.button if b.label == "Save portal access").click().run()
+
+    assert not app.exception
+    assert texts(app.toast) == ["Portal access saved: 2 changes."]
+    assert Contact.get_by_id(contact.id).role == "billing"
+    approved = Contact.get_by_id(asked.id)
+    assert (approved.portal_state, approved.role, approved.requested_by_id) == (
+        "invited", "orders", None)

@@ -114,3 +114,20 @@ def test_close_hides_the_document_picked_in_the_list(admin, make_active_contact,
     next(b for b in app.button if b.label == "Close").click().run()
 
     assert texts(app.subheader) == []
+
+
+def test_who_sees_this_lists_each_contact_and_why_not(admin, make_active_contact,
+                                                      make_colleague, make_invoice):
+    contact = make_active_contact()
+    orders = make_colleague(contact.customer, "orders")
+    invoice = make_invoice(contact.customer)
+    app = open_console(admin, page="app_pages/invoices.py")
+    app.session_state[app.dataframe[0].key] = {"selection": {"rows": [0], "columns": []}}
+    app.run()
+    assert not app.exception
+    assert any(e.label == "Who sees this? (1 of 2)" for e in app.expander)
+    [table] = [d.value.set_index("Contact") for d in app.dataframe if "Why not" in d.value]
+    assert table.loc[contact.full_name, "Sees it"] == "Yes"
+    assert table.loc[orders.full_name, "Sees it"] == "No"
+    assert "role does not include" in table.loc[orders.full_name, "Why not"]
+    assert invoice.number in texts(app.subheader)[0]

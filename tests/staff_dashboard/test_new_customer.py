@@ -61,3 +61,17 @@ def test_portal_access_without_an_email_is_refused(admin):
 
     assert "Portal access needs a primary contact with an email." in texts(app.error)
     assert Customer.select().count() == 0
+
+
+def test_each_contact_gets_the_role_chosen_beside_it(admin):
+    app = open_console(admin, page=PAGE)
+    fill(app, display_name="Role Traders",
+         contact_0_first_name="Bea", contact_0_email="bea@roles.example",
+         contact_1_first_name="Ole", contact_1_email="ole@roles.example")
+    app.selectbox(key="new_customer_contact_0_role").set_value("billing")
+    app.selectbox(key="new_customer_contact_1_role").set_value("orders")
+    app.button[0].click().run()
+
+    assert not app.exception
+    roles = {c.first_name: c.role for c in Contact.select()}
+    assert roles == {"Bea": "billing", "Ole": "orders"}

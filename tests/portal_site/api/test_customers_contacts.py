@@ -97,3 +97,17 @@ def test_a_contacts_own_changes_in_the_portal_show_in_updated_since(api, scope_o
     changed = api.get("/api/v1/contacts", query_string={"updated_since": since}).get_json()
     assert [(c["last_name"], c["portal_state"]) for c in changed["data"]] == [("Brook",
                                                                               "active")]
+
+
+def test_a_contacts_role_is_set_kept_when_absent_and_checked(api):
+    api.put("/api/v1/customers/C-1", json=CUSTOMER)
+    created = api.put("/api/v1/contacts/P-1", json={**CONTACT, "role": "billing"})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["role"] == "billing"
+    again = api.put("/api/v1/contacts/P-1", json=CONTACT)  # no role: it stays
+    assert again.get_json()["role"] == "billing"
+    assert api.get("/api/v1/contacts/P-1").get_json()["role"] == "billing"
+    refused = api.put("/api/v1/contacts/P-1", json={**CONTACT, "role": "owner"})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["field"] == "role"
+    assert Contact.get().role == "billing"
