@@ -85,6 +85,9 @@ class Settings:
     console_url: str = ""
     fast_password_hash: bool = False
     api_rate_limit: int = 600
+    # Where the stripe library sends API calls; empty: Stripe's own servers. The test suite
+    # points it at its local stand-in (tests/stripe_server.py).
+    stripe_api_base: str = ""
 
     def mail_worker_config(self) -> dict:
         """The worker's settings under their app.config names."""
@@ -176,4 +179,5 @@ def load_settings() -> Settings:
         console_url=os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
         fast_password_hash=_flag(os.environ.get("DOORSTEP_FAST_PASSWORD_HASH")),
         api_rate_limit=_number("API_RATE_LIMIT", 600, int, 1, 1_000_000),
+        stripe_api_base=os.environ.get("STRIPE_API_BASE", "").strip().rstrip("/"),
     )
