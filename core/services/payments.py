@@ -35,10 +35,10 @@ from core.gateways import (
 from core.guards import load_for_staff
 from core.i18n import N_, contact_language
 from core.models import Contact, Customer, Invoice, Payment, PaymentAllocation, utcnow
+from core.queries.payable import PAYABLE_STATUSES, holding
 from core.queries.scoping import ContactScope
 from core.services.notifications import notify_staff
 
-PAYABLE_STATUSES = ("sent", "partially_paid")
 # How long an unpaid hosted checkout holds its amount back (Stripe's sessions last 30 min to
 # 24 h; the session is made to expire at the same moment, so it cannot be paid after).
 CHECKOUT_HOLD = datetime.timedelta(hours=1)
@@ -53,20 +53,13 @@ class CheckoutReturn:
     cancel_url: str
 
 
-def _holding(now: datetime.datetime):
-    """Payments whose amount is not yet paid but may no longer be paid again."""
-    return ((Payment.status == "pending")
-            | ((Payment.status == "processing")
-               & (Payment.hold_until.is_null() | (Payment.hold_until > now))))
-
-
 def pending_amount(invoice_id: int) -> Decimal:
     """What is held back on the invoice: unconfirmed bank-transfer notices and open checkouts."""
     now = utcnow()
     direct = (Payment.select(fn.SUM(Payment.amount))
-              .where(Payment.invoice == invoice_id, _holding(now)).scalar())
+              .where(Payment.invoice == invoice_id, holding(now)).scalar())
     shared = (PaymentAllocation.select(fn.SUM(PaymentAllocation.amount))
-              .join(Payment).where(PaymentAllocation.invoice == invoice_id, _holding(now))
+              .join(Payment).where(PaymentAllocation.invoice == invoice_id, holding(now))
               .scalar())
     return Decimal(str((direct or 0) + (shared or 0))).quantize(Decimal("0.01"))
 
