@@ -48,7 +48,7 @@ def _nested(pairs: list[tuple[str, str]]) -> dict:
     for key, value in pairs:
         parts = key.replace("]", "").split("[")
         node = root
-        for part, following in zip(parts, parts[1:], strict=False):
+        for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     def listify(node):
