@@ -68,6 +68,7 @@ class FakeStripe:
         self.by_key: dict[str, str] = {}
         self.requests: list[tuple[str, str, dict]] = []
         self.webhook_url = ""
+        self.webhook_delay = 0.0  # seconds between paying and the event (Stripe is not instant)
         self.failures = 0  # answer this many session requests with a 500
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -171,7 +172,11 @@ class FakeStripe:
                     session = fake.sessions.get(path.removeprefix("/pay/"))
                     if session is None:
                         return self._send(404, b"no such session", "text/plain")
-                    fake.deliver(fake.complete(session["id"]))
+                    body = fake.complete(session["id"])
+                    if fake.webhook_delay:
+                        threading.Timer(fake.webhook_delay, fake.deliver, (body,)).start()
+                    else:
+                        fake.deliver(body)
                     return self._send(303, b"", "text/plain",
                                       [("Location", session["success_url"])])
                 return self._send(404, b'{"error": {"message": "not here"}}')
