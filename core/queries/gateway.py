@@ -6,6 +6,7 @@ from core.audit import Actor
 from core.gateways import stripe_gateway
 from core.guards import require_admin
 from core.models import StripeAccount
+from core.security import derive_token
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,19 @@ def webhook_path(webhook_id: str) -> str:
     return f"/stripe/webhooks/{webhook_id}"
 
 
+def new_webhook_id(organization_id: int) -> str:
+    """The id in an organization's webhook address: known before its keys are saved (Stripe's
+    signing secret comes from adding that address), unguessable, never a sequence number."""
+    return derive_token("stripe_webhook", str(organization_id))[:32]
+
+
 def get_stripe_setup(actor: Actor) -> StripeSetup:
     """The actor's organization's Stripe connection (admins only)."""
     organization_id = require_admin(actor)
     account = StripeAccount.get_or_none(StripeAccount.organization == organization_id)
     if account is None:
-        return StripeSetup(connected=False)
+        return StripeSetup(connected=False, webhook_path=webhook_path(
+            new_webhook_id(organization_id)))
     return StripeSetup(connected=True, publishable_key=account.publishable_key,
                        secret_key_hint=account.secret_key_hint,
                        webhook_secret_hint=account.webhook_secret_hint,

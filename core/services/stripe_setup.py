@@ -6,7 +6,6 @@ hint (`sk_test_…4242`). Leaving a secret blank when changing the keys keeps th
 """
 
 import re
-import secrets
 
 from core.audit import Actor, record
 from core.db import transaction
@@ -16,6 +15,7 @@ from core.gateways.stripe_checkout import is_test_key
 from core.guards import require_admin
 from core.i18n import N_
 from core.models import StripeAccount, utcnow
+from core.queries.gateway import new_webhook_id
 from core.secret_box import hint, seal
 
 _KEY = r"[A-Za-z0-9_]{8,240}"
@@ -44,7 +44,7 @@ def connect_stripe(actor: Actor, *, publishable_key: str, secret_key: str = "",
                                      "whsec_)."), field="webhook_secret")
         context = stripe_secret_context(organization_id)
         account = account or StripeAccount(organization=organization_id,
-                                           webhook_id=secrets.token_urlsafe(18))
+                                           webhook_id=new_webhook_id(organization_id))
         if (secret_key or "").strip():
             secret = _key(secret_key, "secret_key",
                           ("sk_test_", "sk_live_", "rk_test_", "rk_live_"),

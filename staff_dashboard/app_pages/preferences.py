@@ -124,7 +124,7 @@ else:
     mode = "live" if stripe_setup.live_mode else "test (contacts see “Test mode”; no real money)"
     st.success(f"Connected in {mode} mode. Secret key {stripe_setup.secret_key_hint}, webhook "
                f"signing secret {stripe_setup.webhook_secret_hint}.", icon=":material/check:")
-if stripe_setup.connected:
+if stripe_setup.webhook_path:
     st.markdown("Webhook endpoint to add in Stripe (Developers → Webhooks), with the events "
                 "`checkout.session.completed`, `checkout.session.async_payment_succeeded`, "
                 "`checkout.session.async_payment_failed`, `checkout.session.expired` and "
