@@ -16,6 +16,7 @@ from core.models import (
     InvoiceLine,
     Organization,
     Payment,
+    PaymentAllocation,
     PortalPreferences,
     Quote,
     QuoteLine,
@@ -338,9 +339,16 @@ def get_lines(document) -> list:
 
 
 def get_invoice_payments(scope: ContactScope, invoice_id: int) -> list:
-    """Payments made on one of this customer's invoices."""
-    return list(scope.payments().where(Payment.invoice == invoice_id)
-                .order_by(Payment.paid_at))
+    """Payments made on one of this customer's invoices (also those covering several)."""
+    shares = dict(PaymentAllocation.select(PaymentAllocation.payment, PaymentAllocation.amount)
+                  .where(PaymentAllocation.invoice == invoice_id).tuples())
+    found = list(scope.payments().where((Payment.invoice == invoice_id)
+                                        | Payment.id.in_(list(shares) or [0]))
+                 .order_by(Payment.paid_at))
+    for payment in found:
+        # A payment of several invoices shows, on each, the part that paid it.
+        payment.amount = shares.get(payment.id, payment.amount)
+    return found
 
 
 @dataclass

@@ -153,3 +153,15 @@ def test_withdrawing_while_staff_confirm_ends_in_exactly_one_of_them(payer, make
     status = Payment.get_by_id(notice.id).status
     balance = Invoice.get_by_id(invoice.id).balance
     assert (status, balance) in {("withdrawn", Decimal("50.00")), ("succeeded", Decimal("0.00"))}
+
+
+def test_each_invoice_lists_the_payment_with_its_own_share(payer, make_invoice):
+    from core.queries.portal import get_invoice_payments
+
+    first, second = make_invoice(payer.customer, "10.00"), make_invoice(payer.customer, "20.00")
+    payment = pay_several(payer, [first.id, second.id])
+    scope = ContactScope.for_contact(payer.id)
+    assert [(p.id, p.amount) for p in get_invoice_payments(scope, first.id)] == [
+        (payment.id, Decimal("10.00"))]
+    assert [(p.id, p.amount) for p in get_invoice_payments(scope, second.id)] == [
+        (payment.id, Decimal("20.00"))]

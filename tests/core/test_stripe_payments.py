@@ -307,3 +307,18 @@ def test_a_staff_member_who_is_not_an_admin_cannot_read_or_change_the_keys(
         get_stripe_setup(actor)
     with pytest.raises(PermissionDeniedError):
         disconnect_stripe(actor)
+
+
+def test_the_statement_counts_only_what_was_not_refunded(payer, invoice, fake_stripe,
+                                                         stripe_org):
+    from core.queries.statement import build_statement
+
+    payment = start(payer, invoice.id)
+    deliver(stripe_org, fake_stripe.complete(payment.checkout_session_id))
+    deliver(stripe_org, fake_stripe.refund(payment.checkout_session_id, 2000))
+    today = datetime.date.today()
+    statement = build_statement(Customer.get_by_id(payer.customer_id),
+                                today - datetime.timedelta(days=1), today)
+    assert [line.credit for line in statement.lines if line.kind == "payment"] == [
+        Decimal("60.00")]
+    assert statement.closing_balance == Decimal("20.00") == Invoice.get_by_id(invoice.id).balance
