@@ -340,14 +340,17 @@ def get_lines(document) -> list:
 
 def get_invoice_payments(scope: ContactScope, invoice_id: int) -> list:
     """Payments made on one of this customer's invoices (also those covering several)."""
-    shares = dict(PaymentAllocation.select(PaymentAllocation.payment, PaymentAllocation.amount)
-                  .where(PaymentAllocation.invoice == invoice_id).tuples())
-    found = list(scope.payments().where((Payment.invoice == invoice_id)
-                                        | Payment.id.in_(list(shares) or [0]))
-                 .order_by(Payment.paid_at))
+    share = PaymentAllocation.alias("share")
+    found = list(scope.payments()
+                 .select(Payment, share.amount.alias("share_amount"))
+                 .join(share, JOIN.LEFT_OUTER, on=((share.payment == Payment.id)
+                                                   & (share.invoice == invoice_id)))
+                 .where((Payment.invoice == invoice_id) | share.id.is_null(False))
+                 .order_by(Payment.paid_at).objects())
     for payment in found:
         # A payment of several invoices shows, on each, the part that paid it.
-        payment.amount = shares.get(payment.id, payment.amount)
+        if payment.share_amount is not None:
+            payment.amount = Payment.amount.python_value(payment.share_amount)
     return found
 
 

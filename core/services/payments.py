@@ -54,14 +54,16 @@ class CheckoutReturn:
 
 
 def pending_amount(invoice_id: int) -> Decimal:
-    """What is held back on the invoice: unconfirmed bank-transfer notices and open checkouts."""
+    """What is held back on the invoice: unconfirmed bank-transfer notices and open checkouts
+    (one query: the invoice page asks it on every view)."""
     now = utcnow()
-    direct = (Payment.select(fn.SUM(Payment.amount))
-              .where(Payment.invoice == invoice_id, holding(now)).scalar())
-    shared = (PaymentAllocation.select(fn.SUM(PaymentAllocation.amount))
-              .join(Payment).where(PaymentAllocation.invoice == invoice_id, holding(now))
-              .scalar())
-    return Decimal(str((direct or 0) + (shared or 0))).quantize(Decimal("0.01"))
+    direct = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+              .where(Payment.invoice == invoice_id, holding(now)))
+    shared = (PaymentAllocation.select(fn.COALESCE(fn.SUM(PaymentAllocation.amount), 0))
+              .join(Payment).where(PaymentAllocation.invoice == invoice_id, holding(now)))
+    total = Invoice.select(direct.alias("direct") + shared).where(
+        Invoice.id == invoice_id).scalar()
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
 
 
 def payable_amount(invoice: Invoice) -> Decimal:
