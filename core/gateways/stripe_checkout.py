@@ -15,7 +15,7 @@ from decimal import Decimal
 import stripe
 
 from core.config import load_settings
-from core.errors import PaymentError
+from core.errors import PaymentError, ValidationError
 from core.gateways.base import CheckoutRequest, GatewayEvent, HostedCheckout
 from core.i18n import N_
 
@@ -85,12 +85,19 @@ class StripeGateway:
     def start_checkout(self, request: CheckoutRequest) -> HostedCheckout:
         """Open a Checkout Session for exactly these lines; the same key gives the same one."""
         currency = request.currency.lower()
+        try:
+            amounts = [to_minor_units(line.amount, currency) for line in request.lines]
+        except ValueError:
+            # 12.50 in yen: Stripe counts whole yen (the amount parser should not let it by).
+            raise ValidationError(N_("Enter an amount, for example 125.50."),
+                                  field="amount") from None
         metadata = {"doorstep_payment": str(request.payment_id), **request.metadata}
         params: dict = {
             "mode": "payment",
             "line_items": [{"quantity": 1, "price_data": {
-                "currency": currency, "unit_amount": to_minor_units(line.amount, currency),
-                "product_data": {"name": line.description}}} for line in request.lines],
+                "currency": currency, "unit_amount": amount,
+                "product_data": {"name": line.description}}}
+                for line, amount in zip(request.lines, amounts, strict=True)],
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
             "client_reference_id": str(request.payment_id),

@@ -322,3 +322,14 @@ def test_the_statement_counts_only_what_was_not_refunded(payer, invoice, fake_st
     assert [line.credit for line in statement.lines if line.kind == "payment"] == [
         Decimal("60.00")]
     assert statement.closing_balance == Decimal("20.00") == Invoice.get_by_id(invoice.id).balance
+
+
+def test_amounts_go_to_stripe_in_the_currencys_smallest_unit():
+    from core.gateways.stripe_checkout import from_minor_units, to_minor_units
+
+    assert to_minor_units(Decimal("80.00"), "usd") == 8000
+    assert to_minor_units(Decimal("1234.00"), "JPY") == 1234
+    assert to_minor_units(Decimal("1.25"), "KWD") == 1250
+    assert from_minor_units(1234, "jpy") == Decimal("1234.00")
+    with pytest.raises(ValueError):
+        to_minor_units(Decimal("12.50"), "JPY")
