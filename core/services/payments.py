@@ -61,9 +61,11 @@ def pending_amount(invoice_id: int) -> Decimal:
               .where(Payment.invoice == invoice_id, holding(now)))
     shared = (PaymentAllocation.select(fn.COALESCE(fn.SUM(PaymentAllocation.amount), 0))
               .join(Payment).where(PaymentAllocation.invoice == invoice_id, holding(now)))
-    total = Invoice.select(direct.alias("direct") + shared).where(
-        Invoice.id == invoice_id).scalar()
-    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+    # Two scalar subqueries side by side (`direct + shared` would be a UNION in peewee).
+    row = (Invoice.select(direct.alias("direct"), shared.alias("shared"))
+           .where(Invoice.id == invoice_id).tuples().first()) or (0, 0)
+    total = sum((Decimal(str(value or 0)) for value in row), Decimal("0"))
+    return total.quantize(Decimal("0.01"))
 
 
 def payable_amount(invoice: Invoice) -> Decimal:

@@ -333,3 +333,15 @@ def test_amounts_go_to_stripe_in_the_currencys_smallest_unit():
     assert from_minor_units(1234, "jpy") == Decimal("1234.00")
     with pytest.raises(ValueError):
         to_minor_units(Decimal("12.50"), "JPY")
+
+
+def test_what_is_held_back_adds_notices_and_open_checkouts_of_several_invoices(
+        payer, invoice, make_invoice):
+    other = make_invoice(payer.customer, "5.00")
+    scope = ContactScope.for_contact(payer.id)
+    payments.pay_invoice(scope, invoice.id, "5.00", method="bank_transfer",
+                         idempotency_key="notice")
+    payments.pay_invoices(scope, [invoice.id, other.id], idempotency_key="both", back=BACK)
+    assert payments.pending_amount(invoice.id) == Decimal("80.00")  # 5.00 + 75.00
+    assert payments.payable_amount(Invoice.get_by_id(invoice.id)) == 0
+    assert payments.pending_amount(other.id) == Decimal("5.00")
