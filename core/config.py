@@ -89,6 +89,9 @@ class Settings:
     api_rate_limit: int = 600
     webhook_allow_private_addresses: bool = False
     event_retention_days: int = 90
+    # Where the stripe library sends API calls; empty: Stripe's own servers. The test suite
+    # points it at its local stand-in (tests/stripe_server.py).
+    stripe_api_base: str = ""
 
     def mail_worker_config(self) -> dict:
         """The worker's settings under their app.config names."""
@@ -185,4 +188,5 @@ def load_settings() -> Settings:
         api_rate_limit=_number("API_RATE_LIMIT", 600, int, 1, 1_000_000),
         webhook_allow_private_addresses=_flag(os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES")),
         event_retention_days=_number("EVENT_RETENTION_DAYS", 90, int, 1, 36500),
+        stripe_api_base=os.environ.get("STRIPE_API_BASE", "").strip().rstrip("/"),
     )

@@ -28,6 +28,8 @@ EVENT_TYPES = {
                        "reference, method or the invoice it pays)",
     "payment.voided": "a payment received outside the portal was voided: its invoice owes "
                       "the amount again",
+    "payment.refunded": "a card payment was refunded (in Stripe): the invoice's balance is back",
+    "payment.withdrawn": "a contact withdrew a bank-transfer notice staff had not confirmed",
     "quote.accepted": "a contact accepted a quote",
     "quote.declined": "a contact declined a quote, with a reason",
     "comment.added": "a contact (or staff member) commented on a document",
@@ -68,13 +70,17 @@ def _time(value: datetime.datetime | None) -> str | None:
 
 
 def payment_payload(payment, invoice, customer, contact=None) -> dict:
-    """The payload of a payment.* event."""
+    """The payload of a payment.* event (`invoices`: each invoice a payment covers, when it
+    covers several)."""
     return {
         "payment": {**_ids(payment), "number": payment.number,
                     "amount": _money(payment.amount), "currency": payment.currency,
                     "method": payment.method, "status": payment.status,
                     "reference": payment.reference, "via_portal": payment.via_portal,
-                    "paid_at": _time(payment.paid_at)},
+                    "paid_at": _time(payment.paid_at),
+                    "refunded_amount": _money(payment.refunded_amount)},
+        "invoices": [{"id": a.invoice_id, "amount": _money(a.amount)}
+                     for a in payment.allocations] if payment.invoice_id is None else None,
         "invoice": None if invoice is None else {
             **_ids(invoice), "number": invoice.number, "status": invoice.status,
             "balance": _money(invoice.balance), "currency": invoice.currency},

@@ -399,7 +399,8 @@ class Payment(BaseModel):
     method = CharField(max_length=20)  # card | bank_transfer | cash | cheque
     reference = CharField(max_length=100, default="")
     idempotency_key = CharField(max_length=100, null=True)
-    status = CharField(max_length=12, default="succeeded")  # succeeded | pending | void
+    status = CharField(max_length=12, default="succeeded")
+    # succeeded | pending | processing | failed | refunded | withdrawn | expired | void
     via_portal = BooleanField(default=False)
     gateway = CharField(max_length=20, default="")
     card_last4 = CharField(max_length=4, default="")
@@ -407,6 +408,12 @@ class Payment(BaseModel):
     external_id = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # A hosted checkout (Stripe): the session the contact pays on, its page, and until when an
+    # unpaid session holds back the amount (status "processing"); see core.services.payments.
+    checkout_session_id = CharField(max_length=255, null=True)
+    checkout_url = TextField(default="")
+    hold_until = DateTimeField(null=True)
+    refunded_amount = Money()
 
     class Meta:
         indexes = (
@@ -415,7 +422,58 @@ class Payment(BaseModel):
             (("organization", "idempotency_key"), True),
             (("customer", "paid_at"), False),
             (("organization", "via_portal", "paid_at"), False),
+            (("organization", "checkout_session_id"), True),
+            (("organization", "gateway", "reference"), False),
         )
+
+
+class PaymentAllocation(BaseModel):
+    """The share of one payment that went to one invoice, when a payment covers several."""
+
+    id = AutoField()
+    payment = ForeignKeyField(Payment, backref="allocations", on_delete="CASCADE")
+    invoice = ForeignKeyField(Invoice, backref="allocations", on_delete="CASCADE")
+    amount = Money()
+    refunded_amount = Money()
+
+    class Meta:
+        indexes = (
+            (("payment", "invoice"), True),
+            (("invoice",), False),
+        )
+
+
+class StripeAccount(BaseModel):
+    """An organization's Stripe keys; the two secrets sealed (core.secret_box), never shown."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, unique=True, on_delete="CASCADE")
+    publishable_key = CharField(max_length=255)
+    secret_key_sealed = TextField()
+    webhook_secret_sealed = TextField()
+    secret_key_hint = CharField(max_length=40, default="")
+    webhook_secret_hint = CharField(max_length=40, default="")
+    live_mode = BooleanField(default=False)
+    # The webhook's address names this random id, not the slug (slugs change; Stripe does not
+    # follow redirects) and not the organization's id (nothing to enumerate).
+    webhook_id = CharField(max_length=40, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class StripeEvent(BaseModel):
+    """A Stripe webhook event seen once: its id is unique per organization."""
+
+    id = AutoField()
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    event_id = CharField(max_length=255)
+    type = CharField(max_length=80)
+    payment = ForeignKeyField(Payment, null=True, on_delete="SET NULL")
+    outcome = CharField(max_length=20)
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("organization", "event_id"), True),)
 
 
 class Shipment(BaseModel):
@@ -714,4 +772,5 @@ ALL_MODELS = [
     Payment, Shipment, ShipmentLine, TrackingEvent, ShipmentPackage, PackageLine, Comment,
     Notification, OutboxMessage, AuditEvent, RateEvent, RateCounter, Event, WebhookEndpoint,
     WebhookDelivery, ApiKey, ApiIdempotencyRecord, ImportMapping,
+    PaymentAllocation, StripeAccount, StripeEvent,
 ]

@@ -119,6 +119,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     api.init_app(app)  # /api/v1/: bearer keys, CSRF-exempt, problem+json errors
 
+    from portal_site import stripe_webhook
+
+    stripe_webhook.init_app(app)  # /stripe/webhooks/<id>: signed by Stripe, CSRF-exempt
+
     from portal_site.mail import bp as mail_templates
 
     app.register_blueprint(mail_templates)

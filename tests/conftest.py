@@ -253,3 +253,26 @@ def make_colleague(admin):
         return Contact.get_by_id(contact.id)
 
     return build
+
+
+@pytest.fixture
+def fake_stripe(monkeypatch):
+    """The local stand-in for Stripe's servers (tests/stripe_server.py), which the stripe
+    library is pointed at."""
+    from tests.stripe_server import FakeStripe
+
+    server = FakeStripe().start()
+    monkeypatch.setenv("STRIPE_API_BASE", server.base)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_org(org, fake_stripe):
+    """The organization with Stripe test keys saved, as an admin would on the console."""
+    from core.services.stripe_setup import connect_stripe
+    from tests.stripe_server import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET
+
+    connect_stripe(Actor.system(org.id), publishable_key=PUBLISHABLE_KEY, secret_key=SECRET_KEY,
+                   webhook_secret=WEBHOOK_SECRET)
+    return org

@@ -19,6 +19,7 @@ from core.models import (
     Organization,
     PackageLine,
     Payment,
+    PaymentAllocation,
     PortalPreferences,
     Quote,
     QuoteLine,
@@ -342,9 +343,19 @@ def get_lines(document) -> list:
 
 
 def get_invoice_payments(scope: ContactScope, invoice_id: int) -> list:
-    """Payments made on one of this customer's invoices."""
-    return list(scope.payments().where(Payment.invoice == invoice_id)
-                .order_by(Payment.paid_at))
+    """Payments made on one of this customer's invoices (also those covering several)."""
+    share = PaymentAllocation.alias("share")
+    found = list(scope.payments()
+                 .select(Payment, share.amount.alias("share_amount"))
+                 .join(share, JOIN.LEFT_OUTER, on=((share.payment == Payment.id)
+                                                   & (share.invoice == invoice_id)))
+                 .where((Payment.invoice == invoice_id) | share.id.is_null(False))
+                 .order_by(Payment.paid_at).objects())
+    for payment in found:
+        # A payment of several invoices shows, on each, the part that paid it.
+        if payment.share_amount is not None:
+            payment.amount = Payment.amount.python_value(payment.share_amount)
+    return found
 
 
 @dataclass

@@ -66,7 +66,8 @@ def build_statement(customer, start: datetime.date, end: datetime.date) -> State
     start_at = datetime.datetime.combine(start, datetime.time())
     opening = (_money(invoices.select(fn.SUM(Invoice.total))
                       .where(Invoice.issue_date < start).scalar())
-               - _money(payments.select(fn.SUM(Payment.amount))
+               # What Stripe refunded of a payment is owed again (core.services.stripe_events).
+               - _money(payments.select(fn.SUM(Payment.amount - Payment.refunded_amount))
                         .where(Payment.paid_at < start_at).scalar()))
     # Only the columns a line shows, as tuples: a year of a big customer is a thousand rows.
     zero = Decimal("0.00")
@@ -74,9 +75,10 @@ def build_statement(customer, start: datetime.date, end: datetime.date) -> State
             for record_id, day, number, total in invoices.select(
                 Invoice.id, Invoice.issue_date, Invoice.number, Invoice.total).where(
                 Invoice.issue_date >= start, Invoice.issue_date <= end).tuples()]
-    rows += [(paid_at.date(), 1, record_id, "payment", number, zero, amount)
-             for record_id, paid_at, number, amount in payments.select(
-                 Payment.id, Payment.paid_at, Payment.number, Payment.amount).where(
+    rows += [(paid_at.date(), 1, record_id, "payment", number, zero, amount - refunded)
+             for record_id, paid_at, number, amount, refunded in payments.select(
+                 Payment.id, Payment.paid_at, Payment.number, Payment.amount,
+                 Payment.refunded_amount).where(
                  Payment.paid_at >= start_at, Payment.paid_at <= _day_end(end)).tuples()]
     rows.sort(key=lambda r: r[:3])
     balance, lines = opening, []

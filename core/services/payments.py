@@ -1,11 +1,20 @@
-"""Paying invoices: by card through the gateway, or a bank-transfer notice staff confirm.
+"""Paying invoices: by card through the organization's gateway, or a bank-transfer notice staff
+confirm; one invoice or several in one payment.
 
 A payment is idempotent per key and never takes an invoice below zero, also when many
-submissions race: the invoice row is locked (SQLite: the write lock taken at BEGIN;
-PostgreSQL: SELECT ... FOR UPDATE) while the balance is checked and changed.
+submissions race: the invoice rows are locked (SQLite: the write lock taken at BEGIN;
+PostgreSQL: SELECT ... FOR UPDATE, in id order) while balances are checked and changed.
+
+With the sandbox the card is charged at once. With Stripe the payment starts "processing": the
+contact pays on Stripe's page, and only a signed webhook event fulfils it
+(core.services.stripe_events); until then its amount is held back from what may be paid.
 """
 
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from peewee import IntegrityError, fn
 
@@ -14,29 +23,58 @@ from core.audit import Actor, record
 from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.events import payment_payload, record_event
-from core.gateways import Card, check_card, get_gateway
+from core.gateways import (
+    Card,
+    CardGateway,
+    CheckoutLine,
+    CheckoutRequest,
+    HostedGateway,
+    check_card,
+    gateway_for,
+)
 from core.guards import load_for_staff
 from core.i18n import N_, contact_language
-from core.models import Customer, Invoice, Payment, utcnow
+from core.models import Contact, Customer, Invoice, Payment, PaymentAllocation, utcnow
+from core.queries.payable import PAYABLE_STATUSES, holding
 from core.queries.scoping import ContactScope
 from core.services.notifications import notify_staff
 
-PAYABLE_STATUSES = ("sent", "partially_paid")
+# How long an unpaid hosted checkout holds its amount back (Stripe's sessions last 30 min to
+# 24 h; the session is made to expire at the same moment, so it cannot be paid after).
+CHECKOUT_HOLD = datetime.timedelta(hours=1)
+MAX_INVOICES_PER_PAYMENT = 50
+
+
+@dataclass(frozen=True)
+class CheckoutReturn:
+    """Where the provider's page sends the contact back: the payment's own page, or back."""
+
+    success_url_for: Callable[[int], str]
+    cancel_url: str
 
 
 def pending_amount(invoice_id: int) -> Decimal:
-    """Sum of bank-transfer notices on the invoice that staff have not confirmed yet."""
-    total = (Payment.select(fn.SUM(Payment.amount))
-             .where(Payment.invoice == invoice_id, Payment.status == "pending").scalar())
-    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+    """What is held back on the invoice: unconfirmed bank-transfer notices and open checkouts
+    (one query: the invoice page asks it on every view)."""
+    now = utcnow()
+    direct = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+              .where(Payment.invoice == invoice_id, holding(now)))
+    shared = (PaymentAllocation.select(fn.COALESCE(fn.SUM(PaymentAllocation.amount), 0))
+              .join(Payment).where(PaymentAllocation.invoice == invoice_id, holding(now)))
+    # Two scalar subqueries side by side (`direct + shared` would be a UNION in peewee).
+    row = (Invoice.select(direct.alias("direct"), shared.alias("shared"))
+           .where(Invoice.id == invoice_id).tuples().first()) or (0, 0)
+    total = sum((Decimal(str(value or 0)) for value in row), Decimal("0"))
+    return total.quantize(Decimal("0.01"))
 
 
 def payable_amount(invoice: Invoice) -> Decimal:
-    """What may still be paid now: the balance less pending bank-transfer notices."""
+    """What may still be paid now: the balance less what is held back."""
     return max(Decimal("0.00"), invoice.balance - pending_amount(invoice.id))
 
 
-def _apply(invoice: Invoice, amount: Decimal) -> None:
+def apply_to_invoice(invoice: Invoice, amount: Decimal) -> None:
+    """Take `amount` off a locked invoice's balance (and its customer's outstanding)."""
     invoice.balance = (invoice.balance - amount).quantize(Decimal("0.01"))
     invoice.status = "paid" if invoice.balance == 0 else "partially_paid"
     invoice.updated_at = utcnow()
@@ -44,7 +82,25 @@ def _apply(invoice: Invoice, amount: Decimal) -> None:
     Customer.add_to_outstanding(invoice.customer_id, -amount)
 
 
-def _existing(organization_id: int, key: str, invoice_id: int, contact_id: int):
+def restore_to_invoice(invoice: Invoice, amount: Decimal) -> None:
+    """Put a refunded `amount` back on a locked invoice's balance."""
+    invoice.balance = min(invoice.total, invoice.balance + amount).quantize(Decimal("0.01"))
+    invoice.status = "sent" if invoice.balance == invoice.total else "partially_paid"
+    invoice.updated_at = utcnow()
+    invoice.save()
+    Customer.add_to_outstanding(invoice.customer_id, amount)
+
+
+def organization_today(organization) -> datetime.date:
+    """Today in the organization's time zone."""
+    try:
+        zone = ZoneInfo(organization.timezone or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.datetime.now(zone).date()
+
+
+def _existing(organization_id: int, key: str, invoice_id: int | None, contact_id: int):
     payment = Payment.get_or_none(Payment.organization == organization_id,
                                   Payment.idempotency_key == key)
     if payment is not None and (payment.invoice_id != invoice_id
@@ -53,18 +109,43 @@ def _existing(organization_id: int, key: str, invoice_id: int, contact_id: int):
     return payment
 
 
+def _checkout(scope: ContactScope, gateway: HostedGateway, payment: Payment,
+              shares: list[tuple[Invoice, Decimal]], back: CheckoutReturn | None) -> None:
+    """Open the hosted checkout of a new processing payment (inside its transaction)."""
+    if back is None:
+        raise PaymentError()
+    payment.hold_until = utcnow() + CHECKOUT_HOLD
+    checkout = gateway.start_checkout(CheckoutRequest(
+        payment_id=payment.id, currency=payment.currency,
+        lines=tuple(CheckoutLine(f"{scope.organization.name} {invoice.number}", share)
+                    for invoice, share in shares),
+        # The payment's id is in the key: a session made for a payment whose transaction
+        # rolled back is never reused for a different row.
+        idempotency_key=f"doorstep:{scope.organization.id}:{payment.id}:{payment.idempotency_key}",
+        success_url=back.success_url_for(payment.id), cancel_url=back.cancel_url,
+        email=scope.contact.email or "", language=contact_language(scope.contact),
+        expires_at=payment.hold_until,
+        metadata={"invoices": ",".join(invoice.number for invoice, _ in shares)[:500]}))
+    payment.checkout_session_id, payment.checkout_url = checkout.session_id, checkout.url
+
+
 def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
                 idempotency_key: str, card: Card | None = None, reference: str = "",
-                ip: str = "") -> Payment:
-    """Pay all or part of an invoice; the same key always gives back the same payment."""
+                ip: str = "", back: CheckoutReturn | None = None) -> Payment:
+    """Pay all or part of an invoice; the same key always gives back the same payment.
+
+    Through a hosted gateway (Stripe) the payment comes back "processing" with the
+    `checkout_url` to send the contact to; `back` says where Stripe sends them after.
+    """
     key = validation.text(idempotency_key, "idempotency_key", max_length=100, required=True)
     amount = validation.amount(amount)
     if method not in {"card", "bank_transfer"}:
         raise ValidationError(N_("Choose a payment method."), field="method")
-    if method == "card":
+    org_id = scope.organization.id
+    gateway = gateway_for(org_id)
+    if method == "card" and not isinstance(gateway, HostedGateway):
         card = check_card(card or Card("", "", ""))
     reference = validation.text(reference, "reference", max_length=100)
-    org_id = scope.organization.id
     invoice = scope.get_document("invoice", invoice_id)  # scoped: 404 for another customer's
     if not scope.module_enabled("payment"):
         raise NotFoundError()
@@ -88,12 +169,22 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
                 contact=scope.contact.id, number="", amount=amount,
                 currency=invoice.currency, method=method, reference=reference,
                 idempotency_key=key, via_portal=True)
+            if method == "card" and isinstance(gateway, HostedGateway):
+                payment.status, payment.gateway = "processing", gateway.name
+                payment.save()
+                payment.number = f"PAY-{payment.id:06d}"
+                _checkout(scope, gateway, payment, [(invoice, amount)], back)
+                payment.save()
+                record(org_id, actor, "payment_started", payment,
+                       customer_id=invoice.customer_id, amount=str(amount),
+                       invoice=invoice.number, gateway=gateway.name)
+                return payment
             if method == "card":
-                assert card is not None  # checked above, before the transaction
-                charge = get_gateway().charge(amount, invoice.currency, card, key)
-                payment.status, payment.gateway = "succeeded", get_gateway().name
+                assert card is not None and isinstance(gateway, CardGateway)
+                charge = gateway.charge(amount, invoice.currency, card, key)
+                payment.status, payment.gateway = "succeeded", gateway.name
                 payment.reference, payment.card_last4 = charge.reference, charge.last4
-                _apply(invoice, amount)
+                apply_to_invoice(invoice, amount)
             else:
                 payment.status, payment.gateway = "pending", "bank_transfer"
             payment.save()
@@ -104,7 +195,7 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
                    invoice=invoice.number, method=method)
             record_event(org_id, "payment.made",
                          payment_payload(payment, invoice, scope.customer, scope.contact))
-            _announce(scope, invoice, payment)
+            announce_payment(payment, scope.contact, scope.customer, invoice.number)
             return payment
     except IntegrityError:
         # A concurrent submit with the same key won the race; hand back its payment.
@@ -119,24 +210,154 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
         raise
 
 
-def _announce(scope: ContactScope, invoice: Invoice, payment: Payment) -> None:
-    contact, customer = scope.contact, scope.customer
+def _chosen_ids(invoice_ids) -> list[int]:
+    ids: set[int] = set()
+    for value in invoice_ids or ():
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            raise NotFoundError() from None
+    if not ids:
+        raise ValidationError(N_("Choose at least one invoice to pay."), field="invoices")
+    if len(ids) > MAX_INVOICES_PER_PAYMENT:
+        raise ValidationError(N_("Choose at most %(count)d invoices for one payment."),
+                              field="invoices", count=MAX_INVOICES_PER_PAYMENT)
+    return sorted(ids)
+
+
+def _same_invoices(payment: Payment, ids: list[int], contact_id: int) -> Payment:
+    chosen = sorted(a.invoice_id for a in payment.allocations)
+    if payment.invoice_id is not None or chosen != ids or payment.contact_id != contact_id:
+        raise ValidationError(N_("This payment form was already used. Reload the page."))
+    return payment
+
+
+def pay_invoices(scope: ContactScope, invoice_ids, *, idempotency_key: str,
+                 card: Card | None = None, ip: str = "",
+                 back: CheckoutReturn | None = None) -> Payment:
+    """Pay what may be paid now on each chosen invoice, by card, in one payment.
+
+    One receipt lists every invoice; the same key gives back the same payment; through Stripe
+    it is one Checkout Session with a line per invoice.
+    """
+    key = validation.text(idempotency_key, "idempotency_key", max_length=100, required=True)
+    ids = _chosen_ids(invoice_ids)
+    org_id = scope.organization.id
+    gateway = gateway_for(org_id)
+    if not isinstance(gateway, HostedGateway):
+        card = check_card(card or Card("", "", ""))
+    invoices = [scope.get_document("invoice", invoice_id) for invoice_id in ids]  # scoped
+    if not scope.module_enabled("payment"):
+        raise NotFoundError()
+    if len({invoice.currency for invoice in invoices}) > 1:
+        raise ValidationError(N_("Invoices in different currencies are paid one at a time."),
+                              field="invoices")
+    actor = Actor.contact(scope.contact.id, ip)
+    try:
+        with transaction():
+            invoices = [locked(Invoice, invoice_id) for invoice_id in ids]  # in id order
+            done = Payment.get_or_none(Payment.organization == org_id,
+                                       Payment.idempotency_key == key)
+            if done is not None:
+                return _same_invoices(done, ids, scope.contact.id)
+            shares = []
+            for invoice in invoices:
+                share = (payable_amount(invoice) if invoice.status in PAYABLE_STATUSES
+                         else Decimal("0.00"))
+                if share <= 0:
+                    raise InvalidStateError(N_("Invoice %(number)s has nothing left to pay."),
+                                            number=invoice.number)
+                shares.append((invoice, share))
+            total = sum((share for _, share in shares), Decimal("0.00"))
+            currency = invoices[0].currency
+            payment = Payment.create(
+                organization=org_id, customer=scope.customer.id, invoice=None,
+                contact=scope.contact.id, number="", amount=total, currency=currency,
+                method="card", idempotency_key=key, via_portal=True, gateway=gateway.name,
+                status="processing" if isinstance(gateway, HostedGateway) else "succeeded")
+            payment.number = f"PAY-{payment.id:06d}"
+            PaymentAllocation.insert_many([
+                {"payment": payment.id, "invoice": invoice.id, "amount": share}
+                for invoice, share in shares]).execute()
+            numbers = ", ".join(invoice.number for invoice, _ in shares)
+            if isinstance(gateway, HostedGateway):
+                _checkout(scope, gateway, payment, shares, back)
+                payment.save()
+                record(org_id, actor, "payment_started", payment,
+                       customer_id=scope.customer.id, amount=str(total), invoices=numbers,
+                       gateway=gateway.name)
+                return payment
+            assert card is not None and isinstance(gateway, CardGateway)
+            charge = gateway.charge(total, currency, card, key)
+            payment.reference, payment.card_last4 = charge.reference, charge.last4
+            payment.save()
+            for invoice, share in shares:
+                apply_to_invoice(invoice, share)
+            record(org_id, actor, "payment_made", payment, customer_id=scope.customer.id,
+                   amount=str(total), invoices=numbers, method="card")
+            record_event(org_id, "payment.made",
+                         payment_payload(payment, None, scope.customer, scope.contact))
+            announce_payment(payment, scope.contact, scope.customer, numbers)
+            return payment
+    except IntegrityError:
+        done = Payment.get_or_none(Payment.organization == org_id,
+                                   Payment.idempotency_key == key)
+        if done is None:
+            raise
+        return _same_invoices(done, ids, scope.contact.id)
+    except PaymentError as error:
+        with transaction():
+            record(org_id, actor, "payment_failed", None, customer_id=scope.customer.id,
+                   reason=str(error), invoices=",".join(str(i) for i in ids))
+        raise
+
+
+def announce_payment(payment: Payment, contact: Contact | None, customer: Customer,
+                     numbers: str) -> None:
+    """Tell staff (in-app, maybe by email) and send the contact a receipt (in the transaction)."""
+    who = contact.full_name if contact is not None else customer.display_name
     verb = "paid" if payment.status == "succeeded" else "sent a bank transfer notice of"
-    notify_staff(scope.organization.id, "payment",
-                 f"{contact.full_name} ({customer.display_name}) {verb} {payment.amount} "
-                 f"{payment.currency} on invoice {invoice.number}.", record_type="invoice",
-                 record_id=invoice.id, customer_id=customer.id, payment_id=payment.id,
-                 contact_name=contact.full_name, customer_name=customer.display_name,
-                 number=invoice.number, amount=str(payment.amount), currency=payment.currency)
-    if contact.email:
-        outbox.enqueue(scope.organization.id, "payment_receipt", contact.email,
+    notify_staff(payment.organization_id, "payment",
+                 f"{who} ({customer.display_name}) {verb} {payment.amount} "
+                 f"{payment.currency} on invoice {numbers}.",
+                 record_type="invoice" if payment.invoice_id else "payment",
+                 record_id=payment.invoice_id or payment.id, customer_id=customer.id,
+                 payment_id=payment.id, contact_name=who,
+                 customer_name=customer.display_name, number=numbers,
+                 amount=str(payment.amount), currency=payment.currency)
+    if contact is not None and contact.email:
+        outbox.enqueue(payment.organization_id, "payment_receipt", contact.email,
                        contact_language(contact), payment_id=payment.id, contact_id=contact.id)
+
+
+def withdraw_bank_transfer(scope: ContactScope, payment_id, ip: str = "") -> Payment:
+    """Take back a bank-transfer notice staff have not confirmed yet; its amount is payable
+    again."""
+    payment = scope.get_payment(payment_id)  # scoped: 404 for another customer's
+    with transaction():
+        payment = locked(Payment, payment.id)
+        if payment.method != "bank_transfer" or payment.status != "pending":
+            raise InvalidStateError(N_("Only a bank transfer notice that is not confirmed yet "
+                                       "can be withdrawn."))
+        payment.status, payment.updated_at = "withdrawn", utcnow()
+        payment.save()
+        org_id = scope.organization.id
+        record(org_id, Actor.contact(scope.contact.id, ip), "payment_withdrawn", payment,
+               customer_id=payment.customer_id, amount=str(payment.amount))
+        record_event(org_id, "payment.withdrawn",
+                     payment_payload(payment, payment.invoice, scope.customer, scope.contact))
+        notify_staff(org_id, "payment",
+                     f"{scope.contact.full_name} ({scope.customer.display_name}) withdrew the "
+                     f"bank transfer notice {payment.number} of {payment.amount} "
+                     f"{payment.currency}.", record_type="invoice",
+                     record_id=payment.invoice_id, customer_id=payment.customer_id)
+    return payment
 
 
 def confirm_bank_transfer(actor: Actor, payment_id: int) -> Payment:
     """Staff confirm a bank-transfer notice: the money arrived, the balance goes down."""
     with transaction():
-        payment = load_for_staff(actor, Payment, payment_id)
+        payment = locked(Payment, load_for_staff(actor, Payment, payment_id).id)
         if payment.status != "pending":
             raise InvalidStateError(N_("Only a pending payment can be confirmed."))
         invoice = locked(Invoice, payment.invoice_id)
@@ -144,7 +365,7 @@ def confirm_bank_transfer(actor: Actor, payment_id: int) -> Payment:
             raise ValidationError(N_("The payment is larger than the invoice balance."))
         payment.status, payment.paid_at = "succeeded", utcnow()
         payment.save()
-        _apply(invoice, payment.amount)
+        apply_to_invoice(invoice, payment.amount)
         record(payment.organization_id, actor, "payment_confirmed", payment,
                customer_id=payment.customer_id, amount=str(payment.amount))
         record_event(payment.organization_id, "payment.confirmed",
@@ -155,7 +376,7 @@ def confirm_bank_transfer(actor: Actor, payment_id: int) -> Payment:
 def reject_bank_transfer(actor: Actor, payment_id: int) -> Payment:
     """Staff reject a bank-transfer notice that never arrived."""
     with transaction():
-        payment = load_for_staff(actor, Payment, payment_id)
+        payment = locked(Payment, load_for_staff(actor, Payment, payment_id).id)
         if payment.status != "pending":
             raise InvalidStateError(N_("Only a pending payment can be rejected."))
         payment.status = "void"
@@ -189,7 +410,7 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
                                  paid_at=paid_at or utcnow(), external_id=external_id)
         payment.number = f"PAY-{payment.id:06d}"
         payment.save()
-        _apply(invoice, amount)
+        apply_to_invoice(invoice, amount)
         record(invoice.organization_id, actor, "payment_recorded", payment,
                customer_id=invoice.customer_id, amount=str(amount), invoice=invoice.number)
         record_event(invoice.organization_id, "payment.recorded",
@@ -205,14 +426,9 @@ CENT = Decimal("0.01")
 
 def _restore(invoice: Invoice, amount: Decimal) -> None:
     """Give a payment's amount back to its invoice (the payment changed or was voided)."""
-    balance = (invoice.balance + amount).quantize(CENT)
-    if balance > invoice.total:
+    if (invoice.balance + amount).quantize(CENT) > invoice.total:
         raise InvalidStateError(N_("This action is not possible in the record's current state."))
-    invoice.balance = balance
-    invoice.status = "sent" if balance == invoice.total else "partially_paid"
-    invoice.updated_at = utcnow()
-    invoice.save()
-    Customer.add_to_outstanding(invoice.customer_id, amount)
+    restore_to_invoice(invoice, amount)
 
 
 def _offline_payment_locked(actor: Actor, payment_id: int) -> Payment:
@@ -274,7 +490,7 @@ def update_offline_payment(actor: Actor, payment_id: int, *, invoice_id: int | N
                     raise ValidationError(N_("You can pay at most %(amount)s."),
                                           field="amount",
                                           amount=f"{available} {invoice.currency}")
-                _apply(invoice, new_amount)
+                apply_to_invoice(invoice, new_amount)
         for name, value in fields.items():
             setattr(payment, name, value)
         payment.updated_at = utcnow()

@@ -29,6 +29,7 @@ from core.models import (
     utcnow,
 )
 from core.outbox import payload_of
+from core.queries.payable import list_allocations
 from core.queries.scoping import DOCUMENT_MODELS
 from core.services.access import raw_token_for, resolve_password_reset_request
 from portal_site.mail import links
@@ -238,7 +239,10 @@ def _payment_receipt(organization, payload: dict, recipient: str) -> dict:
         "paid_at": format_moment(payment.paid_at, organization),
         "method": payment_method_name(payment.method),
         "reference": payment.reference,
-        "invoice_number": invoice.number if invoice else "",
+        # A payment of several invoices lists each with its share.
+        "invoice_number": invoice.number if invoice else ", ".join(
+            f"{a.invoice.number} ({format_money(a.amount, payment.currency)})"
+            for a in list_allocations(payment)),
         "balance": format_money(invoice.balance, invoice.currency) if invoice else "",
         "link": links.document_url(organization.slug, "payment", payment.id),
         "invoice_link": (links.document_url(organization.slug, "invoice", invoice.id)

@@ -1,21 +1,30 @@
-"""Pay an invoice (sandbox card or bank-transfer notice), payment history, receipts."""
+"""Pay an invoice or several (sandbox card, Stripe Checkout, or a bank-transfer notice), the
+payment history, receipts, and withdrawing a bank-transfer notice."""
 
 import secrets
+from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from core.config import load_settings
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
-from core.gateways import SANDBOX_CARDS, Card, get_gateway
+from core.gateways import SANDBOX_CARDS, Card
 from core.queries import portal
+from core.queries.gateway import get_payment_mode
+from core.queries.payable import list_allocations, list_payable_invoices
 from core.services import payments
+from portal_site.mail.links import portal_url
 from portal_site.payments import bp
-from portal_site.payments.forms import PayForm
+from portal_site.payments.forms import PayForm, PaySeveralForm, WithdrawForm
 from portal_site.site.errors import translated
-from portal_site.site.forms import client_ip, show_error
+from portal_site.site.forms import choices, client_ip, show_error
 from portal_site.site.i18n import money
+from portal_site.site.security import allow_form_target
 from portal_site.site.session import module_required, scope
+
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 
 
 def _sandbox_cards() -> list[tuple[str, str]]:
@@ -23,6 +32,44 @@ def _sandbox_cards() -> list[tuple[str, str]]:
               "error": _("fails with a provider error")}
     return [(" ".join(number[i:i + 4] for i in range(0, 16, 4)), labels[outcome])
             for number, outcome in SANDBOX_CARDS.items()]
+
+
+def _card_label(mode: str) -> str:
+    return {"sandbox": _("Card (sandbox)"), "stripe_test": _("Card, on Stripe (test mode)"),
+            "stripe_live": _("Card, on Stripe")}[mode]
+
+
+def _card(form) -> Card:
+    return Card(form.card_number.data or "", form.card_expiry.data or "",
+                form.card_cvc.data or "", form.card_name.data or "")
+
+
+def _back(*cancel_path) -> payments.CheckoutReturn:
+    slug = g.org.slug
+    return payments.CheckoutReturn(
+        success_url_for=lambda payment_id: portal_url(slug, "payments", payment_id),
+        cancel_url=portal_url(slug, *cancel_path))
+
+
+def _checkout_origins(mode: str) -> tuple[str, ...]:
+    """Where a pay form may lead: Stripe's checkout page (or the configured stand-in)."""
+    if mode == "sandbox":
+        return ()
+    base = urlsplit(load_settings().stripe_api_base)
+    return (STRIPE_CHECKOUT_ORIGIN, f"{base.scheme}://{base.netloc}" if base.netloc else "")
+
+
+def _after(payment):
+    """Where a submitted pay form goes: Stripe's page, or the receipt."""
+    if payment.status == "processing" and payment.checkout_url:
+        return redirect(payment.checkout_url, code=303)
+    if payment.status == "succeeded":
+        flash(_("Thank you! Your payment of %(amount)s was received.",
+                amount=money(payment.amount, payment.currency)), "success")
+    elif payment.status == "pending":
+        flash(_("Thank you! We will confirm your bank transfer of %(amount)s when it "
+                "arrives.", amount=money(payment.amount, payment.currency)), "info")
+    return redirect(url_for("payments.receipt", payment_id=payment.id))
 
 
 @bp.route("/invoices/<id:invoice_id>/pay", methods=["GET", "POST"])
@@ -33,21 +80,22 @@ def pay(invoice_id):
     """Pay all or part of an invoice."""
     invoice = scope().get_document("invoice", invoice_id)
     payable = payments.payable_amount(invoice)
+    mode = get_payment_mode(g.org.id)
     form = PayForm()
+    form.method.choices = choices(("card", _card_label(mode)),
+                                  ("bank_transfer", _("Bank transfer")))
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
         form.amount.data = f"{payable:.2f}"
     status = 200
     if form.validate_on_submit():
-        card = None
-        if form.method.data == "card":
-            card = Card(form.card_number.data or "", form.card_expiry.data or "",
-                        form.card_cvc.data or "", form.card_name.data or "")
         try:
             payment = payments.pay_invoice(
                 scope(), invoice.id, form.amount.data, method=form.method.data,
-                idempotency_key=form.idempotency_key.data, card=card,
-                reference=form.reference.data or "", ip=client_ip())
+                idempotency_key=form.idempotency_key.data,
+                card=_card(form) if form.method.data == "card" else None,
+                reference=form.reference.data or "", ip=client_ip(),
+                back=_back("invoices", invoice.id, "pay"))
         except (ValidationError, PaymentError) as error:
             show_error(form, error)
             status = 400 if isinstance(error, ValidationError) else 402
@@ -55,20 +103,54 @@ def pay(invoice_id):
             form.form_errors.append(translated(error))
             status = 409
         else:
-            if payment.status == "succeeded":
-                flash(_("Thank you! Your payment of %(amount)s was received.",
-                        amount=money(payment.amount, payment.currency)), "success")
-            else:
-                flash(_("Thank you! We will confirm your bank transfer of %(amount)s when it "
-                        "arrives.", amount=money(payment.amount, payment.currency)), "info")
-            return redirect(url_for("payments.receipt", payment_id=payment.id))
+            return _after(payment)
     elif request.method == "POST":
         status = 400
     open_for_payment = invoice.status in payments.PAYABLE_STATUSES and payable > 0
-    return render_template("payments/pay.html", form=form, invoice=invoice, payable=payable,
-                           open_for_payment=open_for_payment,
-                           sandbox=get_gateway().is_sandbox, sandbox_cards=_sandbox_cards(),
-                           bank_instructions=g.prefs.bank_transfer_instructions), status
+    page = render_template("payments/pay.html", form=form, invoice=invoice, payable=payable,
+                           open_for_payment=open_for_payment, mode=mode,
+                           sandbox=mode == "sandbox", sandbox_cards=_sandbox_cards(),
+                           bank_instructions=g.prefs.bank_transfer_instructions)
+    return allow_form_target(make_response(page, status), *_checkout_origins(mode))
+
+
+@bp.route("/invoices/pay", methods=["GET", "POST"])
+@login_required
+@module_required("show_invoices")
+@module_required("show_payments")
+def pay_several():
+    """Pay several invoices (chosen, or everything overdue) in one payment."""
+    payable = list_payable_invoices(scope(), payments.organization_today(g.org))
+    mode = get_payment_mode(g.org.id)
+    form = PaySeveralForm()
+    if request.method == "POST":
+        chosen = set(request.form.getlist("invoice"))
+    elif request.args.get("overdue"):
+        chosen = {str(row.invoice.id) for row in payable if row.overdue}
+    else:
+        chosen = set(request.args.getlist("invoice"))
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(24)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            payment = payments.pay_invoices(
+                scope(), sorted(chosen), idempotency_key=form.idempotency_key.data,
+                card=_card(form), ip=client_ip(), back=_back("invoices", "pay"))
+        except (ValidationError, PaymentError) as error:
+            show_error(form, error)
+            status = 400 if isinstance(error, ValidationError) else 402
+        except InvalidStateError as error:
+            form.form_errors.append(translated(error))
+            status = 409
+        else:
+            return _after(payment)
+    elif request.method == "POST":
+        status = 400
+    page = render_template("payments/pay_several.html", form=form, payable=payable,
+                           chosen=chosen, mode=mode, sandbox=mode == "sandbox",
+                           sandbox_cards=_sandbox_cards())
+    return allow_form_target(make_response(page, status), *_checkout_origins(mode))
 
 
 @bp.get("/payments")
@@ -84,10 +166,33 @@ def history():
 @login_required
 @module_required("show_payments")
 def receipt(payment_id):
-    """The receipt of one payment."""
+    """The receipt of one payment; while Stripe confirms it, a page that reloads itself."""
     payment = scope().get_payment(payment_id)
-    try:
-        invoice = scope().get_document("invoice", payment.invoice_id)
-    except NotFoundError:
-        invoice = None  # no invoice, or the invoices module is off: the receipt still shows
-    return render_template("payments/receipt.html", payment=payment, invoice=invoice)
+    invoice = None
+    if payment.invoice_id:
+        try:
+            invoice = scope().get_document("invoice", payment.invoice_id)
+        except NotFoundError:
+            invoice = None  # the invoices module is off: the receipt still shows
+    return render_template("payments/receipt.html", payment=payment, invoice=invoice,
+                           allocations=list_allocations(payment), withdraw_form=WithdrawForm(),
+                           test_mode=payment.gateway == "stripe"
+                           and get_payment_mode(g.org.id) == "stripe_test")
+
+
+@bp.post("/payments/<id:payment_id>/withdraw")
+@login_required
+@module_required("show_payments")
+def withdraw(payment_id):
+    """Withdraw a bank-transfer notice staff have not confirmed yet."""
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired. Please try again."), "error")
+    else:
+        try:
+            payments.withdraw_bank_transfer(scope(), payment_id, ip=client_ip())
+        except InvalidStateError as error:
+            flash(translated(error), "error")
+        else:
+            flash(_("Your bank transfer notice was withdrawn."), "success")
+    return redirect(url_for("payments.receipt", payment_id=payment_id), code=303)

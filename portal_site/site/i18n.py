@@ -44,6 +44,8 @@ STATUS_LABELS = {
     },
     "payment": {
         "succeeded": N_("Received"), "pending": N_("Awaiting confirmation"), "void": N_("Void"),
+        "processing": N_("Processing"), "failed": N_("Failed"), "refunded": N_("Refunded"),
+        "withdrawn": N_("Withdrawn"), "expired": N_("Not completed"),
     },
     "method": {
         "card": N_("Card"), "bank_transfer": N_("Bank transfer"), "cash": N_("Cash"),

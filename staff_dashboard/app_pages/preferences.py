@@ -1,16 +1,19 @@
-"""Portal preferences (admin): address, sign-up, modules, banner, staff emails, branding."""
+"""Portal preferences (admin): address, sign-up, modules, banner, staff emails, branding,
+and the Stripe account card payments go to."""
 
 import streamlit as st
 
 from core.config import load_settings
 from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
+from core.queries.gateway import get_stripe_setup
 from core.queries.staff import get_organization, get_preferences, list_old_slugs
 from core.services.organizations import (
     change_portal_slug,
     update_organization,
     update_portal_preferences,
 )
+from core.services.stripe_setup import connect_stripe, disconnect_stripe
 from staff_dashboard import auth, ui
 
 MODULES = {
@@ -111,3 +114,52 @@ with st.form("preferences_organization"):
         else:
             ui.flash("success", "Organization saved.")
             st.rerun()
+
+st.subheader("Card payments: Stripe")
+stripe_setup = get_stripe_setup(ui.actor())
+if not stripe_setup.connected:
+    st.info("Contacts pay with the built-in sandbox (test cards, no money moves) until you "
+            "connect a Stripe account. See the README, “Taking card payments with Stripe”.",
+            icon=":material/info:")
+elif not stripe_setup.readable:
+    st.error("The saved Stripe keys can no longer be read (the instance's SECRET_KEY changed). "
+             "Enter the secret key and the webhook signing secret again; until then contacts "
+             "pay with the sandbox.")
+else:
+    mode = "live" if stripe_setup.live_mode else "test (contacts see “Test mode”; no real money)"
+    st.success(f"Connected in {mode} mode. Secret key {stripe_setup.secret_key_hint}, webhook "
+               f"signing secret {stripe_setup.webhook_secret_hint}.", icon=":material/check:")
+if stripe_setup.webhook_path:
+    st.markdown("Webhook endpoint to add in Stripe (Developers → Webhooks), with the events "
+                "`checkout.session.completed`, `checkout.session.async_payment_succeeded`, "
+                "`checkout.session.async_payment_failed`, `checkout.session.expired` and "
+                "`charge.refunded`:")
+    st.code(f"{base_url}{stripe_setup.webhook_path}", language=None)
+with st.form("preferences_stripe", clear_on_submit=True):
+    publishable = st.text_input("Publishable key", stripe_setup.publishable_key,
+                                key="preferences_stripe_publishable", placeholder="pk_test_…")
+    publishable_error = st.empty()
+    keep = " (leave empty to keep the saved one)" if stripe_setup.connected else ""
+    secret = st.text_input(f"Secret key{keep}", type="password", value="",
+                           key="preferences_stripe_secret", placeholder="sk_test_… or rk_test_…",
+                           help="Stored encrypted; never shown again after saving.")
+    secret_error = st.empty()
+    signing = st.text_input(f"Webhook signing secret{keep}", type="password", value="",
+                            key="preferences_stripe_webhook_secret", placeholder="whsec_…",
+                            help="Shown by Stripe when you add the webhook endpoint.")
+    signing_error = st.empty()
+    if st.form_submit_button("Save Stripe keys", type="primary"):
+        try:
+            connect_stripe(ui.actor(), publishable_key=publishable, secret_key=secret,
+                           webhook_secret=signing)
+        except DoorstepError as error:
+            ui.show_field_error(error, {"publishable_key": publishable_error,
+                                        "secret_key": secret_error,
+                                        "webhook_secret": signing_error})
+        else:
+            ui.flash("success", "Stripe keys saved. Contacts now pay through Stripe.")
+            st.rerun()
+if stripe_setup.connected and st.button("Disconnect Stripe", key="preferences_stripe_disconnect",
+                                        help="Contacts pay with the sandbox again."):
+    ui.run_action(lambda: disconnect_stripe(ui.actor()),
+                  "Stripe disconnected: contacts pay with the sandbox again.")

@@ -73,6 +73,7 @@ def test_a_card_payment_writes_payment_made_with_the_records_it_names(contact, s
         "reference": payment.reference,
         "via_portal": True,
         "paid_at": data["payment"]["paid_at"],
+        "refunded_amount": "0.00",
     }
     assert data["invoice"] == {
         "id": invoice.id,

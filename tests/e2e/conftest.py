@@ -22,6 +22,7 @@ from core.audit import Actor
 from core.models import AccessToken, Contact, StaffUser
 from core.security import derive_token
 from tests.e2e.servers import ROOT, start_stack
+from tests.stripe_server import FakeStripe
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -59,13 +60,18 @@ def stack():
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "compile", "-d",
                     str(ROOT / "translations")], check=False, capture_output=True)
     workdir = Path(tempfile.mkdtemp(prefix="doorstep-e2e-"))
-    running = start_stack(workdir)
+    # The stand-in for Stripe's servers (tests/stripe_server.py): the portal's stripe library
+    # talks to it; only an organization with Stripe keys ever calls it.
+    stripe = FakeStripe().start()
+    running = start_stack(workdir, {"STRIPE_API_BASE": stripe.base})
+    running.stripe = stripe
     try:
         running.demo = json.loads(running.doorstep("demo", "--json"))
         running.database = db.make_database(running.env["DATABASE_URL"])
         yield running
     finally:
         running.stop()
+        stripe.stop()
         print(f"\nServer logs of the browser tests: {running.logs}")
 
 

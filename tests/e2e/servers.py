@@ -131,8 +131,9 @@ class Stack:
         self.smtp.stop()
 
 
-def start_stack(workdir: Path) -> Stack:
-    """Migrate a fresh SQLite database in `workdir` and start every server on free ports."""
+def start_stack(workdir: Path, extra_env: dict | None = None) -> Stack:
+    """Migrate a fresh SQLite database in `workdir` and start every server on free ports
+    (`extra_env`: more settings for them)."""
     portal_port, console_port, smtp_port = free_port(), free_port(), free_port()
     smtp = SmtpServer(smtp_port).start()
     env = dict(os.environ)
@@ -151,6 +152,7 @@ def start_stack(workdir: Path) -> Stack:
         "HOME_DIR": str(workdir),
         "PYTHONPATH": str(ROOT),
     })
+    env.update(extra_env or {})
     env.pop("TEST_DATABASE_URL", None)
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)

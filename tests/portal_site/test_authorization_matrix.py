@@ -75,6 +75,10 @@ MATRIX = {
     "payments.pay": (CONTACT, "invoice"),
     "payments.history": (CONTACT, None),
     "payments.receipt": (CONTACT, "payment"),
+    "payments.pay_several": (CONTACT, None),
+    "payments.withdraw": (CONTACT, "payment"),
+    # Stripe signs its events; no session (tests/portal_site/test_stripe_checkout.py).
+    "stripe_webhook.receive": (PUBLIC, None),
     "statement.index": (CONTACT, None),
     "statement.pdf": (CONTACT, None),
     "profile.index": (CONTACT, None),
