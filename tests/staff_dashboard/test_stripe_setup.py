@@ -27,7 +27,7 @@ def test_an_admin_connects_stripe_and_the_secrets_are_never_shown_again(admin, o
     app.text_input(key="preferences_stripe_webhook_secret").input(WEBHOOK_SECRET)
     click(app, "Save Stripe keys")
 
-    assert "Stripe keys saved. Contacts now pay through Stripe." in texts(app.success)
+    assert "Stripe keys saved. Contacts now pay through Stripe." in texts(app.toast)
     assert get_payment_mode(org.id) == "stripe_test"
     account = StripeAccount.get(StripeAccount.organization == org.id)
     assert any(f"https://portal.example.test/stripe/webhooks/{account.webhook_id}" in t
