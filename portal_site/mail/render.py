@@ -18,6 +18,7 @@ from flask_babel import force_locale, format_currency, get_locale, gettext, pget
 
 from core.i18n import DEFAULT_LANGUAGE, is_rtl, is_supported
 from core.models import AccessToken, Comment, Contact, Organization, Payment, StaffUser, utcnow
+from core.names import contact_name, isolate
 from core.outbox import payload_of
 from core.queries.scoping import DOCUMENT_MODELS
 from core.services.access import raw_token_for, resolve_password_reset_request
@@ -33,6 +34,12 @@ TOKEN_EMAILS = {
     "password_reset": ("reset", links.reset_url),
     "signup_verification": ("signup", links.signup_url),
 }
+# Context values that are data set into translated sentences (amounts, numbers, dates,
+# addresses): isolated in a right-to-left email so the bidi algorithm keeps each in one piece.
+# Links used in an href are isolated where they are shown, by the templates' `ltr` filter.
+ISOLATED_VALUES = ("amount", "balance", "number", "invoice_number", "reference", "paid_at",
+                   "expires", "date")
+LTR_VALUES = ("recipient", "username", "portal_url", "login_url")
 
 
 class UndeliverableError(Exception):
@@ -61,9 +68,19 @@ def render(message, organization=None) -> tuple[str, str, str]:
         context = _base_context(organization, language, message.recipient)
         context.update(builder(organization, payload_of(message), message.recipient))
         subject = context.pop("subject")
+        _isolate_values(context, language)
         text = _BLANK_RUNS.sub("\n\n", render_template(f"mail/{message.kind}.txt", **context))
         html = render_template(f"mail/{message.kind}.html", **context)
     return subject, text, html
+
+
+def _isolate_values(context: dict, language: str) -> None:
+    """Wrap the data values of an RTL email's context in bidi isolates (see ISOLATED_VALUES)."""
+    if not is_rtl(language):
+        return
+    for key in ISOLATED_VALUES + LTR_VALUES:
+        if context.get(key):
+            context[key] = isolate(context[key], language, ltr=key in LTR_VALUES)
 
 
 # -- formatting in the current (forced) locale --------------------------------------------------
@@ -180,7 +197,7 @@ def _token_email(kind: str):
         contact = token.contact  # joined: the token's own contact
         context = {
             # The full name: a translation may need it ("%(name)s 様"), not a first name alone.
-            "name": contact.full_name,
+            "name": contact_name(contact, str(get_locale())),
             "username": token.email,
             "link": make_link(organization.slug, raw_token_for(token)),
             "expires": format_moment(token.expires_at, organization),
@@ -221,7 +238,7 @@ def _payment_receipt(organization, payload: dict, recipient: str) -> dict:
                           number=payment.number, organization=organization.name)
     return {
         "subject": subject,
-        "name": contact.full_name,
+        "name": contact_name(contact, str(get_locale())),
         "pending": pending,
         "amount": amount,
         "number": payment.number,
@@ -250,7 +267,7 @@ def _comment_reply(organization, payload: dict, recipient: str) -> dict:
     return {
         "subject": gettext("New reply on %(document)s from %(organization)s",
                            document=document_label, organization=organization.name),
-        "name": contact.full_name,
+        "name": contact_name(contact, str(get_locale())),
         "author": staff.name if staff else organization.name,
         "document": document_label,
         "body": comment.body,

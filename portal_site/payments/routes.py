@@ -3,17 +3,19 @@
 import secrets
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.gateways import SANDBOX_CARDS, Card, get_gateway
+from core.pdf import records as pdfs
 from core.queries import portal
 from core.services import payments
 from portal_site.payments import bp
 from portal_site.payments.forms import PayForm
 from portal_site.site.errors import translated
-from portal_site.site.forms import client_ip, show_error
+from portal_site.site.forms import client_ip, pdf_response, show_error
 from portal_site.site.i18n import money
 from portal_site.site.session import module_required, scope
 
@@ -91,3 +93,17 @@ def receipt(payment_id):
     except NotFoundError:
         invoice = None  # no invoice, or the invoices module is off: the receipt still shows
     return render_template("payments/receipt.html", payment=payment, invoice=invoice)
+
+
+@bp.get("/payments/<id:payment_id>/pdf")
+@login_required
+@module_required("show_payments")
+def receipt_pdf(payment_id):
+    """The receipt as a PDF in the contact's language."""
+    from portal_site.pdf import portal_catalog
+
+    payment = scope().get_payment(payment_id)
+    locale = str(get_locale())
+    pdf = pdfs.receipt_pdf(payment, locale, portal_catalog(locale),
+                           show_invoice=scope().module_enabled("invoice"))
+    return pdf_response(pdf, payment.number)

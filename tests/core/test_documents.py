@@ -118,7 +118,7 @@ def quote_and_scope(make_active_contact, make_documents):
 
 def test_accepting_a_quote_records_who_and_when_and_notifies_staff(quote_and_scope, admin):
     quote, scope = quote_and_scope
-    accept_quote(scope, quote.id, ip="192.0.2.5")
+    accept_quote(scope, quote.id, "Ann Example", ip="192.0.2.5")
 
     quote = Quote.get_by_id(quote.id)
     assert (quote.status, quote.responded_by_id) == ("accepted", scope.contact.id)
@@ -144,11 +144,11 @@ def test_declining_a_quote_needs_a_reason(quote_and_scope):
 
 def test_an_answered_quote_cannot_be_answered_again(quote_and_scope):
     quote, scope = quote_and_scope
-    accept_quote(scope, quote.id)
+    accept_quote(scope, quote.id, "Ann Example")
     with unchanged(), pytest.raises(InvalidStateError, match="no longer"):
         decline_quote(scope, quote.id, "Changed my mind")
     with unchanged(), pytest.raises(InvalidStateError):
-        accept_quote(scope, quote.id)
+        accept_quote(scope, quote.id, "Ann Example")
 
 
 def test_an_expired_quote_cannot_be_accepted(make_active_contact):
@@ -160,6 +160,6 @@ def test_an_expired_quote_cannot_be_accepted(make_active_contact):
                          expiry_date=today - datetime.timedelta(days=1))
     scope = ContactScope.for_contact(contact.id)
     with unchanged(), pytest.raises(InvalidStateError, match="expired"):
-        accept_quote(scope, quote.id)
+        accept_quote(scope, quote.id, "Ann Example")
     with unchanged(), pytest.raises(InvalidStateError, match="expired"):
         decline_quote(scope, quote.id, "late anyway")
