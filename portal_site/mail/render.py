@@ -7,6 +7,7 @@ at sending time, and lives only in the rendered text.
 
 import datetime
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +21,9 @@ from core.i18n import DEFAULT_LANGUAGE, is_rtl, is_supported
 from core.models import AccessToken, Comment, Contact, Organization, Payment, StaffUser, utcnow
 from core.names import contact_name, isolate
 from core.outbox import payload_of
+from core.pdf.records import receipt_pdf
 from core.queries.scoping import DOCUMENT_MODELS
+from core.queries.staff import get_preferences
 from core.services.access import raw_token_for, resolve_password_reset_request
 from portal_site.mail import links
 
@@ -44,6 +47,32 @@ LTR_VALUES = ("recipient", "username", "portal_url", "login_url")
 
 class UndeliverableError(Exception):
     """The message can never be sent as queued (its token is dead, its record is gone...)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def attachments(message, organization) -> list[Attachment]:
+    """The files an outbox message carries, drawn when it is sent (the outbox keeps ids only):
+    a payment receipt email carries the receipt as a PDF in the email's language."""
+    if message.kind != "payment_receipt":
+        return []
+    payment = Payment.get_or_none(Payment.id == payload_of(message).get("payment_id"),
+                                  Payment.organization == organization.id)
+    if payment is None:
+        raise UndeliverableError("the payment no longer exists")
+    from portal_site.pdf import portal_catalog
+
+    language = message.language if is_supported(message.language) else DEFAULT_LANGUAGE
+    show_invoice = get_preferences(organization.id).show_invoices
+    pdf = receipt_pdf(payment, language, portal_catalog(language), show_invoice=show_invoice)
+    return [Attachment(f"{payment.number}.pdf", "application/pdf", pdf)]
 
 
 def render(message, organization=None) -> tuple[str, str, str]:
