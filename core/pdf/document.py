@@ -221,7 +221,8 @@ class BusinessDocument(FPDF):
         size = 22.0
         while size > 14:
             self.style(size, bold=True)
-            if self.get_string_width(self.title_text.upper()) <= width:
+            # multi_cell keeps a cell margin on each side: a title measured without it wraps.
+            if self.get_string_width(self.title_text.upper()) <= width - 2 * self.c_margin:
                 break
             size -= 1
         return size

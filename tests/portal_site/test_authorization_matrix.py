@@ -69,7 +69,8 @@ MATRIX = {
     "api.list_events": (API_KEY, None),
 }
 MISSING_ID = 2_000_000_000
-FORM_DATA = {"body": "A question", "signature": "Matrix Tester", "reason": "Not needed", "first_name": "Changed",
+FORM_DATA = {"body": "A question", "signature": "Matrix Tester", "reason": "Not needed",
+             "first_name": "Changed",
              "language": "de", "amount": "1.00", "method": "bank_transfer",
              "idempotency_key": "matrix-key", "billing_city": "Elsewhere"}
 
