@@ -91,7 +91,7 @@ def accept_quote(scope: ContactScope, quote_id: int, signature: str, ip: str = "
                      quote_payload(quote, scope.customer, scope.contact))
         notify_staff(scope.organization.id, "quote_accepted",
                      f"{scope.contact.full_name} ({scope.customer.display_name}) accepted quote "
-                     f"{quote.number}, signed \"{signature}\".", record_type="quote",
+                     f"{quote.number}. Signed \"{signature}\".", record_type="quote",
                      record_id=quote.id, customer_id=scope.customer.id)
     return quote
 
