@@ -36,20 +36,20 @@ def render_receipt_pdf(payment, invoice, organization, customer, locale: str, *,
             (_("Payment method"), _method(payment, fmt)),
             (_("Status"), _(status) if status else payment.status),
         ]
-        if payment.reference:
-            facts.append((_("Payment reference"), payment.reference))
         if payer is not None:
             facts.append((_("Paid by"), contact_name(payer, babel_locale.language)))
         figure = _("Amount notified") if pending else _("Amount received")
         pdf.opening_blocks(_("Received from"), customer, facts, figure, fmt.money(payment.amount))
         if invoice is not None:
             pdf.data_table(
-                [(_("Invoice"), 28, False), (_("Due date"), 24, False), (_("Total"), 16, True),
-                 (_("This payment"), 16, True), (_("Balance due"), 16, True)],
+                [(_("Invoice"), 20, False), (_("Due date"), 18, False), (_("Total"), 18, True),
+                 (_("This payment"), 22, True), (_("Balance due"), 22, True)],
                 [[invoice.number, fmt.date(invoice.due_date, "medium"),
                   fmt.amount(invoice.total), fmt.amount(payment.amount),
                   fmt.amount(invoice.balance)]])
             pdf.set_y(pdf.get_y() + 6)
+        # A section, not a fact: a gateway's reference is too long for the facts column.
+        pdf.section(_("Payment reference"), payment.reference)
         amount = fmt.isolate(fmt.money(payment.amount))
         if pending:
             pdf.section(_("Bank transfer notice received"), _(

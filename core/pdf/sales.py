@@ -58,7 +58,6 @@ def render_quote_pdf(quote, lines, organization, customer, locale: str, *, signe
             (_("Quote number"), quote.number),
             (_("Date"), fmt.date(quote.issue_date)),
             (_("Valid until"), fmt.date(quote.expiry_date) if quote.expiry_date else "—"),
-            (_("Status"), _status("quote", "expired" if expired else quote.status)),
             (_("Currency"), quote.currency),
         ]
         pdf.opening_blocks(_("Quote for"), customer, facts, _("Total"), fmt.money(quote.total))
@@ -68,6 +67,8 @@ def render_quote_pdf(quote, lines, organization, customer, locale: str, *, signe
             [[line.description, fmt.quantity(line.quantity), fmt.amount(line.rate),
               fmt.amount(line.amount)] for line in lines])
         _totals(pdf, fmt, quote)
+        # A section, not a fact: "Awaiting your response" is too long for the facts column.
+        pdf.section(_("Status"), _status("quote", "expired" if expired else quote.status))
         pdf.section(_("Notes"), quote.notes)
         if quote.status == "declined" and quote.decline_reason:
             pdf.section(_("Declined"), quote.decline_reason)
@@ -98,8 +99,8 @@ def render_sales_order_pdf(order, lines, organization, customer, locale: str,
         ]
         pdf.opening_blocks(_("Ordered by"), customer, facts, _("Total"), fmt.money(order.total))
         pdf.data_table(
-            [(_("Description"), 44, False), (_("Qty"), 11, True), (_("Shipped"), 11, True),
-             (_("Rate"), 16, True), (_("Amount"), 18, True)],
+            [(_("Description"), 36, False), (_("Qty"), 12, True), (_("Shipped"), 16, True),
+             (_("Rate"), 16, True), (_("Amount"), 20, True)],
             [[line.description, fmt.quantity(line.quantity),
               fmt.quantity(line.quantity_shipped), fmt.amount(line.rate),
               fmt.amount(line.amount)] for line in lines])
