@@ -94,7 +94,8 @@ def quote_payload(quote, customer, contact) -> dict:
     return {
         "quote": {**_ids(quote), "number": quote.number, "status": quote.status,
                   "decline_reason": quote.decline_reason or None,
-                  "responded_at": _time(quote.responded_at)},
+                  "responded_at": _time(quote.responded_at),
+                  "signature_name": quote.signature_name or None},
         "customer": ref(customer),
         "contact": ref(contact),
     }

@@ -298,6 +298,9 @@ class Quote(_Document):
     responded_at = DateTimeField(null=True)
     responded_by = ForeignKeyField(Contact, null=True, on_delete="SET NULL",
                                    backref="responded_quotes")
+    # Accepting is signed by typing a name; the time is responded_at.
+    signature_name = CharField(max_length=200, default="")
+    signature_ip = CharField(max_length=64, default="")
 
     class Meta:
         indexes = (

@@ -4,10 +4,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.errors import NotFoundError
+from core.errors import DoorstepError, NotFoundError
+from core.pdf.fonts import FontsMissingError
+from core.pdf.records import staff_document_pdf
 from core.queries.audience import REASONS, list_document_viewers
 from core.queries.exports import export_invoices
-from core.queries.staff import get_document_thread, list_documents
+from core.queries.staff import get_document_thread, list_documents, list_invoice_payments
 from core.services.comments import add_staff_comment
 from staff_dashboard import auth, exports_view, keys, ui
 from staff_dashboard.notifications_view import document_focus_key
@@ -122,6 +124,9 @@ def detail(kind: str, document_id: int) -> None:
             st.rerun()
         summary(kind, document)
         who_sees(kind, document)
+        if kind == "quote" and document.signature_name:
+            signature(document)
+        downloads(kind, document)
         thread(comments)
         reply_box(kind, document)
 
@@ -158,6 +163,41 @@ def summary(kind: str, document) -> None:
                if kind == "invoice" else "")
     st.markdown(f"**{document.status.replace('_', ' ').capitalize()}** · {total}{balance}  \n"
                 f"{seen}")
+
+
+def signature(quote) -> None:
+    """Who signed an accepted quote by typing their name, when and from which address."""
+    signer = quote.responded_by
+    who = f" by {ui.md(signer.full_name)} ({ui.md(signer.email or '')})" if signer else ""
+    st.success(f"Signed by typing the name **{ui.md(quote.signature_name)}** on "
+               f"{ui.fmt_time(quote.responded_at)} ({ui.organization_zone()}){who} from address "
+               f"{ui.md(quote.signature_ip) or 'unknown'}.", icon=":material/signature:")
+
+
+def _download(kind: str, record_id: int, label: str) -> None:
+    """A download button for a record's PDF, in the customer's language."""
+    try:
+        name, pdf = staff_document_pdf(ui.actor(), kind, record_id)
+    except (DoorstepError, FontsMissingError) as error:
+        st.error(str(error))
+        return
+    st.download_button(label, pdf, file_name=name, mime="application/pdf",
+                       key=state_key(kind, f"pdf_{record_id}"), icon=":material/download:",
+                       on_click="ignore")
+
+
+def downloads(kind: str, document) -> None:
+    """The document's PDF (quotes and sales orders) or its payments' receipts (invoices)."""
+    if kind in ("quote", "sales_order"):
+        _download(kind, document.id, "Download PDF")
+        return
+    receipts = list_invoice_payments(document.organization_id, document.id)
+    if receipts:
+        st.markdown("**Receipts**")
+    for payment in receipts:
+        _download("payment", payment.id,
+                  f"Receipt {payment.number} · {ui.fmt_money(payment.amount, payment.currency)}"
+                  f" · {payment.status}")
 
 
 def thread(comments) -> None:

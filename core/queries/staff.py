@@ -306,6 +306,13 @@ def list_staff(organization_id: int) -> list:
                 .order_by(StaffUser.name))
 
 
+def list_invoice_payments(organization_id: int, invoice_id: int) -> list:
+    """The payments made on one of the organization's invoices, oldest first."""
+    return list(Payment.select()
+                .where(Payment.organization == organization_id, Payment.invoice == invoice_id)
+                .order_by(Payment.paid_at, Payment.id))
+
+
 def list_pending_bank_transfers(organization_id: int) -> list:
     """Bank-transfer notices waiting for staff to confirm."""
     return list(Payment.select(Payment, Customer, Invoice)

@@ -66,21 +66,33 @@ def _open_quote(scope: ContactScope, quote_id: int):
     return quote
 
 
-def accept_quote(scope: ContactScope, quote_id: int, ip: str = ""):
-    """Accept a sent, unexpired quote; staff are notified."""
+def clean_signature(signature: str | None) -> str:
+    """The name a contact typed to sign, with its spacing tidied; refused when it is no name."""
+    name = " ".join(validation.text(signature, "signature", max_length=200).split())
+    if len(name) < 2 or not any(char.isalpha() for char in name):
+        raise ValidationError(N_("Type your full name to sign and accept the quote."),
+                              field="signature")
+    return name
+
+
+def accept_quote(scope: ContactScope, quote_id: int, signature: str, ip: str = ""):
+    """Accept a sent, unexpired quote, signed with the name the contact typed; staff are
+    notified. The name, the time and the contact's address are kept on the quote."""
+    signature = clean_signature(signature)
     with transaction():
         quote = _open_quote(scope, quote_id)
         quote.status, quote.responded_at, quote.responded_by = "accepted", utcnow(), scope.contact
+        quote.signature_name, quote.signature_ip = signature, (ip or "")[:64]
         quote.updated_at = quote.responded_at
         quote.save()
         record(scope.organization.id, Actor.contact(scope.contact.id, ip), "quote_accepted",
-               quote, customer_id=scope.customer.id, number=quote.number)
+               quote, customer_id=scope.customer.id, number=quote.number, signature=signature)
         record_event(scope.organization.id, "quote.accepted",
                      quote_payload(quote, scope.customer, scope.contact))
         notify_staff(scope.organization.id, "quote_accepted",
                      f"{scope.contact.full_name} ({scope.customer.display_name}) accepted quote "
-                     f"{quote.number}.", record_type="quote", record_id=quote.id,
-                     customer_id=scope.customer.id)
+                     f"{quote.number}. Signed \"{signature}\".", record_type="quote",
+                     record_id=quote.id, customer_id=scope.customer.id)
     return quote
 
 

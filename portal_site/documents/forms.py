@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectField, TextAreaField
+from wtforms import DateField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal_site.site.forms import choices
@@ -23,7 +23,13 @@ class DeclineForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    """Only the CSRF token: accepting needs no input."""
+    """Accepting a quote is signed: the contact types their full name."""
+
+    signature = StringField(
+        _l("Your full name"),
+        validators=[DataRequired(message=_l("Type your full name to sign and accept the quote.")),
+                    Length(max=200)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"})
 
 
 class InvoiceFilterForm(Form):

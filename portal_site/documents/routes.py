@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from core.errors import InvalidStateError, ValidationError
+from core.pdf import records as pdfs
 from core.queries import portal
 from core.services import comments, documents
 from core.services.payments import PAYABLE_STATUSES, payable_amount
@@ -74,7 +75,6 @@ def _quote_page(quote_id, decline_form=None, comment_form=None, status=200):
     return render_template("documents/quote.html", quote=quote, lines=portal.get_lines(quote),
                            can_respond=quote.status == "sent" and not expired,
                            shown_status="expired" if expired else quote.status,
-                           accept_form=AcceptForm(formdata=None),
                            decline_form=decline_form or DeclineForm(formdata=None),
                            **_thread("quote", quote.id, comment_form)), status
 
@@ -87,20 +87,53 @@ def quote(quote_id):
     return _quote_page(quote_id)
 
 
+def _confirm_page(quote_id, form, status=200):
+    quote = scope().get_document("quote", quote_id)
+    if quote.status != "sent" or _expired(quote, datetime.date.today()):
+        flash(_("This quote can no longer be accepted or declined."), "error")
+        return redirect(url_for("documents.quote", quote_id=quote.id))
+    return render_template("documents/quote_accept.html", quote=quote, form=form), status
+
+
+@bp.get("/quotes/<id:quote_id>/sign")
+@login_required
+@module_required("show_quotes")
+def quote_sign(quote_id):
+    """The confirmation step: the quote's total and terms, and a field to sign by name."""
+    return _confirm_page(quote_id, AcceptForm(formdata=None))
+
+
 @bp.post("/quotes/<id:quote_id>/accept")
 @login_required
 @module_required("show_quotes")
 def quote_accept(quote_id):
-    """Accept a quote."""
+    """Accept a quote, signed with the name the contact typed."""
     form = AcceptForm()
-    if form.validate_on_submit():
-        try:
-            done = documents.accept_quote(scope(), quote_id, client_ip())
-        except InvalidStateError as error:
-            flash(translated(error), "error")
-        else:
-            flash(_("You accepted quote %(number)s. Thank you!", number=done.number), "success")
+    if not form.validate_on_submit():
+        return _confirm_page(quote_id, form, status=400)
+    try:
+        done = documents.accept_quote(scope(), quote_id, form.signature.data, client_ip())
+    except InvalidStateError as error:
+        flash(translated(error), "error")
+    except ValidationError as error:
+        show_error(form, error)
+        return _confirm_page(quote_id, form, status=400)
+    else:
+        flash(_("You accepted quote %(number)s. Thank you!", number=done.number), "success")
     return redirect(url_for("documents.quote", quote_id=quote_id))
+
+
+@bp.get("/quotes/<id:quote_id>/pdf")
+@login_required
+@module_required("show_quotes")
+def quote_pdf(quote_id):
+    """The quote as a PDF in the contact's language, with its signature once accepted."""
+    from portal_site.pdf import portal_catalog
+
+    quote = scope().get_document("quote", quote_id)
+    documents.record_document_view(scope(), "quote", quote.id, client_ip())
+    locale = str(get_locale())
+    return pdf_response(pdfs.quote_pdf(quote, locale, portal_catalog(locale)), quote.number)
 
 
 @bp.post("/quotes/<id:quote_id>/decline")
@@ -151,6 +184,20 @@ def _order_page(order_id, comment_form=None, status=200):
 def order(order_id):
     """One sales order with its lines, fulfilment, shipments and comments."""
     return _order_page(order_id)
+
+
+@bp.get("/orders/<id:order_id>/pdf")
+@login_required
+@module_required("show_sales_orders")
+def order_pdf(order_id):
+    """The sales order as a PDF in the contact's language."""
+    from portal_site.pdf import portal_catalog
+
+    order = scope().get_document("sales_order", order_id)
+    documents.record_document_view(scope(), "sales_order", order.id, client_ip())
+    locale = str(get_locale())
+    return pdf_response(pdfs.sales_order_pdf(order, locale, portal_catalog(locale)),
+                        order.number)
 
 
 # -- invoices --------------------------------------------------------------------------------

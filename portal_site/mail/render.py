@@ -7,6 +7,7 @@ at sending time, and lives only in the rendered text.
 
 import datetime
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,9 +29,12 @@ from core.models import (
     StaffUser,
     utcnow,
 )
+from core.names import contact_name, isolate
 from core.outbox import payload_of
+from core.pdf.records import receipt_pdf
 from core.queries.payable import list_allocations
 from core.queries.scoping import DOCUMENT_MODELS
+from core.queries.staff import get_preferences
 from core.services.access import raw_token_for, resolve_password_reset_request
 from portal_site.mail import links
 
@@ -44,10 +48,42 @@ TOKEN_EMAILS = {
     "password_reset": ("reset", links.reset_url),
     "signup_verification": ("signup", links.signup_url),
 }
+# Context values that are data set into translated sentences (amounts, numbers, dates,
+# addresses): isolated in a right-to-left email so the bidi algorithm keeps each in one piece.
+# Links used in an href are isolated where they are shown, by the templates' `ltr` filter.
+ISOLATED_VALUES = ("amount", "balance", "number", "invoice_number", "reference", "paid_at",
+                   "expires", "date")
+LTR_VALUES = ("recipient", "username", "portal_url", "login_url")
 
 
 class UndeliverableError(Exception):
     """The message can never be sent as queued (its token is dead, its record is gone...)."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def attachments(message, organization) -> list[Attachment]:
+    """The files an outbox message carries, drawn when it is sent (the outbox keeps ids only):
+    a payment receipt email carries the receipt as a PDF in the email's language."""
+    if message.kind != "payment_receipt":
+        return []
+    payment = Payment.get_or_none(Payment.id == payload_of(message).get("payment_id"),
+                                  Payment.organization == organization.id)
+    if payment is None:
+        raise UndeliverableError("the payment no longer exists")
+    from portal_site.pdf import portal_catalog
+
+    language = message.language if is_supported(message.language) else DEFAULT_LANGUAGE
+    show_invoice = get_preferences(organization.id).show_invoices
+    pdf = receipt_pdf(payment, language, portal_catalog(language), show_invoice=show_invoice)
+    return [Attachment(f"{payment.number}.pdf", "application/pdf", pdf)]
 
 
 def render(message, organization=None) -> tuple[str, str, str]:
@@ -72,9 +108,19 @@ def render(message, organization=None) -> tuple[str, str, str]:
         context = _base_context(organization, language, message.recipient)
         context.update(builder(organization, payload_of(message), message.recipient))
         subject = context.pop("subject")
+        _isolate_values(context, language)
         text = _BLANK_RUNS.sub("\n\n", render_template(f"mail/{message.kind}.txt", **context))
         html = render_template(f"mail/{message.kind}.html", **context)
     return subject, text, html
+
+
+def _isolate_values(context: dict, language: str) -> None:
+    """Wrap the data values of an RTL email's context in bidi isolates (see ISOLATED_VALUES)."""
+    if not is_rtl(language):
+        return
+    for key in ISOLATED_VALUES + LTR_VALUES:
+        if context.get(key):
+            context[key] = isolate(context[key], language, ltr=key in LTR_VALUES)
 
 
 # -- formatting in the current (forced) locale --------------------------------------------------
@@ -191,7 +237,7 @@ def _token_email(kind: str):
         contact = token.contact  # joined: the token's own contact
         context = {
             # The full name: a translation may need it ("%(name)s 様"), not a first name alone.
-            "name": contact.full_name,
+            "name": contact_name(contact, str(get_locale())),
             "username": token.email,
             "link": make_link(organization.slug, raw_token_for(token)),
             "expires": format_moment(token.expires_at, organization),
@@ -232,7 +278,7 @@ def _payment_receipt(organization, payload: dict, recipient: str) -> dict:
                           number=payment.number, organization=organization.name)
     return {
         "subject": subject,
-        "name": contact.full_name,
+        "name": contact_name(contact, str(get_locale())),
         "pending": pending,
         "amount": amount,
         "number": payment.number,
@@ -264,7 +310,7 @@ def _comment_reply(organization, payload: dict, recipient: str) -> dict:
     return {
         "subject": gettext("New reply on %(document)s from %(organization)s",
                            document=document_label, organization=organization.name),
-        "name": contact.full_name,
+        "name": contact_name(contact, str(get_locale())),
         "author": staff.name if staff else organization.name,
         "document": document_label,
         "body": comment.body,

@@ -38,7 +38,7 @@ from core import db, outbox, throttle
 from core.config import load_settings
 from core.events import prune_events
 from core.models import Organization, OutboxMessage, utcnow
-from portal_site.mail.render import UndeliverableError, render
+from portal_site.mail.render import UndeliverableError, attachments, render
 from portal_site.webhooks import delivery as webhook_delivery
 
 log = logging.getLogger("doorstep.mail")
@@ -286,7 +286,7 @@ class OutboxWorker:
         _check_address(message.recipient)
         organization = self._organization(message.organization_id)
         subject, text, html = render(message, organization)
-        return OutboxEmail(
+        outgoing = OutboxEmail(
             message.message_id,
             subject=subject, recipients=[message.recipient], body=text, html=html,
             # Quoted here: Flask-Mail would split a name with a comma ("Acme, Inc.") in two.
@@ -294,6 +294,9 @@ class OutboxWorker:
             reply_to=organization.email or None,
             extra_headers={"Content-Language": message.language,
                            "Auto-Submitted": "auto-generated"})
+        for attachment in attachments(message, organization):
+            outgoing.attach(attachment.filename, attachment.content_type, attachment.data)
+        return outgoing
 
     def send_batch(self, messages: list[OutboxMessage]) -> BatchResult:
         """Send claimed messages over one SMTP connection; give back what is left untried."""

@@ -5,12 +5,14 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from core.config import load_settings
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.gateways import SANDBOX_CARDS, Card
+from core.pdf import records as pdfs
 from core.queries import portal
 from core.queries.gateway import get_payment_mode
 from core.queries.payable import list_allocations, list_payable_invoices
@@ -19,7 +21,7 @@ from portal_site.mail.links import portal_url
 from portal_site.payments import bp
 from portal_site.payments.forms import PayForm, PaySeveralForm, WithdrawForm
 from portal_site.site.errors import translated
-from portal_site.site.forms import choices, client_ip, show_error
+from portal_site.site.forms import choices, client_ip, pdf_response, show_error
 from portal_site.site.i18n import money
 from portal_site.site.security import allow_form_target
 from portal_site.site.session import module_required, scope
@@ -196,3 +198,17 @@ def withdraw(payment_id):
         else:
             flash(_("Your bank transfer notice was withdrawn."), "success")
     return redirect(url_for("payments.receipt", payment_id=payment_id), code=303)
+
+
+@bp.get("/payments/<id:payment_id>/pdf")
+@login_required
+@module_required("show_payments")
+def receipt_pdf(payment_id):
+    """The receipt as a PDF in the contact's language."""
+    from portal_site.pdf import portal_catalog
+
+    payment = scope().get_payment(payment_id)
+    locale = str(get_locale())
+    pdf = pdfs.receipt_pdf(payment, locale, portal_catalog(locale),
+                           show_invoice=scope().module_enabled("invoice"))
+    return pdf_response(pdf, payment.number)

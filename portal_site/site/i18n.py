@@ -19,52 +19,19 @@ from flask_babel import (
 )
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
-from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, contact_language, is_rtl
+from core import names
+from core.i18n import (
+    DEFAULT_LANGUAGE,
+    STATUS_LABELS,
+    SUPPORTED_LANGUAGES,
+    contact_language,
+    is_rtl,
+)
 
 # Set while an invitation, reset or sign-up link is being completed (see portal_site.auth).
 PENDING_LANGUAGE_KEY = "pending_language"
-
-STATUS_LABELS = {
-    "quote": {
-        "draft": N_("Draft"), "sent": N_("Awaiting your response"), "accepted": N_("Accepted"),
-        "declined": N_("Declined"), "expired": N_("Expired"), "invoiced": N_("Invoiced"),
-    },
-    "sales_order": {
-        "draft": N_("Draft"), "confirmed": N_("Confirmed"), "closed": N_("Closed"),
-        "void": N_("Void"),
-    },
-    "fulfilment": {
-        "not_shipped": N_("Not shipped"), "partially_shipped": N_("Partially shipped"),
-        "shipped": N_("Shipped"),
-    },
-    "invoice": {
-        "draft": N_("Draft"), "sent": N_("Unpaid"), "partially_paid": N_("Partially paid"),
-        "paid": N_("Paid"), "void": N_("Void"), "overdue": N_("Overdue"),
-    },
-    "payment": {
-        "succeeded": N_("Received"), "pending": N_("Awaiting confirmation"), "void": N_("Void"),
-        "processing": N_("Processing"), "failed": N_("Failed"), "refunded": N_("Refunded"),
-        "withdrawn": N_("Withdrawn"), "expired": N_("Not completed"),
-    },
-    "method": {
-        "card": N_("Card"), "bank_transfer": N_("Bank transfer"), "cash": N_("Cash"),
-        "cheque": N_("Cheque"),
-    },
-    # A contact's role in its company (core.queries.scoping.ROLES) and portal access state.
-    "role": {
-        "billing": N_("Billing"), "orders": N_("Orders"), "full": N_("Full access"),
-        "admin": N_("Company admin"),
-    },
-    "access": {
-        "not_invited": N_("No access"), "invited": N_("Invited"), "active": N_("Active"),
-        "disabled": N_("Access removed"), "requested": N_("Waiting for approval"),
-    },
-    "shipment": {
-        "packed": N_("Packed"), "shipped": N_("Shipped"), "in_transit": N_("In transit"),
-        "out_for_delivery": N_("Out for delivery"), "delivered": N_("Delivered"),
-    },
-}
 
 
 def select_locale() -> str:
@@ -188,6 +155,31 @@ def status_label_in(translations, kind: str, status: str) -> str:
     return translations.ugettext(label) if label is not None else status
 
 
+def contact_name(contact) -> str:
+    """A contact's full name in the order the page's language writes it."""
+    return names.contact_name(contact, str(get_locale() or DEFAULT_LANGUAGE))
+
+
+def greeting_name(contact) -> str:
+    """The name a greeting on the page uses (see core.names.greeting_name)."""
+    return names.greeting_name(contact, str(get_locale() or DEFAULT_LANGUAGE))
+
+
+def bidi(value, ltr: bool = False) -> Markup:
+    """`value` escaped and, on a right-to-left page, isolated in a <bdi> (left-to-right for
+    URLs and addresses), so an amount, number or URL stays in one piece in Arabic text."""
+    text = escape("" if value is None else value)
+    if not is_rtl(str(get_locale() or DEFAULT_LANGUAGE)):
+        return Markup(text)
+    return Markup('<bdi dir="ltr">%s</bdi>' if ltr else "<bdi>%s</bdi>") % text
+
+
+def ltr_text(value) -> str:
+    """A URL or address as plain text, isolated left-to-right when the locale is RTL (emails'
+    text and HTML parts alike: the isolate is a Unicode control, not markup)."""
+    return names.isolate(value, str(get_locale() or DEFAULT_LANGUAGE), ltr=True)
+
+
 def page_locale() -> dict:
     """`lang` and `dir` for the <html> element."""
     locale = str(get_locale() or DEFAULT_LANGUAGE)
@@ -216,6 +208,8 @@ def init_app(app: Flask) -> None:
     """Expose the formatting helpers to templates."""
     app.jinja_env.globals.update(money=money, fmt_date=date, fmt_datetime=date_time,
                                  fmt_quantity=quantity, status_label=status_label,
-                                 page_locale=page_locale, languages=SUPPORTED_LANGUAGES)
+                                 page_locale=page_locale, languages=SUPPORTED_LANGUAGES,
+                                 contact_name=contact_name, greeting_name=greeting_name)
     app.jinja_env.filters.update(money=_money_filter, fmt_date=_date_filter,
-                                 status_label=_status_filter)
+                                 status_label=_status_filter, bidi=bidi,
+                                 ltr=ltr_text)

@@ -2,12 +2,22 @@
 quotes."""
 
 import datetime
+import json
 
 import pytest
 
 from core.audit import Actor
 from core.errors import InvalidStateError, ValidationError
-from core.models import Customer, Invoice, Notification, OutboxMessage, Quote, SalesOrder
+from core.models import (
+    AuditEvent,
+    Customer,
+    Event,
+    Invoice,
+    Notification,
+    OutboxMessage,
+    Quote,
+    SalesOrder,
+)
 from core.queries.scoping import ContactScope
 from core.services import access
 from core.services.customers import add_contact
@@ -118,7 +128,7 @@ def quote_and_scope(make_active_contact, make_documents):
 
 def test_accepting_a_quote_records_who_and_when_and_notifies_staff(quote_and_scope, admin):
     quote, scope = quote_and_scope
-    accept_quote(scope, quote.id, ip="192.0.2.5")
+    accept_quote(scope, quote.id, "Ann Example", ip="192.0.2.5")
 
     quote = Quote.get_by_id(quote.id)
     assert (quote.status, quote.responded_by_id) == ("accepted", scope.contact.id)
@@ -144,11 +154,11 @@ def test_declining_a_quote_needs_a_reason(quote_and_scope):
 
 def test_an_answered_quote_cannot_be_answered_again(quote_and_scope):
     quote, scope = quote_and_scope
-    accept_quote(scope, quote.id)
+    accept_quote(scope, quote.id, "Ann Example")
     with unchanged(), pytest.raises(InvalidStateError, match="no longer"):
         decline_quote(scope, quote.id, "Changed my mind")
     with unchanged(), pytest.raises(InvalidStateError):
-        accept_quote(scope, quote.id)
+        accept_quote(scope, quote.id, "Ann Example")
 
 
 def test_an_expired_quote_cannot_be_accepted(make_active_contact):
@@ -160,6 +170,37 @@ def test_an_expired_quote_cannot_be_accepted(make_active_contact):
                          expiry_date=today - datetime.timedelta(days=1))
     scope = ContactScope.for_contact(contact.id)
     with unchanged(), pytest.raises(InvalidStateError, match="expired"):
-        accept_quote(scope, quote.id)
+        accept_quote(scope, quote.id, "Ann Example")
     with unchanged(), pytest.raises(InvalidStateError, match="expired"):
         decline_quote(scope, quote.id, "late anyway")
+
+
+# -- signing a quote ---------------------------------------------------------------------------
+
+def test_accepting_keeps_the_typed_signature_the_time_and_the_address(quote_and_scope):
+    quote, scope = quote_and_scope
+    accept_quote(scope, quote.id, "  Ann   Example ", ip="198.51.100.7")
+
+    quote = Quote.get_by_id(quote.id)
+    assert (quote.signature_name, quote.signature_ip) == ("Ann Example", "198.51.100.7")
+    assert quote.responded_at is not None
+    event = AuditEvent.select().order_by(AuditEvent.id.desc()).get()
+    assert (event.action, event.ip) == ("quote_accepted", "198.51.100.7")
+    assert json.loads(event.details)["signature"] == "Ann Example"
+    assert "Ann Example" in Notification.get(Notification.kind == "quote_accepted").message
+
+
+def test_a_quote_is_not_accepted_without_a_typed_name(quote_and_scope):
+    quote, scope = quote_and_scope
+    for signature in ("", "   ", None, "A", "12 34", "x" * 201):
+        with unchanged(), pytest.raises(ValidationError) as caught:
+            accept_quote(scope, quote.id, signature)
+        assert caught.value.field == "signature"
+    assert Quote.get_by_id(quote.id).status == "sent"
+
+
+def test_the_quote_accepted_event_carries_the_signature(quote_and_scope):
+    quote, scope = quote_and_scope
+    accept_quote(scope, quote.id, "Ann Example")
+    event = Event.get(Event.type == "quote.accepted")
+    assert json.loads(event.payload)["quote"]["signature_name"] == "Ann Example"

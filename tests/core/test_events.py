@@ -152,7 +152,7 @@ def test_a_rejected_notice_and_an_offline_payment(scope, contact, make_invoice, 
 def test_quote_decisions_write_events(scope, contact, make_documents):
     first, second = make_documents(contact.customer), make_documents(contact.customer)
 
-    documents.accept_quote(scope, first.quote.id)
+    documents.accept_quote(scope, first.quote.id, "Ann Example")
     documents.decline_quote(scope, second.quote.id, "Too expensive")
 
     accepted, declined = events_of()
@@ -174,7 +174,7 @@ def test_a_change_that_fails_late_writes_no_event(
 
     monkeypatch.setattr(documents, "notify_staff", broken_notify)
     with pytest.raises(RuntimeError):
-        documents.accept_quote(scope, docs.quote.id)
+        documents.accept_quote(scope, docs.quote.id, "Ann Example")
 
     assert Quote.get_by_id(docs.quote.id).status == "sent"
     assert events_of() == [] and WebhookDelivery.select().count() == 0

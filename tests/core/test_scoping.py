@@ -146,7 +146,7 @@ def test_quote_answers_on_another_customers_quote_change_nothing(world, scope):
     for quote_id in foreign_ids(world, "quote"):
         with unchanged():
             with pytest.raises(NotFoundError):
-                documents.accept_quote(scope, quote_id)
+                documents.accept_quote(scope, quote_id, "Ann Example")
             with pytest.raises(NotFoundError):
                 documents.decline_quote(scope, quote_id, "too expensive")
 

@@ -52,9 +52,11 @@ def test_contact_accepts_one_quote_and_declines_another(page, new_page, portal, 
 
     page.get_by_role("link", name=accepted.number).first.click()
     screenshot(page, "quote")
-    page.get_by_role("button", name="Accept quote").click()
+    page.get_by_role("link", name="Accept quote").click()
+    page.get_by_label("Your full name").fill("Quinn Quoter")
+    page.get_by_role("button", name="Sign and accept").click()
     expect(page.get_by_text(f"You accepted quote {accepted.number}. Thank you!")).to_be_visible()
-    expect(page.get_by_role("button", name="Accept quote")).to_have_count(0)
+    expect(page.get_by_role("link", name="Accept quote")).to_have_count(0)
 
     page.goto(portal.url(f"/quotes/{declined.id}"))
     page.locator("summary", has_text="Decline quote").click()

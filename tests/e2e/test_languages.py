@@ -12,7 +12,7 @@ def test_a_japanese_contact_reads_the_portal_in_japanese(page, portal, make_cont
     expect(html).to_have_attribute("lang", "ja")
     expect(html).to_have_attribute("dir", "ltr")
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        translated("ja", "Welcome, %(name)s") % {"name": "花子"})
+        translated("ja", "Welcome, %(name)s") % {"name": "佐藤 花子"})  # family name first
     invoices = translated("ja", "Invoices")
     assert invoices != "Invoices"
     page.get_by_role("navigation").get_by_role("link", name=invoices).click()

@@ -292,7 +292,7 @@ def _make_every_email(org, active) -> None:
               .first())
     record_invoice_view(scope, unseen.id)
     quote = Quote.get(Quote.customer == contact.customer, Quote.status == "sent")
-    accept_quote(scope, quote.id)
+    accept_quote(scope, quote.id, "Ann Example")
     if not OutboxMessage.select().where(OutboxMessage.kind == "staff_quote_response").exists():
         # No service queues this kind yet; render it from the payload staff emails carry.
         outbox.enqueue(org.id, "staff_quote_response", "admin@acme-trading.example",

@@ -60,11 +60,14 @@ MATRIX = {
     "home.index": (CONTACT, None),
     "documents.quotes": (CONTACT, None),
     "documents.quote": (CONTACT, "quote"),
+    "documents.quote_sign": (CONTACT, "quote"),
     "documents.quote_accept": (CONTACT, "quote"),
+    "documents.quote_pdf": (CONTACT, "quote"),
     "documents.quote_decline": (CONTACT, "quote"),
     "documents.quote_comment": (CONTACT, "quote"),
     "documents.orders": (CONTACT, None),
     "documents.order": (CONTACT, "sales_order"),
+    "documents.order_pdf": (CONTACT, "sales_order"),
     "documents.sales_order_comment": (CONTACT, "sales_order"),
     "documents.invoices": (CONTACT, None),
     "documents.invoice": (CONTACT, "invoice"),
@@ -80,6 +83,7 @@ MATRIX = {
     "payments.withdraw": (CONTACT, "payment"),
     # Stripe signs its events; no session (tests/portal_site/test_stripe_checkout.py).
     "stripe_webhook.receive": (PUBLIC, None),
+    "payments.receipt_pdf": (CONTACT, "payment"),
     "statement.index": (CONTACT, None),
     "statement.pdf": (CONTACT, None),
     "profile.index": (CONTACT, None),
@@ -103,7 +107,8 @@ MATRIX = {
     "api.list_events": (API_KEY, None),
 }
 MISSING_ID = 2_000_000_000
-FORM_DATA = {"body": "A question", "reason": "Not needed", "first_name": "Changed",
+FORM_DATA = {"body": "A question", "signature": "Matrix Tester", "reason": "Not needed",
+             "first_name": "Changed",
              "language": "de", "amount": "1.00", "method": "bank_transfer",
              "idempotency_key": "matrix-key", "billing_city": "Elsewhere"}
 

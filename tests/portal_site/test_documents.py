@@ -20,7 +20,8 @@ def test_quotes_list_and_detail_show_lines_and_totals(signed_in, contact, org, p
 def test_accepting_a_quote_notifies_staff_and_removes_the_buttons(
         signed_in, contact, org, papers_of, admin):
     papers = papers_of(contact.customer)
-    response = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/accept")
+    response = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/accept",
+                              data={"signature": "Ann Example"})
     assert response.status_code == 302
     page = text_of(signed_in.get(response.location))
     assert f"You accepted quote {papers.quote.number}" in page
@@ -28,7 +29,8 @@ def test_accepting_a_quote_notifies_staff_and_removes_the_buttons(
     assert Quote.get_by_id(papers.quote.id).status == "accepted"
     assert Notification.select().where(Notification.kind == "quote_accepted").exists()
 
-    again = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/accept")
+    again = signed_in.post(f"/{org.slug}/quotes/{papers.quote.id}/accept",
+                           data={"signature": "Ann Example"})
     assert "This quote can no longer be accepted or declined." in text_of(
         signed_in.get(again.location))
 
@@ -165,7 +167,8 @@ def test_an_expired_quote_says_so_and_cannot_be_answered(signed_in, contact, org
     assert "Expired" in text_of(signed_in.get(f"/{org.slug}/quotes"))
     page = text_of(signed_in.get(f"/{org.slug}/quotes/{quote.id}"))
     assert "Expired" in page and "Accept quote" not in page
-    refused = signed_in.post(f"/{org.slug}/quotes/{quote.id}/accept")
+    refused = signed_in.post(f"/{org.slug}/quotes/{quote.id}/accept",
+                             data={"signature": "Ann Example"})
     assert "This quote has expired." in text_of(signed_in.get(refused.location))
     assert Quote.get_by_id(quote.id).status == "sent"
 

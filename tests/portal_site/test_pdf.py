@@ -258,7 +258,7 @@ def test_arabic_statement_keeps_the_customer_name(app, make_customer, make_invoi
 
 def test_missing_fonts_say_which_package_to_install(app, make_customer, invoice_pdf,
                                                     monkeypatch, tmp_path):
-    monkeypatch.setattr("portal_site.pdf.fonts.FONT_DIRS", (tmp_path,))
+    monkeypatch.setattr("core.pdf.fonts.FONT_DIRS", (tmp_path,))
     customer = make_customer(language="en")
 
     with pytest.raises(FontsMissingError, match="fonts-dejavu-core"):

@@ -2,11 +2,10 @@
 
 from decimal import Decimal
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
-
+from core.i18n import load_catalog
+from core.pdf.document import BusinessDocument, Formatter, document_locale
+from core.pdf.text import _, translated
 from core.queries.staff import get_preferences
-from portal_site.pdf.document import BusinessDocument, Formatter, document_locale
 
 OPEN_STATUSES = ("sent", "partially_paid")
 
@@ -37,16 +36,17 @@ def _method_label(payment, fmt) -> str:
     return label
 
 
-def render_invoice_pdf(invoice, lines, organization, customer, payments, locale: str) -> bytes:
+def render_invoice_pdf(invoice, lines, organization, customer, payments, locale: str,
+                       catalog=None) -> bytes:
     """The invoice as a PDF in `locale`, whatever the language of the current request.
 
     `invoice` is a core.models.Invoice, `lines` its InvoiceLine rows in order, `payments` its
-    Payment rows (pending ones are listed, only succeeded ones count as paid). Call it inside
-    a Flask app context so labels are translated; raises FontsMissingError when the fonts
-    are not installed.
+    Payment rows (pending ones are listed, only succeeded ones count as paid). Labels come
+    from `catalog` (default: the shipped one of `locale`); raises FontsMissingError when the
+    fonts are not installed.
     """
     babel_locale = document_locale(locale)
-    with force_locale(str(babel_locale)):
+    with translated(catalog or load_catalog(babel_locale.language)):
         fmt = Formatter(babel_locale, invoice.currency, organization.timezone)
         preferences = get_preferences(organization.id)
         pdf = BusinessDocument(organization, fmt, _("Invoice"), invoice.number)

@@ -10,14 +10,14 @@ import zoneinfo
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone_name
 from babel.numbers import format_currency, format_decimal, get_currency_precision
-from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from core.i18n import DEFAULT_LANGUAGE, is_rtl
-from portal_site.pdf.fonts import families_for, register_fonts
+from core.pdf.fonts import families_for, register_fonts
+from core.pdf.text import _
 
 PAGE_MARGIN = 18
 FOOTER_HEIGHT = 16
@@ -44,13 +44,14 @@ def _rgb(color: str) -> tuple[int, int, int]:
     if len(text) != 6:
         return FALLBACK_ACCENT
     try:
-        return tuple(int(text[i:i + 2], 16) for i in (0, 2, 4))
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
     except ValueError:
         return FALLBACK_ACCENT
 
 
 def _tint(color: tuple[int, int, int], whiteness: float) -> tuple[int, int, int]:
-    return tuple(round(c + (255 - c) * whiteness) for c in color)
+    red, green, blue = (round(c + (255 - c) * whiteness) for c in color)
+    return red, green, blue
 
 
 def _text_on(color: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -107,6 +108,18 @@ class Formatter:
         if isinstance(day, datetime.datetime):
             day = day.replace(tzinfo=datetime.UTC).astimezone(self.zone).date()
         return format_date(day, format=length, locale=self.locale)
+
+    def moment(self, value: datetime.datetime | None) -> str:
+        """A stored UTC time in the organization's zone, with the zone named: "Mar 15, 2025,
+        2:05 PM (Central European Time)"."""
+        if value is None:
+            return ""
+        local = value.replace(tzinfo=datetime.UTC).astimezone(self.zone)
+        pattern = str(get_datetime_format("medium", locale=self.locale)).replace("'", "")
+        joined = pattern.format(format_time(local, "short", locale=self.locale),
+                                format_date(local.date(), "medium", locale=self.locale))
+        zone = get_timezone_name(local, width="long", locale=self.locale)
+        return f"{joined} ({zone})"
 
     def today(self) -> datetime.date:
         """Today in the organization's time zone."""
@@ -196,16 +209,20 @@ class BusinessDocument(FPDF):
 
     def _wrapped_height(self, width: float, lines: list[str], line_height: float) -> float:
         """How tall `lines` come out in a box `width` wide, in the current font."""
-        return sum(line_height * len(self.multi_cell(width, line_height, line, dry_run=True,
-                                                     output="LINES"))
-                   for line in lines if line)
+        heights = 0.0
+        for line in lines:
+            if line:
+                wrapped = self.multi_cell(width, line_height, line, dry_run=True, output="LINES")
+                heights += line_height * len(wrapped)  # type: ignore[arg-type]
+        return heights
 
     def _title_size(self, width: float) -> float:
         """The largest title size, 22pt down to 14pt, that keeps the title on one line."""
         size = 22.0
         while size > 14:
             self.style(size, bold=True)
-            if self.get_string_width(self.title_text.upper()) <= width:
+            # multi_cell keeps a cell margin on each side: a title measured without it wraps.
+            if self.get_string_width(self.title_text.upper()) <= width - 2 * self.c_margin:
                 break
             size -= 1
         return size
@@ -365,7 +382,7 @@ class BusinessDocument(FPDF):
         return FontFace(family=self.family, emphasis="BOLD", size_pt=8.5, color=INK,
                         fill_color=self.accent_tint)
 
-    def data_table(self, columns: list[tuple[str, float, bool]], rows: list[list[str]],
+    def data_table(self, columns: list[tuple[str, float, bool]], rows: list[list],
                    row_styles: dict[int, FontFace] | None = None) -> None:
         """A table with a heading row repeated on every page; numeric columns align right.
 

@@ -1,20 +1,21 @@
 """The statement-of-account PDF: opening balance, every charge and credit, closing balance."""
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from fpdf.fonts import FontFace
 
-from portal_site.pdf.document import BusinessDocument, Formatter, document_locale
+from core.i18n import load_catalog
+from core.pdf.document import BusinessDocument, Formatter, document_locale
+from core.pdf.text import _, translated
 
 
-def render_statement_pdf(statement, organization, customer, locale: str) -> bytes:
+def render_statement_pdf(statement, organization, customer, locale: str,
+                         catalog=None) -> bytes:
     """The statement (a core.queries.statement.Statement) as a PDF in `locale`.
 
-    Call it inside a Flask app context so labels are translated; raises FontsMissingError
-    when the fonts are not installed.
+    Labels come from `catalog` (default: the shipped one of `locale`); raises
+    FontsMissingError when the fonts are not installed.
     """
     babel_locale = document_locale(locale)
-    with force_locale(str(babel_locale)):
+    with translated(catalog or load_catalog(babel_locale.language)):
         fmt = Formatter(babel_locale, statement.currency, organization.timezone)
         period = _("%(start)s to %(end)s", start=fmt.isolate(fmt.date(statement.start, "medium")),
                    end=fmt.isolate(fmt.date(statement.end, "medium")))
