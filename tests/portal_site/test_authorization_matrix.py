@@ -21,8 +21,9 @@ PUBLIC, CONTACT, API_KEY = "public", "contact", "api_key"
 # routes not named here are every signed-in contact's. "company_admin": Company admins only.
 AREA = {
     **{f"documents.{name}": "quote" for name in ("quotes", "quote", "quote_accept",
+                                                  "quote_sign", "quote_pdf",
                                                   "quote_decline", "quote_comment")},
-    **{f"documents.{name}": "sales_order" for name in ("orders", "order",
+    **{f"documents.{name}": "sales_order" for name in ("orders", "order", "order_pdf",
                                                         "sales_order_comment")},
     **{f"documents.{name}": "invoice" for name in ("invoices", "invoice", "invoice_pdf",
                                                     "invoice_comment")},
@@ -31,6 +32,7 @@ AREA = {
     "payments.pay": "invoice", "payments.pay_several": "invoice",
     "payments.withdraw": "payment",
     "payments.history": "payment", "payments.receipt": "payment",
+    "payments.receipt_pdf": "payment",
     "statement.index": "statement", "statement.pdf": "statement",
     **{f"colleagues.{name}": "company_admin" for name in ("index", "invite", "role", "remove")},
 }
