@@ -115,15 +115,19 @@ def detail(kind: str, document_id: int) -> None:
         head, close = st.columns([5, 1], vertical_alignment="bottom")
         head.subheader(f"{SINGULAR[kind]} {ui.md(document.number)} · "
                        f"{ui.md(document.customer.display_name)}")
-        if close.button("Close", key=state_key(kind, "close"), icon=":material/close:"):
-            st.session_state.pop(focus_key, None)
-            generation_key = state_key(kind, "table_generation")  # and untick the row
-            st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
-            st.rerun()
+        close.button("Close", key=state_key(kind, "close"), icon=":material/close:",
+                     on_click=close_document, args=(kind,))
         summary(kind, document)
         who_sees(kind, document)
         thread(comments)
         reply_box(kind, document)
+
+
+def close_document(kind: str) -> None:
+    """The Close button's callback: run before the page, so the list is drawn without it."""
+    st.session_state.pop(document_focus_key(kind), None)
+    generation_key = state_key(kind, "table_generation")  # and untick the row
+    st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
 
 
 ROLE_NAMES = {"billing": "Billing", "orders": "Orders", "full": "Full", "admin": "Company admin"}
@@ -178,21 +182,32 @@ def thread(comments) -> None:
 def reply_box(kind: str, document) -> None:
     """A staff reply: the core emails the contacts of the thread.
 
-    After a post the box gets a new key: deleting the old key's state is not enough, as the
-    browser keeps the typed text and sends it back, inviting a duplicate reply.
+    The post runs as the button's callback, before the page, so the thread drawn next shows
+    it without a second run. After a post the box gets a new key: deleting the old key's state
+    is not enough, as the browser keeps the typed text and sends it back, inviting a duplicate.
     """
     round_key = state_key(kind, f"reply_round_{document.id}")
     body_key = state_key(kind, f"reply_body_{document.id}_{st.session_state.get(round_key, 0)}")
+    error_key = state_key(kind, f"reply_error_{document.id}")
     with st.form(state_key(kind, f"reply_{document.id}")):
-        body = st.text_area("Reply", key=body_key,
-                            placeholder="Your reply is emailed to the customer's contacts "
-                                        "in this thread.")
-        error_slot = st.empty()
-        if st.form_submit_button("Post reply", type="primary"):
-            posted = ui.run_action(lambda: add_staff_comment(ui.actor(), kind, document.id, body),
-                                   "Reply posted; the customer's contacts are emailed.",
-                                   error_slot=error_slot, rerun=False)
-            if posted:  # an empty, new box for the next reply; a refused one keeps its text
-                st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
-                st.session_state.pop(body_key, None)
-                st.rerun()
+        st.text_area("Reply", key=body_key,
+                     placeholder="Your reply is emailed to the customer's contacts in this "
+                                 "thread.")
+        refused = st.session_state.pop(error_key, None)
+        if refused:
+            st.error(refused)
+        st.form_submit_button("Post reply", type="primary", on_click=post_reply,
+                              args=(kind, document.id, body_key, round_key, error_key))
+
+
+def post_reply(kind: str, document_id: int, body_key: str, round_key: str,
+               error_key: str) -> None:
+    """The Post reply callback: add the comment; an empty, new box for the next reply (a
+    refused one keeps its text)."""
+    body = st.session_state.get(body_key, "")
+    posted = ui.act_before_run(
+        lambda: add_staff_comment(ui.actor(), kind, document_id, body),
+        "Reply posted; the customer's contacts are emailed.", error_key=error_key)
+    if posted:
+        st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+        st.session_state.pop(body_key, None)

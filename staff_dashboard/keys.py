@@ -67,3 +67,6 @@ IMPORT_RESULT = "imports_result"
 # Audit trail
 AUDIT_FROM = "audit_trail_from"
 AUDIT_TO = "audit_trail_to"
+
+# Runs of the script in this session (ui.count_run)
+SCRIPT_RUNS = "ui_script_runs"

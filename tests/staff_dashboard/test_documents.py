@@ -131,3 +131,23 @@ def test_who_sees_this_lists_each_contact_and_why_not(admin, make_active_contact
     assert table.loc[orders.full_name, "Sees it"] == "No"
     assert "role does not include" in table.loc[orders.full_name, "Why not"]
     assert invoice.number in texts(app.subheader)[0]
+
+
+def test_posting_a_reply_and_closing_run_the_page_once_each(admin, make_active_contact,
+                                                          make_invoice):
+    from staff_dashboard import keys
+
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer)
+    app = open_console(admin, page="app_pages/invoices.py",
+                       **{document_focus_key("invoice"): invoice.id})
+    app.text_area[0].input("Thanks, received.")
+
+    runs = app.session_state[keys.SCRIPT_RUNS]
+    next(b for b in app.button if b.label == "Post reply").click().run()
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert "Thanks, received." in texts(app.text)  # the one run already shows the reply
+
+    next(b for b in app.button if b.label == "Close").click().run()
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 2
+    assert texts(app.subheader) == []
