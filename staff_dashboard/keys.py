@@ -68,5 +68,8 @@ IMPORT_RESULT = "imports_result"
 AUDIT_FROM = "audit_trail_from"
 AUDIT_TO = "audit_trail_to"
 
+# The customer overview's refused "Save portal access" (shown in its form)
+OVERVIEW_ACCESS_ERROR = "overview_access_error"
+
 # Runs of the script in this session (ui.count_run)
 SCRIPT_RUNS = "ui_script_runs"

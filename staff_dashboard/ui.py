@@ -84,7 +84,8 @@ def run_action(action: Callable[[], object], success: str | Callable[[object], s
     return result
 
 
-def act_before_run(action: Callable[[], object], success: str, *, error_key: str):
+def act_before_run(action: Callable[[], object], success: str | Callable[[object], str], *,
+                   error_key: str):
     """An on_click callback's call of a core service. Streamlit runs callbacks before the
     page's script, so the run that follows already reads what the write changed and needs no
     second run (st.rerun). The session is checked again first (a sign-out in another tab ends
@@ -101,7 +102,7 @@ def act_before_run(action: Callable[[], object], success: str, *, error_key: str
             st.session_state[error_key] = str(error)
             return None
     st.cache_data.clear()  # nothing read before this write may be shown after it
-    flash("success", success)
+    flash("success", success(result) if callable(success) else success)
     return result
 
 

@@ -230,3 +230,21 @@ def test_configure_portal_sets_roles_and_approves_a_requested_colleague(
     approved = Contact.get_by_id(asked.id)
     assert (approved.portal_state, approved.role, approved.requested_by_id) == (
         "invited", "orders", None)
+
+
+def test_saving_portal_access_runs_the_page_once(admin, make_active_contact):
+    from staff_dashboard import keys
+
+    contact = make_active_contact()
+    other = add_contact(Actor.staff(admin.id), contact.customer_id, first_name="Third",
+                        email="third@x.example")
+    app = overview(admin, contact.customer)
+    app.checkbox(key=f"overview_access_{other.id}_not_invited").check()
+
+    runs = app.session_state[keys.SCRIPT_RUNS]
+    next(b for b in app.button if b.label == "Save portal access").click().run()
+
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert texts(app.toast) == ["Portal access saved: 1 change."]
+    assert Contact.get_by_id(other.id).portal_state == "invited"
+    assert app.checkbox(key=f"overview_access_{other.id}_invited").value  # drawn fresh
