@@ -34,30 +34,66 @@ def document_date(document):
     return getattr(document, "issue_date", None) or getattr(document, "order_date", None)
 
 
+def one_of(options):
+    """A parser for ui.url_state that accepts only `options`."""
+    def parse(raw: str):
+        if raw not in options:
+            raise ValueError(raw)
+        return raw
+    return parse
+
+
+def url_fields(kind: str) -> dict:
+    """Widget key: (query parameter, default, parser); the URL is the truth (ui.url_state)."""
+    return {
+        state_key(kind, "viewed"): ("viewed", "all", one_of(VIEWED_CHOICES)),
+        state_key(kind, "status"): ("status", "", one_of(STATUSES[kind])),
+        state_key(kind, "search"): ("q", "", lambda raw: raw[:100]),
+        state_key(kind, "page"): ("page", 1, lambda raw: max(1, int(raw))),
+    }
+
+
+def synced(kind: str, name: str, *, first_page: bool = True) -> dict:
+    """The on_change arguments that put a widget's value in the URL."""
+    key = state_key(kind, name)
+    param, default, _ = url_fields(kind)[key]
+    return {"on_change": ui.to_url, "args": (key, param, default),
+            "kwargs": {"reset": ("page", keys.QUERY_DOCUMENT) if first_page else ()}}
+
+
+def open_document_id(kind: str) -> int | None:
+    """The document shown in detail: the URL's, so a reload or a shared link shows it too.
+    One opened from a notification arrives in session state and moves to the URL."""
+    handed = st.session_state.pop(document_focus_key(kind), None)
+    if handed:
+        st.query_params[keys.QUERY_DOCUMENT] = str(handed)
+    try:
+        return int(st.query_params.get(keys.QUERY_DOCUMENT) or 0) or None
+    except ValueError:
+        return None
+
+
 def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     """Draw the page of one kind of document (`above_list` draws extras under the title)."""
     staff = auth.current_staff()
     ui.title(TITLES[kind])
     if above_list:
         above_list()
+    ui.url_state(url_fields(kind))
     page_key = state_key(kind, "page")
-
-    def reset_page() -> None:
-        """A changed filter starts again at page 1."""
-        st.session_state[page_key] = 1
 
     filters = st.columns([2, 2, 2], vertical_alignment="bottom")
     viewed = filters[0].segmented_control(
-        "Customer viewed", list(VIEWED_CHOICES), default="all", key=state_key(kind, "viewed"),
-        format_func=VIEWED_LABELS.get, on_change=reset_page) or "all"
+        "Customer viewed", list(VIEWED_CHOICES), key=state_key(kind, "viewed"),
+        format_func=VIEWED_LABELS.get, **synced(kind, "viewed")) or "all"
     status = filters[1].selectbox("Status", ["", *STATUSES[kind]], key=state_key(kind, "status"),
                                   format_func=lambda s: s.replace("_", " ").capitalize() or "Any",
-                                  on_change=reset_page)
+                                  **synced(kind, "status"))
     search = filters[2].text_input("Number", key=state_key(kind, "search"),
-                                   on_change=reset_page, placeholder="Search by number")
+                                   placeholder="Search by number", **synced(kind, "search"))
     result = list_documents(staff.organization_id, kind, viewed=VIEWED_CHOICES[viewed],
                             status=status, search=search,
-                            page=st.session_state.get(page_key, 1), per_page=PER_PAGE)
+                            page=st.session_state[page_key], per_page=PER_PAGE)
     rows = []
     for document in result.items:
         viewer = document.first_viewed_by
@@ -81,34 +117,37 @@ def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     table_key = state_key(kind, f"table_{hash((viewed, status, search, result.page, generation))}")
     event = st.dataframe(rows, key=table_key, on_select="rerun", selection_mode="single-row",
                          hide_index=True, width="stretch")
-    focus_key = document_focus_key(kind)
+    open_id = open_document_id(kind)
     if event.selection.rows and event.selection.rows[0] < len(ids):
-        st.session_state[focus_key] = ids[event.selection.rows[0]]
+        clicked = ids[event.selection.rows[0]]
+        if clicked != open_id:  # a click on a row opens it (and puts it in the URL)
+            open_id = clicked
+            st.query_params[keys.QUERY_DOCUMENT] = str(clicked)
 
     pager = st.columns([1, 5], vertical_alignment="bottom")
     st.session_state[page_key] = result.page
-    pager[0].number_input("Page", min_value=1, max_value=result.pages, step=1, key=page_key)
+    pager[0].number_input("Page", min_value=1, max_value=result.pages, step=1, key=page_key,
+                          **synced(kind, "page", first_page=False))
     pager[1].caption(f"of {result.pages} · {result.total:,} {TITLES[kind].lower()} · "
-                     "select a row to read its comments and reply")
+                     "click a row to read its comments and reply")
     if kind == "invoice":
         organization_id, shown_viewed = staff.organization_id, VIEWED_CHOICES[viewed]
         exports_view.export_buttons("invoices", lambda: export_invoices(
             organization_id, viewed=shown_viewed, status=status, search=search),
             key=state_key(kind, "export"), where=st.container())
 
-    if st.session_state.get(focus_key):
+    if open_id:
         with detail_area:
-            detail(kind, st.session_state[focus_key])
+            detail(kind, open_id)
 
 
 def detail(kind: str, document_id: int) -> None:
     """A document's summary, its comment thread and the reply box."""
     staff = auth.current_staff()
-    focus_key = document_focus_key(kind)
     try:
         document, comments = get_document_thread(staff.organization_id, kind, document_id)
-    except NotFoundError:
-        st.session_state.pop(focus_key, None)
+    except NotFoundError:  # gone, or another organization's: nothing of it is shown
+        st.query_params.pop(keys.QUERY_DOCUMENT, None)
         st.error("This document does not exist.")
         return
     with st.container(border=True):
@@ -125,7 +164,7 @@ def detail(kind: str, document_id: int) -> None:
 
 def close_document(kind: str) -> None:
     """The Close button's callback: run before the page, so the list is drawn without it."""
-    st.session_state.pop(document_focus_key(kind), None)
+    st.query_params.pop(keys.QUERY_DOCUMENT, None)
     generation_key = state_key(kind, "table_generation")  # and untick the row
     st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
 

@@ -4,6 +4,7 @@
 AUTH_STAFF = "auth_signed_in_staff"        # the SignedIn of this run
 AUTH_ENDED = "auth_session_ended"          # set when a session stopped being valid
 QUERY_CUSTOMER = "customer"                # the overview's customer id in the URL
+QUERY_DOCUMENT = "open"                    # the open invoice/quote/order id in the URL
 
 # Messages shown once at the top of the next run (after an action and its rerun)
 UI_FLASH = "ui_flash_messages"
