@@ -115,14 +115,15 @@ def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     detail_area = st.container()
     generation = st.session_state.get(state_key(kind, "table_generation"), 0)
     table_key = state_key(kind, f"table_{hash((viewed, status, search, result.page, generation))}")
-    event = st.dataframe(rows, key=table_key, on_select="rerun", selection_mode="single-row",
-                         hide_index=True, width="stretch")
+    # A click on any cell opens the row's document (a tick of its box too).
+    event = st.dataframe(rows, key=table_key, on_select="rerun",
+                         selection_mode=["single-row", "single-cell"], hide_index=True,
+                         width="stretch")
     open_id = open_document_id(kind)
-    if event.selection.rows and event.selection.rows[0] < len(ids):
-        clicked = ids[event.selection.rows[0]]
-        if clicked != open_id:  # a click on a row opens it (and puts it in the URL)
-            open_id = clicked
-            st.query_params[keys.QUERY_DOCUMENT] = str(clicked)
+    picked = [*event.selection.rows, *(row for row, _ in event.selection.get("cells", []))]
+    if picked and picked[0] < len(ids) and ids[picked[0]] != open_id:
+        open_id = ids[picked[0]]
+        st.query_params[keys.QUERY_DOCUMENT] = str(open_id)
 
     pager = st.columns([1, 5], vertical_alignment="bottom")
     st.session_state[page_key] = result.page
