@@ -106,6 +106,18 @@ def act_before_run(action: Callable[[], object], success: str | Callable[[object
     return result
 
 
+def action_button(where, label: str, action: Callable[[], object],
+                  success: str | Callable[[object], str], *, key: str, **button) -> None:
+    """A button whose click calls a core service before the page runs (one run, no second
+    one through st.rerun); a refusal shows under the button on the run that follows."""
+    error_key = f"{key}__refused"
+    where.button(label, key=key, on_click=act_before_run, args=(action, success),
+                 kwargs={"error_key": error_key}, **button)
+    refused = st.session_state.pop(error_key, None)
+    if refused:
+        where.error(refused)
+
+
 def count_run() -> None:
     """Count the script's runs in this session: a click should cost one run, and the tests
     read this count to hold the pages to it."""

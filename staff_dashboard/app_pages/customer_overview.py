@@ -111,6 +111,23 @@ with st.expander("Details", expanded=True):
         f"**Billing address:** {address('billing')}  \n"
         f"**Shipping address:** {address('shipping')}")
 
+def ask_to_disable(contact_id: int | None) -> None:
+    """"Disable access" asks first (None: the question is withdrawn); a callback, so the
+    question shows on the run the click starts."""
+    if contact_id is None:
+        st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
+    else:
+        st.session_state[keys.OVERVIEW_CONFIRM_DISABLE] = contact_id
+
+
+def disable_after_asking(contact_id: int):
+    """Disable the contact the question was about; the question ends once that is done (a
+    refusal keeps it, with the reason under it)."""
+    disabled = disable_contact(ui.actor(), contact_id)
+    st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
+    return disabled
+
+
 def save_access(customer_id: int, chosen: list[int], roles: dict[int, str]) -> None:
     """Give exactly the chosen contacts access, with their roles; report what changed. Runs
     as a button's callback, before the page, so the page drawn next shows the new states."""
@@ -175,25 +192,23 @@ for contact in contacts:
         if contact.portal_state in {"invited", "disabled"} or (
                 contact.portal_state == "not_invited" and contact.email):
             label = "Invite" if contact.portal_state == "not_invited" else "Re-invite"
-            if buttons.button(label, key=f"overview_invite_{contact.id}",
-                              icon=":material/forward_to_inbox:"):
-                ui.run_action(lambda c=contact: invite_contact(ui.actor(), c.id),
-                              f"Invitation to {contact.email} queued; its delivery shows here.")
-        if contact.portal_state in {"invited", "active"} and buttons.button(
-                "Disable access", key=f"overview_disable_{contact.id}",
-                icon=":material/block:"):
-            st.session_state[keys.OVERVIEW_CONFIRM_DISABLE] = contact.id
+            ui.action_button(
+                buttons, label, lambda c=contact: invite_contact(ui.actor(), c.id),
+                f"Invitation to {contact.email} queued; its delivery shows here.",
+                key=f"overview_invite_{contact.id}", icon=":material/forward_to_inbox:")
+        if contact.portal_state in {"invited", "active"}:
+            buttons.button("Disable access", key=f"overview_disable_{contact.id}",
+                           icon=":material/block:", on_click=ask_to_disable, args=(contact.id,))
         if st.session_state.get(keys.OVERVIEW_CONFIRM_DISABLE) == contact.id:
             st.warning(f"Disable portal access of {ui.md(contact.full_name)}? They are signed "
                        "out at once and their invitation links stop working.")
             yes, no = st.columns([1, 4])
-            if yes.button("Disable", key=f"overview_disable_yes_{contact.id}", type="primary"):
-                st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
-                ui.run_action(lambda c=contact: disable_contact(ui.actor(), c.id),
-                              f"Portal access of {contact.full_name} disabled; signed out.")
-            if no.button("Keep access", key=f"overview_disable_no_{contact.id}"):
-                st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
-                st.rerun()
+            ui.action_button(
+                yes, "Disable", lambda c=contact: disable_after_asking(c.id),
+                f"Portal access of {contact.full_name} disabled; signed out.",
+                key=f"overview_disable_yes_{contact.id}", type="primary")
+            no.button("Keep access", key=f"overview_disable_no_{contact.id}",
+                      on_click=ask_to_disable, args=(None,))
         if (contact.portal_state == "invited"
                 and contact.invitation_email_status in UNDELIVERED):
             with st.form(f"overview_fix_email_{contact.id}"):

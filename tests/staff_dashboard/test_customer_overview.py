@@ -248,3 +248,21 @@ def test_saving_portal_access_runs_the_page_once(admin, make_active_contact):
     assert texts(app.toast) == ["Portal access saved: 1 change."]
     assert Contact.get_by_id(other.id).portal_state == "invited"
     assert app.checkbox(key=f"overview_access_{other.id}_invited").value  # drawn fresh
+
+
+def test_disabling_a_contact_asks_then_runs_the_page_once_a_click(admin, make_active_contact):
+    from staff_dashboard import keys
+
+    contact = make_active_contact()
+    app = overview(admin, contact.customer)
+    runs = app.session_state[keys.SCRIPT_RUNS]
+
+    app.button(key=f"overview_disable_{contact.id}").click().run()
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert len(app.warning) == 1
+    app.button(key=f"overview_disable_yes_{contact.id}").click().run()
+
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 2
+    assert Contact.get_by_id(contact.id).portal_state == "disabled"
+    assert texts(app.toast) == [f"Portal access of {contact.full_name} disabled; signed out."]
+    assert len(app.warning) == 0  # the question ended with the answer

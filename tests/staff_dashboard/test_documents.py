@@ -97,8 +97,13 @@ def test_bank_transfer_notices_are_confirmed_on_the_invoices_page(admin, make_ac
                           idempotency_key="k-1", reference="REF 7")
     app = open_console(admin, page="app_pages/invoices.py")
 
+    from staff_dashboard import keys
+
+    runs = app.session_state[keys.SCRIPT_RUNS]
     app.button(key=f"invoices_confirm_{payment.id}").click().run()
 
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1  # one run, the notice already gone
+    assert not any(b.key == f"invoices_confirm_{payment.id}" for b in app.button)
     assert Payment.get_by_id(payment.id).status == "succeeded"
     assert Invoice.get_by_id(invoice.id).balance == Decimal("100.00")
 
