@@ -72,5 +72,8 @@ AUDIT_TO = "audit_trail_to"
 # The customer overview's refused "Save portal access" (shown in its form)
 OVERVIEW_ACCESS_ERROR = "overview_access_error"
 
+# The customer overview's refused "Save language"
+OVERVIEW_LANGUAGE_ERROR = "overview_language_error"
+
 # Runs of the script in this session (ui.count_run)
 SCRIPT_RUNS = "ui_script_runs"

@@ -50,16 +50,16 @@ def pick_customer() -> None:
     search = st.text_input("Find a customer", key=keys.OVERVIEW_PICK_SEARCH)
     found = list_customers(staff.organization_id, CustomerFilters(search=search), per_page=20)
     for customer in found.items:
-        if st.button(ui.md(customer.display_name), key=f"overview_pick_{customer.id}"):
-            open_customer(customer.id)
+        st.button(ui.md(customer.display_name), key=f"overview_pick_{customer.id}",
+                  on_click=open_customer, args=(customer.id,))
     st.stop()
 
 
 def open_customer(customer_id: int) -> None:
-    """Show another customer (kept in the URL too)."""
+    """Show another customer (kept in the URL too); a callback, so the click's own run
+    draws it."""
     st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
     st.query_params[keys.QUERY_CUSTOMER] = str(customer_id)
-    st.rerun()
 
 
 customer_id = chosen_customer_id()
@@ -268,14 +268,20 @@ if contacts:
 # -- language ------------------------------------------------------------------------------
 with st.expander("Portal language", expanded=False):
     with st.form("overview_language"):
-        language = st.selectbox(
+        language_key = f"overview_language_{customer.id}"
+        st.selectbox(
             "Language of the portal and emails for this customer's contacts",
             LANGUAGE_CHOICES, format_func=ui.language_label,
-            index=LANGUAGE_CHOICES.index(customer.portal_language or ""),
-            key=f"overview_language_{customer.id}")
-        if st.form_submit_button("Save language"):
-            ui.run_action(lambda: set_portal_language(ui.actor(), customer.id, language or None),
-                          f"Portal language set to {ui.language_label(language)}.")
+            index=LANGUAGE_CHOICES.index(customer.portal_language or ""), key=language_key)
+        refused = st.session_state.pop(keys.OVERVIEW_LANGUAGE_ERROR, None)
+        if refused:
+            st.error(refused)
+        st.form_submit_button("Save language", on_click=ui.act_before_run, args=(
+            lambda c=customer.id, k=language_key: set_portal_language(
+                ui.actor(), c, st.session_state[k] or None),
+            lambda _, k=language_key: "Portal language set to "
+                                      f"{ui.language_label(st.session_state[k])}."),
+            kwargs={"error_key": keys.OVERVIEW_LANGUAGE_ERROR})
 
 # -- edit details --------------------------------------------------------------------------
 with st.expander("Edit details", expanded=False):

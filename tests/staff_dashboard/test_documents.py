@@ -7,6 +7,7 @@ from core.audit import Actor
 from core.models import Comment, OutboxMessage
 from core.services.comments import add_contact_comment
 from core.services.documents import record_document_view, record_invoice_view
+from staff_dashboard import keys
 from staff_dashboard.notifications_view import document_focus_key
 from tests.staff_dashboard.conftest import open_console, texts
 
@@ -97,8 +98,6 @@ def test_bank_transfer_notices_are_confirmed_on_the_invoices_page(admin, make_ac
                           idempotency_key="k-1", reference="REF 7")
     app = open_console(admin, page="app_pages/invoices.py")
 
-    from staff_dashboard import keys
-
     runs = app.session_state[keys.SCRIPT_RUNS]
     app.button(key=f"invoices_confirm_{payment.id}").click().run()
 
@@ -140,8 +139,6 @@ def test_who_sees_this_lists_each_contact_and_why_not(admin, make_active_contact
 
 def test_posting_a_reply_and_closing_run_the_page_once_each(admin, make_active_contact,
                                                           make_invoice):
-    from staff_dashboard import keys
-
     contact = make_active_contact()
     invoice = make_invoice(contact.customer)
     app = open_console(admin, page="app_pages/invoices.py",
@@ -160,8 +157,6 @@ def test_posting_a_reply_and_closing_run_the_page_once_each(admin, make_active_c
 
 def test_filters_page_and_open_invoice_live_in_the_url(admin, make_active_contact,
                                                        make_invoice, scope_of):
-    from staff_dashboard import keys
-
     contact = make_active_contact()
     seen, unseen = make_invoice(contact.customer), make_invoice(contact.customer)
     record_invoice_view(scope_of(contact), seen.id)
