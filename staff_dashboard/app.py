@@ -87,6 +87,7 @@ def sidebar(staff: auth.SignedIn) -> None:
 
 
 st.set_page_config(page_title="Doorstep console", page_icon="🚪", layout="wide")
+ui.count_run()
 settings = load_settings()
 try:
     settings.require_secret_key()  # invitation links are derived from it: never a constant

@@ -36,30 +36,66 @@ def document_date(document):
     return getattr(document, "issue_date", None) or getattr(document, "order_date", None)
 
 
+def one_of(options):
+    """A parser for ui.url_state that accepts only `options`."""
+    def parse(raw: str):
+        if raw not in options:
+            raise ValueError(raw)
+        return raw
+    return parse
+
+
+def url_fields(kind: str) -> dict:
+    """Widget key: (query parameter, default, parser); the URL is the truth (ui.url_state)."""
+    return {
+        state_key(kind, "viewed"): ("viewed", "all", one_of(VIEWED_CHOICES)),
+        state_key(kind, "status"): ("status", "", one_of(STATUSES[kind])),
+        state_key(kind, "search"): ("q", "", lambda raw: raw[:100]),
+        state_key(kind, "page"): ("page", 1, lambda raw: max(1, int(raw))),
+    }
+
+
+def synced(kind: str, name: str, *, first_page: bool = True) -> dict:
+    """The on_change arguments that put a widget's value in the URL."""
+    key = state_key(kind, name)
+    param, default, _ = url_fields(kind)[key]
+    return {"on_change": ui.to_url, "args": (key, param, default),
+            "kwargs": {"reset": ("page", keys.QUERY_DOCUMENT) if first_page else ()}}
+
+
+def open_document_id(kind: str) -> int | None:
+    """The document shown in detail: the URL's, so a reload or a shared link shows it too.
+    One opened from a notification arrives in session state and moves to the URL."""
+    handed = st.session_state.pop(document_focus_key(kind), None)
+    if handed:
+        st.query_params[keys.QUERY_DOCUMENT] = str(handed)
+    try:
+        return int(st.query_params.get(keys.QUERY_DOCUMENT) or 0) or None
+    except ValueError:
+        return None
+
+
 def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     """Draw the page of one kind of document (`above_list` draws extras under the title)."""
     staff = auth.current_staff()
     ui.title(TITLES[kind])
     if above_list:
         above_list()
+    ui.url_state(url_fields(kind))
     page_key = state_key(kind, "page")
-
-    def reset_page() -> None:
-        """A changed filter starts again at page 1."""
-        st.session_state[page_key] = 1
 
     filters = st.columns([2, 2, 2], vertical_alignment="bottom")
     viewed = filters[0].segmented_control(
-        "Customer viewed", list(VIEWED_CHOICES), default="all", key=state_key(kind, "viewed"),
-        format_func=VIEWED_LABELS.get, on_change=reset_page) or "all"
+        "Customer viewed", list(VIEWED_CHOICES), key=state_key(kind, "viewed"),
+        format_func=VIEWED_LABELS.get, **synced(kind, "viewed")) or "all"
     status = filters[1].selectbox("Status", ["", *STATUSES[kind]], key=state_key(kind, "status"),
                                   format_func=lambda s: s.replace("_", " ").capitalize() or "Any",
-                                  on_change=reset_page)
+                                  **synced(kind, "status"))
     search = filters[2].text_input("Number", key=state_key(kind, "search"),
-                                   on_change=reset_page, placeholder="Search by number")
+                                   placeholder="Search by number", **synced(kind, "search"))
     result = list_documents(staff.organization_id, kind, viewed=VIEWED_CHOICES[viewed],
                             status=status, search=search,
-                            page=st.session_state.get(page_key, 1), per_page=PER_PAGE)
+                            page=st.session_state[page_key], per_page=PER_PAGE)
     rows = []
     for document in result.items:
         viewer = document.first_viewed_by
@@ -81,47 +117,48 @@ def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     detail_area = st.container()
     generation = st.session_state.get(state_key(kind, "table_generation"), 0)
     table_key = state_key(kind, f"table_{hash((viewed, status, search, result.page, generation))}")
-    event = st.dataframe(rows, key=table_key, on_select="rerun", selection_mode="single-row",
-                         hide_index=True, width="stretch")
-    focus_key = document_focus_key(kind)
-    if event.selection.rows and event.selection.rows[0] < len(ids):
-        st.session_state[focus_key] = ids[event.selection.rows[0]]
+    # A click on any cell opens the row's document (a tick of its box too).
+    event = st.dataframe(rows, key=table_key, on_select="rerun",
+                         selection_mode=["single-row", "single-cell"], hide_index=True,
+                         width="stretch")
+    open_id = open_document_id(kind)
+    picked = [*event.selection.rows, *(row for row, _ in event.selection.get("cells", []))]
+    if picked and picked[0] < len(ids) and ids[picked[0]] != open_id:
+        open_id = ids[picked[0]]
+        st.query_params[keys.QUERY_DOCUMENT] = str(open_id)
 
     pager = st.columns([1, 5], vertical_alignment="bottom")
     st.session_state[page_key] = result.page
-    pager[0].number_input("Page", min_value=1, max_value=result.pages, step=1, key=page_key)
+    pager[0].number_input("Page", min_value=1, max_value=result.pages, step=1, key=page_key,
+                          **synced(kind, "page", first_page=False))
     pager[1].caption(f"of {result.pages} · {result.total:,} {TITLES[kind].lower()} · "
-                     "select a row to read its comments and reply")
+                     "click a row to read its comments and reply")
     if kind == "invoice":
         organization_id, shown_viewed = staff.organization_id, VIEWED_CHOICES[viewed]
         exports_view.export_buttons("invoices", lambda: export_invoices(
             organization_id, viewed=shown_viewed, status=status, search=search),
             key=state_key(kind, "export"), where=st.container())
 
-    if st.session_state.get(focus_key):
+    if open_id:
         with detail_area:
-            detail(kind, st.session_state[focus_key])
+            detail(kind, open_id)
 
 
 def detail(kind: str, document_id: int) -> None:
     """A document's summary, its comment thread and the reply box."""
     staff = auth.current_staff()
-    focus_key = document_focus_key(kind)
     try:
         document, comments = get_document_thread(staff.organization_id, kind, document_id)
-    except NotFoundError:
-        st.session_state.pop(focus_key, None)
+    except NotFoundError:  # gone, or another organization's: nothing of it is shown
+        st.query_params.pop(keys.QUERY_DOCUMENT, None)
         st.error("This document does not exist.")
         return
     with st.container(border=True):
         head, close = st.columns([5, 1], vertical_alignment="bottom")
         head.subheader(f"{SINGULAR[kind]} {ui.md(document.number)} · "
                        f"{ui.md(document.customer.display_name)}")
-        if close.button("Close", key=state_key(kind, "close"), icon=":material/close:"):
-            st.session_state.pop(focus_key, None)
-            generation_key = state_key(kind, "table_generation")  # and untick the row
-            st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
-            st.rerun()
+        close.button("Close", key=state_key(kind, "close"), icon=":material/close:",
+                     on_click=close_document, args=(kind,))
         summary(kind, document)
         who_sees(kind, document)
         if kind == "quote" and document.signature_name:
@@ -129,6 +166,13 @@ def detail(kind: str, document_id: int) -> None:
         downloads(kind, document)
         thread(comments)
         reply_box(kind, document)
+
+
+def close_document(kind: str) -> None:
+    """The Close button's callback: run before the page, so the list is drawn without it."""
+    st.query_params.pop(keys.QUERY_DOCUMENT, None)
+    generation_key = state_key(kind, "table_generation")  # and untick the row
+    st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
 
 
 ROLE_NAMES = {"billing": "Billing", "orders": "Orders", "full": "Full", "admin": "Company admin"}
@@ -218,21 +262,32 @@ def thread(comments) -> None:
 def reply_box(kind: str, document) -> None:
     """A staff reply: the core emails the contacts of the thread.
 
-    After a post the box gets a new key: deleting the old key's state is not enough, as the
-    browser keeps the typed text and sends it back, inviting a duplicate reply.
+    The post runs as the button's callback, before the page, so the thread drawn next shows
+    it without a second run. After a post the box gets a new key: deleting the old key's state
+    is not enough, as the browser keeps the typed text and sends it back, inviting a duplicate.
     """
     round_key = state_key(kind, f"reply_round_{document.id}")
     body_key = state_key(kind, f"reply_body_{document.id}_{st.session_state.get(round_key, 0)}")
+    error_key = state_key(kind, f"reply_error_{document.id}")
     with st.form(state_key(kind, f"reply_{document.id}")):
-        body = st.text_area("Reply", key=body_key,
-                            placeholder="Your reply is emailed to the customer's contacts "
-                                        "in this thread.")
-        error_slot = st.empty()
-        if st.form_submit_button("Post reply", type="primary"):
-            posted = ui.run_action(lambda: add_staff_comment(ui.actor(), kind, document.id, body),
-                                   "Reply posted; the customer's contacts are emailed.",
-                                   error_slot=error_slot, rerun=False)
-            if posted:  # an empty, new box for the next reply; a refused one keeps its text
-                st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
-                st.session_state.pop(body_key, None)
-                st.rerun()
+        st.text_area("Reply", key=body_key,
+                     placeholder="Your reply is emailed to the customer's contacts in this "
+                                 "thread.")
+        refused = st.session_state.pop(error_key, None)
+        if refused:
+            st.error(refused)
+        st.form_submit_button("Post reply", type="primary", on_click=post_reply,
+                              args=(kind, document.id, body_key, round_key, error_key))
+
+
+def post_reply(kind: str, document_id: int, body_key: str, round_key: str,
+               error_key: str) -> None:
+    """The Post reply callback: add the comment; an empty, new box for the next reply (a
+    refused one keeps its text)."""
+    body = st.session_state.get(body_key, "")
+    posted = ui.act_before_run(
+        lambda: add_staff_comment(ui.actor(), kind, document_id, body),
+        "Reply posted; the customer's contacts are emailed.", error_key=error_key)
+    if posted:
+        st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+        st.session_state.pop(body_key, None)

@@ -4,6 +4,7 @@
 AUTH_STAFF = "auth_signed_in_staff"        # the SignedIn of this run
 AUTH_ENDED = "auth_session_ended"          # set when a session stopped being valid
 QUERY_CUSTOMER = "customer"                # the overview's customer id in the URL
+QUERY_DOCUMENT = "open"                    # the open invoice/quote/order id in the URL
 
 # Messages shown once at the top of the next run (after an action and its rerun)
 UI_FLASH = "ui_flash_messages"
@@ -67,3 +68,12 @@ IMPORT_RESULT = "imports_result"
 # Audit trail
 AUDIT_FROM = "audit_trail_from"
 AUDIT_TO = "audit_trail_to"
+
+# The customer overview's refused "Save portal access" (shown in its form)
+OVERVIEW_ACCESS_ERROR = "overview_access_error"
+
+# The customer overview's refused "Save language"
+OVERVIEW_LANGUAGE_ERROR = "overview_language_error"
+
+# Runs of the script in this session (ui.count_run)
+SCRIPT_RUNS = "ui_script_runs"

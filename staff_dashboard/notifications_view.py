@@ -15,8 +15,7 @@ def open_record(notification) -> None:
     mark_notification_read(ui.actor(), notification.id)
     page = paths.DOCUMENT_PAGES.get(notification.record_type)
     if page and notification.record_id:
-        st.session_state[document_focus_key(notification.record_type)] = notification.record_id
-        st.switch_page(page)
+        st.switch_page(page, query_params={keys.QUERY_DOCUMENT: str(notification.record_id)})
     customer_id = (notification.record_id if notification.record_type == "customer"
                    else notification.customer_id)
     if customer_id:

@@ -6,13 +6,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
+from core import db
 from core.audit import Actor
 from core.config import load_settings
 from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
 from core.throttle import client_address
 from staff_dashboard import keys
-from staff_dashboard.auth import current_staff
+from staff_dashboard.auth import current_staff, resolve_session
 
 PORTAL_STATE_LABELS = {
     "not_invited": "Not invited",
@@ -81,6 +82,46 @@ def run_action(action: Callable[[], object], success: str | Callable[[object], s
     if rerun:
         st.rerun()
     return result
+
+
+def act_before_run(action: Callable[[], object], success: str | Callable[[object], str], *,
+                   error_key: str):
+    """An on_click callback's call of a core service. Streamlit runs callbacks before the
+    page's script, so the run that follows already reads what the write changed and needs no
+    second run (st.rerun). The session is checked again first (a sign-out in another tab ends
+    this tab's buttons too); a refusal is kept under `error_key` for the page to show.
+
+    Returns the service's result, or None when nothing was done.
+    """
+    with db.connection():
+        if resolve_session() is None:
+            return None
+        try:
+            result = action()
+        except DoorstepError as error:
+            st.session_state[error_key] = str(error)
+            return None
+    st.cache_data.clear()  # nothing read before this write may be shown after it
+    flash("success", success(result) if callable(success) else success)
+    return result
+
+
+def action_button(where, label: str, action: Callable[[], object],
+                  success: str | Callable[[object], str], *, key: str, **button) -> None:
+    """A button whose click calls a core service before the page runs (one run, no second
+    one through st.rerun); a refusal shows under the button on the run that follows."""
+    error_key = f"{key}__refused"
+    where.button(label, key=key, on_click=act_before_run, args=(action, success),
+                 kwargs={"error_key": error_key}, **button)
+    refused = st.session_state.pop(error_key, None)
+    if refused:
+        where.error(refused)
+
+
+def count_run() -> None:
+    """Count the script's runs in this session: a click should cost one run, and the tests
+    read this count to hold the pages to it."""
+    st.session_state[keys.SCRIPT_RUNS] = st.session_state.get(keys.SCRIPT_RUNS, 0) + 1
 
 
 def url_state(fields: dict[str, tuple[str, object, Callable[[str], object] | None]]) -> None:

@@ -50,16 +50,16 @@ def pick_customer() -> None:
     search = st.text_input("Find a customer", key=keys.OVERVIEW_PICK_SEARCH)
     found = list_customers(staff.organization_id, CustomerFilters(search=search), per_page=20)
     for customer in found.items:
-        if st.button(ui.md(customer.display_name), key=f"overview_pick_{customer.id}"):
-            open_customer(customer.id)
+        st.button(ui.md(customer.display_name), key=f"overview_pick_{customer.id}",
+                  on_click=open_customer, args=(customer.id,))
     st.stop()
 
 
 def open_customer(customer_id: int) -> None:
-    """Show another customer (kept in the URL too)."""
+    """Show another customer (kept in the URL too); a callback, so the click's own run
+    draws it."""
     st.session_state[keys.OVERVIEW_CUSTOMER_ID] = customer_id
     st.query_params[keys.QUERY_CUSTOMER] = str(customer_id)
-    st.rerun()
 
 
 customer_id = chosen_customer_id()
@@ -111,19 +111,65 @@ with st.expander("Details", expanded=True):
         f"**Billing address:** {address('billing')}  \n"
         f"**Shipping address:** {address('shipping')}")
 
-def save_access(chosen: list[int], roles: dict[int, str]) -> None:
-    """Give exactly the chosen contacts access, with their roles; report what changed."""
-    try:
-        changes = configure_portal_access(ui.actor(), customer.id, chosen, roles=roles)
-    except DoorstepError as error:
-        st.error(str(error))
-        return
+def ask_to_disable(contact_id: int | None) -> None:
+    """"Disable access" asks first (None: the question is withdrawn); a callback, so the
+    question shows on the run the click starts."""
+    if contact_id is None:
+        st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
+    else:
+        st.session_state[keys.OVERVIEW_CONFIRM_DISABLE] = contact_id
+
+
+def disable_after_asking(contact_id: int):
+    """Disable the contact the question was about; the question ends once that is done (a
+    refusal keeps it, with the reason under it)."""
+    disabled = disable_contact(ui.actor(), contact_id)
+    st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
+    return disabled
+
+
+def save_access(customer_id: int, chosen: list[int], roles: dict[int, str]) -> None:
+    """Give exactly the chosen contacts access, with their roles; report what changed. Runs
+    as a button's callback, before the page, so the page drawn next shows the new states."""
+    ui.act_before_run(
+        lambda: configure_portal_access(ui.actor(), customer_id, chosen, roles=roles),
+        access_report, error_key=keys.OVERVIEW_ACCESS_ERROR)
+
+
+def access_report(changes) -> str:
+    """Keep the table of what a save changed; the message that says how much."""
     changed = [c for c in changes if c.outcome != "unchanged"]
     st.session_state[keys.OVERVIEW_ACCESS_REPORT] = [
         {"Contact": c.name, "Change": c.outcome} for c in changed] or None
-    ui.flash("success", f"Portal access saved: {ui.plural(len(changed), 'change', 'changes')}.")
-    st.cache_data.clear()
-    st.rerun()
+    return f"Portal access saved: {ui.plural(len(changed), 'change', 'changes')}."
+
+
+def submit_access(customer_id: int, fields: list[tuple[int, str, str, str, str]]) -> None:
+    """The "Save portal access" callback: save, or first ask when it cuts someone's access.
+    `fields` holds, per contact: id, tick key, role key, portal state, name."""
+    chosen = [contact_id for contact_id, tick_key, _, _, _ in fields
+              if st.session_state.get(tick_key)]
+    roles = {contact_id: st.session_state[role_key] for contact_id, _, role_key, _, _ in fields
+             if role_key in st.session_state}
+    losing = [name for contact_id, _, _, state, name in fields
+              if state in {"invited", "active"} and contact_id not in chosen]
+    if losing:  # cutting access signs people out: ask first
+        st.session_state[keys.OVERVIEW_CONFIRM_ACCESS] = (customer_id, chosen, losing, roles)
+    else:
+        save_access(customer_id, chosen, roles)
+
+
+def confirm_access() -> None:
+    """The "Disable and save" callback: save what was asked to be confirmed."""
+    pending = st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
+    if pending:
+        customer_id, chosen, _, roles = pending
+        save_access(customer_id, chosen, roles)
+
+
+def cancel_access() -> None:
+    """The confirmation's "Cancel" callback: nothing is saved."""
+    st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
 
 
 # -- contacts and portal access ------------------------------------------------------------
@@ -146,25 +192,23 @@ for contact in contacts:
         if contact.portal_state in {"invited", "disabled"} or (
                 contact.portal_state == "not_invited" and contact.email):
             label = "Invite" if contact.portal_state == "not_invited" else "Re-invite"
-            if buttons.button(label, key=f"overview_invite_{contact.id}",
-                              icon=":material/forward_to_inbox:"):
-                ui.run_action(lambda c=contact: invite_contact(ui.actor(), c.id),
-                              f"Invitation to {contact.email} queued; its delivery shows here.")
-        if contact.portal_state in {"invited", "active"} and buttons.button(
-                "Disable access", key=f"overview_disable_{contact.id}",
-                icon=":material/block:"):
-            st.session_state[keys.OVERVIEW_CONFIRM_DISABLE] = contact.id
+            ui.action_button(
+                buttons, label, lambda c=contact: invite_contact(ui.actor(), c.id),
+                f"Invitation to {contact.email} queued; its delivery shows here.",
+                key=f"overview_invite_{contact.id}", icon=":material/forward_to_inbox:")
+        if contact.portal_state in {"invited", "active"}:
+            buttons.button("Disable access", key=f"overview_disable_{contact.id}",
+                           icon=":material/block:", on_click=ask_to_disable, args=(contact.id,))
         if st.session_state.get(keys.OVERVIEW_CONFIRM_DISABLE) == contact.id:
             st.warning(f"Disable portal access of {ui.md(contact.full_name)}? They are signed "
                        "out at once and their invitation links stop working.")
             yes, no = st.columns([1, 4])
-            if yes.button("Disable", key=f"overview_disable_yes_{contact.id}", type="primary"):
-                st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
-                ui.run_action(lambda c=contact: disable_contact(ui.actor(), c.id),
-                              f"Portal access of {contact.full_name} disabled; signed out.")
-            if no.button("Keep access", key=f"overview_disable_no_{contact.id}"):
-                st.session_state.pop(keys.OVERVIEW_CONFIRM_DISABLE, None)
-                st.rerun()
+            ui.action_button(
+                yes, "Disable", lambda c=contact: disable_after_asking(c.id),
+                f"Portal access of {contact.full_name} disabled; signed out.",
+                key=f"overview_disable_yes_{contact.id}", type="primary")
+            no.button("Keep access", key=f"overview_disable_no_{contact.id}",
+                      on_click=ask_to_disable, args=(None,))
         if (contact.portal_state == "invited"
                 and contact.invitation_email_status in UNDELIVERED):
             with st.form(f"overview_fix_email_{contact.id}"):
@@ -187,41 +231,36 @@ if contacts:
                     + ", ".join(ui.md(c.full_name) for c in requested)
                     + ". Tick them to send the invitation.")
         with st.form("overview_configure_access"):
-            ticks, roles = {}, {}
+            fields = []
             for contact in contacts:
                 tick, role = st.columns([3, 2], vertical_alignment="center")
-                ticks[contact.id] = tick.checkbox(
+                # the state in the key: a change made elsewhere re-reads the tick
+                tick_key = f"overview_access_{contact.id}_{contact.portal_state}"
+                role_key = f"overview_role_{contact.id}_{contact.role}"
+                tick.checkbox(
                     f"{ui.md(contact.full_name)} ({ui.md(contact.email) or 'no email'})"
                     + (" · access requested" if contact.requested_by_id else ""),
-                    value=contact.portal_state in {"invited", "active"},
-                    # the state in the key: a change made elsewhere re-reads the tick
-                    key=f"overview_access_{contact.id}_{contact.portal_state}")
-                roles[contact.id] = role.selectbox(
+                    value=contact.portal_state in {"invited", "active"}, key=tick_key)
+                role.selectbox(
                     "Role", ROLES, index=ROLES.index(contact.role),
                     format_func=ROLE_LABELS.__getitem__, label_visibility="collapsed",
-                    key=f"overview_role_{contact.id}_{contact.role}")
-            submitted = st.form_submit_button("Save portal access", type="primary")
-        if submitted:
-            chosen = [contact_id for contact_id, ticked in ticks.items() if ticked]
-            losing = [c.full_name for c in contacts
-                      if c.portal_state in {"invited", "active"} and c.id not in chosen]
-            if losing:  # cutting access signs people out: ask first
-                st.session_state[keys.OVERVIEW_CONFIRM_ACCESS] = (customer.id, chosen, losing,
-                                                               roles)
-            else:
-                save_access(chosen, roles)
+                    key=role_key)
+                fields.append((contact.id, tick_key, role_key, contact.portal_state,
+                               contact.full_name))
+            refused = st.session_state.pop(keys.OVERVIEW_ACCESS_ERROR, None)
+            if refused:
+                st.error(refused)
+            st.form_submit_button("Save portal access", type="primary", on_click=submit_access,
+                                  args=(customer.id, fields))
         pending = st.session_state.get(keys.OVERVIEW_CONFIRM_ACCESS)
         if pending and pending[0] == customer.id:
-            _, chosen, losing, roles = pending
+            losing = pending[2]
             st.warning(f"Disable portal access of {ui.md(', '.join(losing))}? They are signed "
                        "out at once.")
             yes, no = st.columns([1, 4])
-            if yes.button("Disable and save", key="overview_access_confirm", type="primary"):
-                st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
-                save_access(chosen, roles)
-            if no.button("Cancel", key="overview_access_cancel"):
-                st.session_state.pop(keys.OVERVIEW_CONFIRM_ACCESS, None)
-                st.rerun()
+            yes.button("Disable and save", key="overview_access_confirm", type="primary",
+                       on_click=confirm_access)
+            no.button("Cancel", key="overview_access_cancel", on_click=cancel_access)
         report = st.session_state.pop(keys.OVERVIEW_ACCESS_REPORT, None)
         if report:
             st.dataframe(report, hide_index=True)
@@ -229,14 +268,20 @@ if contacts:
 # -- language ------------------------------------------------------------------------------
 with st.expander("Portal language", expanded=False):
     with st.form("overview_language"):
-        language = st.selectbox(
+        language_key = f"overview_language_{customer.id}"
+        st.selectbox(
             "Language of the portal and emails for this customer's contacts",
             LANGUAGE_CHOICES, format_func=ui.language_label,
-            index=LANGUAGE_CHOICES.index(customer.portal_language or ""),
-            key=f"overview_language_{customer.id}")
-        if st.form_submit_button("Save language"):
-            ui.run_action(lambda: set_portal_language(ui.actor(), customer.id, language or None),
-                          f"Portal language set to {ui.language_label(language)}.")
+            index=LANGUAGE_CHOICES.index(customer.portal_language or ""), key=language_key)
+        refused = st.session_state.pop(keys.OVERVIEW_LANGUAGE_ERROR, None)
+        if refused:
+            st.error(refused)
+        st.form_submit_button("Save language", on_click=ui.act_before_run, args=(
+            lambda c=customer.id, k=language_key: set_portal_language(
+                ui.actor(), c, st.session_state[k] or None),
+            lambda _, k=language_key: "Portal language set to "
+                                      f"{ui.language_label(st.session_state[k])}."),
+            kwargs={"error_key": keys.OVERVIEW_LANGUAGE_ERROR})
 
 # -- edit details --------------------------------------------------------------------------
 with st.expander("Edit details", expanded=False):

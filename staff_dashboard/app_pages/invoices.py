@@ -22,15 +22,12 @@ def bank_transfers() -> None:
             text.markdown(f"**{ui.md(payment.customer.display_name)}** · invoice {invoice} · "
                           f"{amount}  \nreference {ui.md(payment.reference) or '—'} · "
                           f"noticed {ui.fmt_time(payment.created_at)}")
-            if confirm.button("Money arrived", key=f"invoices_confirm_{payment.id}",
-                              type="primary"):
-                ui.run_action(
-                    lambda p=payment: confirm_bank_transfer(ui.actor(), p.id),
-                    f"Payment of {amount} confirmed; the invoice balance went down.")
-            if reject.button("Reject", key=f"invoices_reject_{payment.id}"):
-                ui.run_action(
-                    lambda p=payment: reject_bank_transfer(ui.actor(), p.id),
-                    "Bank-transfer notice rejected.")
-
+            ui.action_button(
+                confirm, "Money arrived", lambda p=payment: confirm_bank_transfer(ui.actor(), p.id),
+                f"Payment of {amount} confirmed; the invoice balance went down.",
+                key=f"invoices_confirm_{payment.id}", type="primary")
+            ui.action_button(
+                reject, "Reject", lambda p=payment: reject_bank_transfer(ui.actor(), p.id),
+                "Bank-transfer notice rejected.", key=f"invoices_reject_{payment.id}")
 
 render("invoice", above_list=bank_transfers)

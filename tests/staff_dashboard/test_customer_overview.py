@@ -102,10 +102,13 @@ def test_portal_language_is_saved(admin, make_customer):
     app = overview(admin, customer)
 
     app.selectbox(key=f"overview_language_{customer.id}").select("ja")
+    runs = app.session_state[keys.SCRIPT_RUNS]
     next(b for b in app.button if b.label == "Save language").click().run()
 
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
     assert Customer.get_by_id(customer.id).portal_language == "ja"
     assert texts(app.toast) == ["Portal language set to 日本語 (ja)."]
+    assert [m.value for m in app.metric if m.label == "Portal language"] == ["日本語"]
 
 
 def test_edit_details_and_a_bad_value_changes_nothing(admin, make_customer):
@@ -230,3 +233,47 @@ def test_configure_portal_sets_roles_and_approves_a_requested_colleague(
     approved = Contact.get_by_id(asked.id)
     assert (approved.portal_state, approved.role, approved.requested_by_id) == (
         "invited", "orders", None)
+
+
+def test_saving_portal_access_runs_the_page_once(admin, make_active_contact):
+    contact = make_active_contact()
+    other = add_contact(Actor.staff(admin.id), contact.customer_id, first_name="Third",
+                        email="third@x.example")
+    app = overview(admin, contact.customer)
+    app.checkbox(key=f"overview_access_{other.id}_not_invited").check()
+
+    runs = app.session_state[keys.SCRIPT_RUNS]
+    next(b for b in app.button if b.label == "Save portal access").click().run()
+
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert texts(app.toast) == ["Portal access saved: 1 change."]
+    assert Contact.get_by_id(other.id).portal_state == "invited"
+    assert app.checkbox(key=f"overview_access_{other.id}_invited").value  # drawn fresh
+
+
+def test_disabling_a_contact_asks_then_runs_the_page_once_a_click(admin, make_active_contact):
+    contact = make_active_contact()
+    app = overview(admin, contact.customer)
+    runs = app.session_state[keys.SCRIPT_RUNS]
+
+    app.button(key=f"overview_disable_{contact.id}").click().run()
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert len(app.warning) == 1
+    app.button(key=f"overview_disable_yes_{contact.id}").click().run()
+
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 2
+    assert Contact.get_by_id(contact.id).portal_state == "disabled"
+    assert texts(app.toast) == [f"Portal access of {contact.full_name} disabled; signed out."]
+    assert len(app.warning) == 0  # the question ended with the answer
+
+
+def test_picking_a_customer_opens_it_in_one_run(admin, make_customer):
+    customer = make_customer("Juniper Joinery")
+    app = open_console(admin, page="app_pages/customer_overview.py")
+    runs = app.session_state[keys.SCRIPT_RUNS]
+
+    app.button(key=f"overview_pick_{customer.id}").click().run()
+
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert texts(app.title) == ["Juniper Joinery"]
+    assert app.query_params[keys.QUERY_CUSTOMER] == str(customer.id)
