@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from peewee import IntegrityError, fn
 
-from core import outbox, validation
+from core import money, outbox, validation
 from core.audit import Actor, record
 from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
@@ -58,7 +58,6 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
                 ip: str = "") -> Payment:
     """Pay all or part of an invoice; the same key always gives back the same payment."""
     key = validation.text(idempotency_key, "idempotency_key", max_length=100, required=True)
-    amount = validation.amount(amount)
     if method not in {"card", "bank_transfer"}:
         raise ValidationError(N_("Choose a payment method."), field="method")
     if method == "card":
@@ -68,6 +67,8 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
     invoice = scope.get_document("invoice", invoice_id)  # scoped: 404 for another customer's
     if not scope.module_enabled("payment"):
         raise NotFoundError()
+    language = contact_language(scope.contact)
+    amount = money.read_amount(amount, language, invoice.currency)
     actor = Actor.contact(scope.contact.id, ip)
     try:
         with transaction():
@@ -82,7 +83,8 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
             available = payable_amount(invoice)
             if amount > available:
                 raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
-                                      amount=f"{available} {invoice.currency}")
+                                      amount=money.format_money(available, invoice.currency,
+                                                                language))
             payment = Payment(
                 organization=org_id, customer=invoice.customer_id, invoice=invoice,
                 contact=scope.contact.id, number="", amount=amount,
@@ -173,15 +175,16 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
                            paid_at=None) -> Payment:
     """Record money the actor's organization received outside the portal (transfer, cash,
     cheque, a card charged elsewhere): the invoice's balance goes down."""
-    amount = validation.amount(amount)
     if method not in {"bank_transfer", "cash", "cheque", "card"}:
         raise ValidationError(N_("Choose a payment method."), field="method")
     reference = validation.text(reference, "reference", max_length=100)
     with transaction():
         invoice = locked(Invoice, load_for_staff(actor, Invoice, invoice_id).id)
+        amount = validation.amount(amount, currency=invoice.currency)
         if invoice.status not in PAYABLE_STATUSES or amount > payable_amount(invoice):
             raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
-                                  amount=f"{payable_amount(invoice)} {invoice.currency}")
+                                  amount=money.format_money(payable_amount(invoice),
+                                                            invoice.currency, "en"))
         payment = Payment.create(organization=invoice.organization_id,
                                  customer=invoice.customer_id, invoice=invoice, number="",
                                  amount=amount, currency=invoice.currency, method=method,

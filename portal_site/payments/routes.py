@@ -3,11 +3,13 @@
 import secrets
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.gateways import SANDBOX_CARDS, Card, get_gateway
+from core.money import format_amount, read_amount
 from core.queries import portal
 from core.services import payments
 from portal_site.payments import bp
@@ -25,6 +27,14 @@ def _sandbox_cards() -> list[tuple[str, str]]:
             for number, outcome in SANDBOX_CARDS.items()]
 
 
+def _typed_amount(form: PayForm, currency: str, payable):
+    """What the Pay button names: the amount in the field when it reads, else the payable."""
+    try:
+        return read_amount(form.amount.data or "", str(get_locale()), currency)
+    except ValidationError:
+        return payable
+
+
 @bp.route("/invoices/<id:invoice_id>/pay", methods=["GET", "POST"])
 @login_required
 @module_required("show_invoices")
@@ -36,7 +46,7 @@ def pay(invoice_id):
     form = PayForm()
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
-        form.amount.data = f"{payable:.2f}"
+        form.amount.data = format_amount(payable, invoice.currency, str(get_locale()))
     status = 200
     if form.validate_on_submit():
         card = None
@@ -67,6 +77,7 @@ def pay(invoice_id):
     open_for_payment = invoice.status in payments.PAYABLE_STATUSES and payable > 0
     return render_template("payments/pay.html", form=form, invoice=invoice, payable=payable,
                            open_for_payment=open_for_payment,
+                           button_amount=_typed_amount(form, invoice.currency, payable),
                            sandbox=get_gateway().is_sandbox, sandbox_cards=_sandbox_cards(),
                            bank_instructions=g.prefs.bank_transfer_instructions), status
 
