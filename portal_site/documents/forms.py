@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectField, TextAreaField
+from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal_site.site.forms import choices
+from portal_site.site.forms import QueryForm, choices
 
 
 class CommentForm(FlaskForm):
@@ -26,7 +26,7 @@ class AcceptForm(FlaskForm):
     """Only the CSRF token: accepting needs no input."""
 
 
-class InvoiceFilterForm(Form):
+class InvoiceFilterForm(QueryForm):
     """The invoice list's filters (read from the query string; they change nothing)."""
 
     status = SelectField(_l("Status"), choices=choices(
@@ -36,7 +36,7 @@ class InvoiceFilterForm(Form):
     date_to = DateField(_l("Issued until"), validators=[Optional()])
 
 
-class QuoteFilterForm(Form):
+class QuoteFilterForm(QueryForm):
     """The quote list's status filter."""
 
     status = SelectField(_l("Status"), choices=choices(

@@ -118,3 +118,22 @@ def test_a_server_error_shows_a_translated_page_without_details(database_url, or
     html = text_of(response)
     assert '<html lang="ja"' in html and "secret internals" not in html
     assert response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("language, choice, date", [
+    ("de", "Keine gültige Auswahl.", "Kein gültiges Datum."),
+    ("ja", "選択肢が正しくありません。", "無効な日付型です。"),
+    ("ar", "اختيار غير صحيح.", "قيمة التاريخ غير صالحة."),
+])
+def test_wtforms_own_messages_come_in_the_page_language(translated_client, org,
+                                                        make_active_contact, language, choice,
+                                                        date):
+    contact = make_active_contact(language=language)
+    Auth(translated_client, org).sign_in(contact)
+    html = text_of(translated_client.get(f"/{org.slug}/invoices?status=bogus&date_from=x"))
+    assert choice in html and date in html
+    assert "Not a valid choice" not in html
+    quotes = text_of(translated_client.get(f"/{org.slug}/quotes?status=bogus"))
+    assert choice in quotes
+    statement = text_of(translated_client.get(f"/{org.slug}/statement?start=x&end=2026-01-01"))
+    assert "field__error" in statement and "Enter a date" not in statement
