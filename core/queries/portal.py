@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, SQL, Select, fn
 
+from core import document_rules as rules
 from core.db import is_postgres
 from core.models import (
     Comment,
@@ -117,7 +118,8 @@ class HomeSummary:
 # The home page's reads in one round trip (built once, see core.prepared): the overdue figure,
 # the last payment and the recent documents, each part mirroring the scope's query
 # (`ContactScope.documents` / `.payments`: the customer's records, hidden statuses left out).
-# Every part gives the same columns: kind, id, number, currency, amount, status, day, time.
+# Every part gives the same columns: kind, id, number, currency, amount, status, day, time,
+# and the day the document's status turns (an invoice's due date, a quote's expiry date).
 _HOME_LIMITS = {"invoice": 5, "quote": 3, "sales_order": 3}
 
 
@@ -135,24 +137,24 @@ def _home_query():
     overdue = (Invoice.select(kind["overdue"], fn.COUNT(Invoice.id).alias("id"),
                               text.alias("number"), text.alias("currency"),
                               fn.SUM(Invoice.balance).alias("amount"), text.alias("status"),
-                              no_day.alias("day"), no_time.alias("at"))
+                              no_day.alias("day"), no_time.alias("at"), no_day.alias("until"))
                .where(Invoice.customer == Param("customer"),
                       Invoice.status.not_in(HIDDEN_STATUSES["invoice"]),
-                      Invoice.status.in_(("sent", "partially_paid")),
-                      Invoice.due_date < Param("today")))
+                      rules.overdue_condition(Param("today"))))
     payment = (Payment.select(kind["payment"], Payment.id, Payment.number, Payment.currency,
                               Payment.amount, Payment.status, no_day.alias("day"),
-                              Payment.paid_at.alias("at"))
+                              Payment.paid_at.alias("at"), no_day.alias("until"))
                .where(Payment.customer == Param("customer"), Payment.status != "void",
                       Payment.status == "succeeded")
                .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(1))
     parts = [_home_part("overdue", overdue), _home_part("payment", payment)]
-    for name, model, date, status in (("invoice", Invoice, Invoice.issue_date, Invoice.status),
-                                      ("quote", Quote, Quote.issue_date, Quote.status),
-                                      ("sales_order", SalesOrder, SalesOrder.order_date,
-                                       SalesOrder.fulfilment)):
+    for name, model, date, status, until in (
+            ("invoice", Invoice, Invoice.issue_date, Invoice.status, Invoice.due_date),
+            ("quote", Quote, Quote.issue_date, Quote.status, Quote.expiry_date),
+            ("sales_order", SalesOrder, SalesOrder.order_date, SalesOrder.fulfilment, no_day)):
         recent = (model.select(kind[name], model.id, model.number, model.currency, model.total,
-                               status.alias("status"), date.alias("day"), no_time.alias("at"))
+                               status.alias("status"), date.alias("day"), no_time.alias("at"),
+                               until.alias("until"))
                   .where(model.customer == Param("customer"),
                          model.status.not_in(HIDDEN_STATUSES[name]))
                   .order_by(date.desc(), model.id.desc()).limit(_HOME_LIMITS[name]))
@@ -168,7 +170,7 @@ _HOME = PreparedSelect(_home_query)
 
 def _home_record(kind: str, row):
     """A document or payment of the home page, from one row of `_HOME`."""
-    _kind, record_id, number, currency, amount, status, day, at = row
+    _kind, record_id, number, currency, amount, status, day, at, until = row
     if kind == "payment":
         return Payment(id=record_id, number=number, currency=currency, status=status,
                        amount=Payment.amount.python_value(amount),
@@ -179,12 +181,16 @@ def _home_record(kind: str, row):
                    total=model.total.python_value(amount))
     setattr(record, "fulfilment" if kind == "sales_order" else "status", status)
     setattr(record, date_field.name, date_field.python_value(day))
+    if kind == "invoice":
+        record.due_date = Invoice.due_date.python_value(until)
+    elif kind == "quote":
+        record.expiry_date = Quote.expiry_date.python_value(until)
     return record
 
 
 def home_summary(scope: ContactScope, today: datetime.date | None = None) -> HomeSummary:
     """Outstanding, overdue, credits, last payment and recent documents (one query)."""
-    today = today or datetime.date.today()
+    today = today or rules.today_for(scope.organization)
     found: dict[str, list] = {"overdue": [], "payment": [], "invoice": [], "quote": [],
                               "sales_order": []}
     for row in _HOME.execute(customer=scope.customer.id, today=today):
@@ -229,10 +235,9 @@ def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
         query = query.where(Invoice.customer == Param("customer"),
                             Invoice.status.not_in(HIDDEN_STATUSES["invoice"]))
         if status == "outstanding":
-            query = query.where(Invoice.status.in_(("sent", "partially_paid")))
+            query = query.where(Invoice.status.in_(rules.OPEN_INVOICE_STATUSES))
         elif status == "overdue":
-            query = query.where(Invoice.status.in_(("sent", "partially_paid")),
-                                Invoice.due_date < Param("today"))
+            query = query.where(rules.overdue_condition(Param("today")))
         elif status == "paid":
             query = query.where(Invoice.status == "paid")
         if has_from:
@@ -262,7 +267,7 @@ def _is_day(value) -> bool:
 def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, date_to=None,
                   page=1, per_page=25, today: datetime.date | None = None) -> Page:
     """This customer's invoices, newest first; filter by status and issue-date range."""
-    today = today or datetime.date.today()
+    today = today or rules.today_for(scope.organization)
     prepared = _INVOICE_LISTS.get((status, bool(date_from), bool(date_to)))
     if (prepared is not None and scope.module_enabled("invoice")
             and all(value is None or _is_day(value) for value in (date_from, date_to))):
@@ -282,10 +287,9 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
         return Page(items, page, per_page, total)
     query = scope.documents("invoice")
     if status == "outstanding":
-        query = query.where(Invoice.status.in_(("sent", "partially_paid")))
+        query = query.where(Invoice.status.in_(rules.OPEN_INVOICE_STATUSES))
     elif status == "overdue":
-        query = query.where(Invoice.status.in_(("sent", "partially_paid")),
-                            Invoice.due_date < today)
+        query = query.where(rules.overdue_condition(today))
     elif status == "paid":
         query = query.where(Invoice.status == "paid")
     if date_from:
@@ -296,10 +300,20 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
                     .order_by(Invoice.issue_date.desc(), Invoice.id.desc()), page, per_page)
 
 
-def list_quotes(scope: ContactScope, *, status: str = "all", page=1, per_page=25) -> Page:
-    """This customer's quotes, newest first."""
+QUOTE_FILTERS = ("all", "sent", "expired", "accepted", "declined", "invoiced")
+
+
+def list_quotes(scope: ContactScope, *, status: str = "all", page=1, per_page=25,
+                today: datetime.date | None = None) -> Page:
+    """This customer's quotes, newest first; "sent" means still awaiting an answer (not
+    expired), "expired" also takes sent quotes past their expiry date."""
+    today = today or rules.today_for(scope.organization)
     query = scope.documents("quote")
-    if status != "all":
+    if status == "sent":
+        query = query.where(rules.awaiting_condition(today))
+    elif status == "expired":
+        query = query.where(rules.expired_condition(today))
+    elif status != "all":
         query = query.where(Quote.status == status)
     return paginate(query.order_by(Quote.issue_date.desc(), Quote.id.desc()), page, per_page)
 

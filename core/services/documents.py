@@ -1,5 +1,6 @@
 """What a contact does with documents: view them, accept or decline quotes."""
 
+from core import document_rules as rules
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
@@ -59,10 +60,10 @@ def record_invoice_view(scope: ContactScope, invoice_id: int, ip: str = "") -> b
 
 def _open_quote(scope: ContactScope, quote_id: int):
     quote = scope.get_document("quote", quote_id)
+    if rules.is_expired(quote, rules.today_for(scope.organization)):
+        raise InvalidStateError(N_("This quote has expired."))
     if quote.status != "sent":
         raise InvalidStateError(N_("This quote can no longer be accepted or declined."))
-    if quote.expiry_date and quote.expiry_date < utcnow().date():
-        raise InvalidStateError(N_("This quote has expired."))
     return quote
 
 

@@ -40,6 +40,6 @@ class QuoteFilterForm(QueryForm):
     """The quote list's status filter."""
 
     status = SelectField(_l("Status"), choices=choices(
-        ("all", _l("All")), ("sent", _l("Awaiting your response")), ("accepted", _l("Accepted")),
-        ("declined", _l("Declined")), ("invoiced", _l("Invoiced"))),
+        ("all", _l("All")), ("sent", _l("Awaiting your response")), ("expired", _l("Expired")),
+        ("accepted", _l("Accepted")), ("declined", _l("Declined")), ("invoiced", _l("Invoiced"))),
         default="all", validate_choice=True)

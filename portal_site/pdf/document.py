@@ -109,8 +109,8 @@ class Formatter:
         return format_date(day, format=length, locale=self.locale)
 
     def today(self) -> datetime.date:
-        """Today in the organization's time zone."""
-        return datetime.datetime.now(self.zone).date()
+        """Today in the organization's time zone (`core.document_rules`' one clock)."""
+        return datetime.datetime.now(datetime.UTC).astimezone(self.zone).date()
 
 
 class BusinessDocument(FPDF):

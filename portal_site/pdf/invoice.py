@@ -5,14 +5,13 @@ from decimal import Decimal
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from core import document_rules
 from core.queries.staff import get_preferences
 from portal_site.pdf.document import BusinessDocument, Formatter, document_locale
 
-OPEN_STATUSES = ("sent", "partially_paid")
-
 
 def _status_label(invoice, today) -> str:
-    if invoice.status in OPEN_STATUSES and invoice.due_date < today:
+    if document_rules.is_overdue(invoice, today):
         return _("Overdue")
     return {
         "draft": _("Draft"),

@@ -4,14 +4,16 @@ import datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_datetime_format, get_timezone_gmt
 from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import get_currency_precision
 from flask import Flask, g, request, session
 from flask_babel import (
     format_currency,
     format_date,
-    format_datetime,
     format_decimal,
     get_locale,
     get_translations,
@@ -20,6 +22,7 @@ from flask_babel import (
 from flask_login import current_user
 from jinja2 import pass_context
 
+from core.document_rules import zone_of
 from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, contact_language, is_rtl
 
 # Set while an invitation, reset or sign-up link is being completed (see portal_site.auth).
@@ -157,8 +160,22 @@ def date_in(locale, value) -> str:
 
 
 def date_time(value) -> str:
-    """A UTC timestamp in the organization's time zone and the page's locale."""
-    return format_datetime(value, "medium") if value else ""
+    """A UTC timestamp in the organization's time zone and the page's locale, with the zone."""
+    return moment_in(get_locale(), value, zone_of(g.get("org")))
+
+
+def moment_in(locale, value: datetime.datetime | None, zone: datetime.tzinfo) -> str:
+    """A stored (naive UTC) time in `zone`, in `locale`'s date-time pattern, with the zone's
+    offset ("GMT+14:00") so a reader elsewhere knows which clock it is; minutes suffice."""
+    if value is None:
+        return ""
+    if locale is None:
+        locale = Locale.parse(DEFAULT_LANGUAGE)
+    local = value.replace(tzinfo=datetime.UTC).astimezone(zone)
+    pattern = get_datetime_format("medium", locale=locale).replace("'", "")
+    moment = pattern.format(babel_format_time(local, "short", locale=locale),
+                            babel_format_date(local.date(), "medium", locale=locale))
+    return f"{moment} {get_timezone_gmt(local, width='long', locale=locale)}"
 
 
 def quantity(value) -> str:

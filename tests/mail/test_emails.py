@@ -63,7 +63,7 @@ def every_kind(org, admin, make_customer, make_active_contact, make_invoice):
     scope = ContactScope.for_contact(payer.id)
     invoice = make_invoice(payer.customer, "100.00")
     documents.record_invoice_view(scope, invoice.id)
-    payments.pay_invoice(scope, invoice.id, "40.00", method="card", idempotency_key="k1",
+    payments.pay_invoice(scope, invoice.id, "40,00", method="card", idempotency_key="k1",
                          card=GOOD_CARD)
     comments.add_contact_comment(scope, "invoice", invoice.id, "Wann kommt die Ware?")
     comments.add_staff_comment(Actor.staff(admin.id), "invoice", invoice.id, "Morgen früh.")
@@ -155,7 +155,7 @@ def test_a_receipt_shows_amounts_in_the_documents_currency_formatted_for_the_con
         make_active_contact, make_invoice, mail_app, smtp):
     payer = make_active_contact(email="lena@baeckerei.example", language="de", currency="EUR")
     invoice = make_invoice(payer.customer, "1234.50")
-    payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, "1000.00",
+    payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, Decimal("1000.00"),
                          method="card", idempotency_key="k", card=GOOD_CARD)
 
     deliver(mail_app)
