@@ -137,3 +137,41 @@ def test_wtforms_own_messages_come_in_the_page_language(translated_client, org,
     assert choice in quotes
     statement = text_of(translated_client.get(f"/{org.slug}/statement?start=x&end=2026-01-01"))
     assert "field__error" in statement and "Enter a date" not in statement
+
+
+def test_a_wrong_address_answers_in_the_signed_in_contacts_language(translated_client, org,
+                                                                   make_active_contact):
+    contact = make_active_contact(language="de")
+    Auth(translated_client, org).sign_in(contact)
+    response = translated_client.get(f"/{org.slug}/no/such/page",
+                                     headers={"Accept-Language": "en"})
+    html = text_of(response)
+    assert response.status_code == 404
+    assert '<html lang="de"' in html and "Seite nicht gefunden" in html
+    assert org.name in html and f'href="/{org.slug}/"' in html
+
+
+def test_a_wrong_portal_answers_in_the_browsers_language_with_a_hint(translated_client):
+    response = translated_client.get("/no-such-portal/x", headers={"Accept-Language": "fr"})
+    html = text_of(response)
+    assert response.status_code == 404 and '<html lang="fr"' in html
+    assert "Vérifiez l’adresse du lien" in html and "Page introuvable" in html
+
+
+def test_a_used_invitation_link_explains_in_the_contacts_language(
+        translated_client, org, make_customer):
+    from core.models import Contact
+    from core.services import access
+    from tests.conftest import PASSWORD, token_of
+
+    contact = Contact.get(Contact.customer == make_customer(allow_portal_access=True,
+                                                            language="es"))
+    token = token_of(contact)
+    access.accept_invitation(org.id, token, PASSWORD)
+    fresh = translated_client.application.test_client()
+    fresh.get(f"/{org.slug}/accept/{token}", headers={"Accept-Language": "es"})
+    response = fresh.get(f"/{org.slug}/accept", headers={"Accept-Language": "es"})
+    html = text_of(response)
+    assert response.status_code == 410 and '<html lang="es"' in html
+    assert "Esta invitación ya se aceptó" in html
+    assert f'href="/{org.slug}/login"' in html and f'href="/{org.slug}/forgot-password"' in html
