@@ -10,6 +10,7 @@ from flask_login import login_required
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.gateways import SANDBOX_CARDS, Card, get_gateway
 from core.money import format_amount, read_amount
+from core.portal_texts import portal_text
 from core.queries import portal
 from core.services import payments
 from portal_site.payments import bp
@@ -79,7 +80,8 @@ def pay(invoice_id):
                            open_for_payment=open_for_payment,
                            button_amount=_typed_amount(form, invoice.currency, payable),
                            sandbox=get_gateway().is_sandbox, sandbox_cards=_sandbox_cards(),
-                           bank_instructions=g.prefs.bank_transfer_instructions), status
+                           bank_instructions=portal_text(g.prefs, "bank_transfer",
+                                                         str(get_locale()))), status
 
 
 @bp.get("/payments")

@@ -6,6 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core import document_rules
+from core.portal_texts import portal_text
 from core.queries.staff import get_preferences
 from portal_site.pdf.document import BusinessDocument, Formatter, document_locale
 
@@ -91,7 +92,8 @@ def render_invoice_pdf(invoice, lines, organization, customer, payments, locale:
         pdf.section(_("Notes"), invoice.notes)
         instructions = _("Please quote %(number)s with your payment.",
                          number=fmt.isolate(invoice.number))
-        if preferences.bank_transfer_instructions.strip():
-            instructions = preferences.bank_transfer_instructions + "\n" + instructions
+        bank = portal_text(preferences, "bank_transfer", babel_locale.language)
+        if bank.strip():
+            instructions = bank + "\n" + instructions
         pdf.section(_("Payment instructions"), instructions)
         return pdf.finish()

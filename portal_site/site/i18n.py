@@ -24,6 +24,7 @@ from jinja2 import pass_context
 
 from core.document_rules import zone_of
 from core.i18n import DEFAULT_LANGUAGE, N_, SUPPORTED_LANGUAGES, contact_language, is_rtl
+from core.portal_texts import portal_text
 
 # Set while an invitation, reset or sign-up link is being completed (see portal_site.auth).
 PENDING_LANGUAGE_KEY = "pending_language"
@@ -194,6 +195,12 @@ def status_label_in(translations, kind: str, status: str) -> str:
     return translations.ugettext(label) if label is not None else status
 
 
+def page_text(kind: str) -> str:
+    """A text staff wrote for the portal (banner, bank-transfer instructions), in the page's
+    language when they wrote one, else in the organization's default language."""
+    return portal_text(g.get("prefs"), kind, str(get_locale() or DEFAULT_LANGUAGE))
+
+
 def page_locale() -> dict:
     """`lang` and `dir` for the <html> element."""
     locale = str(get_locale() or DEFAULT_LANGUAGE)
@@ -222,6 +229,7 @@ def init_app(app: Flask) -> None:
     """Expose the formatting helpers to templates."""
     app.jinja_env.globals.update(money=money, fmt_date=date, fmt_datetime=date_time,
                                  fmt_quantity=quantity, status_label=status_label,
-                                 page_locale=page_locale, languages=SUPPORTED_LANGUAGES)
+                                 page_locale=page_locale, languages=SUPPORTED_LANGUAGES,
+                                 portal_text=page_text)
     app.jinja_env.filters.update(money=_money_filter, fmt_date=_date_filter,
                                  status_label=_status_filter)

@@ -166,6 +166,7 @@ def test_a_receipt_shows_amounts_in_the_documents_currency_formatted_for_the_con
     assert format_currency(Decimal("1000.00"), "EUR", locale="de") in text  # 1.000,00 €
     assert format_currency(Decimal("234.50"), "EUR", locale="de") in text   # still due
     assert "1.000,00" in text and "$" not in text
+    assert "GMT+00:00" in text  # the payment's time says which clock it is on
 
 
 def test_the_invitation_shows_the_portal_its_username_and_a_working_accept_button(

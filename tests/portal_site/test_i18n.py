@@ -175,3 +175,38 @@ def test_a_used_invitation_link_explains_in_the_contacts_language(
     assert response.status_code == 410 and '<html lang="es"' in html
     assert "Esta invitación ya se aceptó" in html
     assert f'href="/{org.slug}/login"' in html and f'href="/{org.slug}/forgot-password"' in html
+
+
+def test_the_banner_and_bank_instructions_come_in_the_contacts_language(
+        client, auth, org, make_active_contact, make_invoice):
+    organizations.update_portal_preferences(
+        Actor.system(org.id), banner_text="Closed on Friday.", bank_transfer_instructions="IBAN",
+        banner_texts={"de": "Freitag geschlossen."},
+        bank_transfer_texts={"de": "IBAN DE00 (bitte Rechnungsnummer angeben)"})
+    german = make_active_contact(language="de")
+    invoice = make_invoice(german.customer, "10.00")
+    auth.sign_in(german)
+    home = text_of(client.get(f"/{org.slug}/"))
+    assert "Freitag geschlossen." in home and "Closed on Friday." not in home
+    pay = text_of(client.get(f"/{org.slug}/invoices/{invoice.id}/pay"))
+    assert "IBAN DE00 (bitte Rechnungsnummer angeben)" in pay
+    auth.sign_out()
+    french = make_active_contact(language="fr")
+    auth.sign_in(french)
+    assert "Closed on Friday." in text_of(client.get(f"/{org.slug}/"))
+
+
+def test_comment_times_show_the_organizations_zone(client, auth, org, make_active_contact,
+                                                  make_invoice):
+    from core.models import Organization
+    from core.queries.scoping import ContactScope
+    from core.services import comments
+
+    Organization.update(timezone="Pacific/Kiritimati").where(Organization.id == org.id).execute()
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer, "10.00")
+    comments.add_contact_comment(ContactScope.for_contact(contact.id), "invoice", invoice.id,
+                                 "When does it ship?")
+    auth.sign_in(contact)
+    html = text_of(client.get(f"/{org.slug}/invoices/{invoice.id}"))
+    assert "GMT+14:00" in html
