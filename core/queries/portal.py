@@ -9,6 +9,7 @@ from peewee import JOIN, SQL, Select, fn
 
 from core import document_rules as rules
 from core.db import is_postgres
+from core.errors import NotFoundError
 from core.models import (
     Comment,
     Contact,
@@ -386,11 +387,71 @@ def get_order_shipments(scope: ContactScope, order_id) -> list:
                 .order_by(Shipment.created_at))
 
 
-def get_thread(scope: ContactScope, kind: str, document_id) -> list:
-    """The comments on a document with their authors (contact or staff), oldest first."""
-    query = (scope.comments(kind, document_id)
-             .select(Comment, Contact, StaffUser)
-             .join(Contact, JOIN.LEFT_OUTER, on=(Comment.contact == Contact.id))
-             .switch(Comment)
-             .join(StaffUser, JOIN.LEFT_OUTER, on=(Comment.staff == StaffUser.id)))
-    return list(query)
+# A document's comments with their authors (SQL built once: every detail page reads it).
+_THREAD = PreparedSelect(lambda: (
+    Comment.select(Comment, Contact, StaffUser)
+    .join(Contact, JOIN.LEFT_OUTER, on=(Comment.contact == Contact.id))
+    .switch(Comment)
+    .join(StaffUser, JOIN.LEFT_OUTER, on=(Comment.staff == StaffUser.id))
+    .where(Comment.customer == Param("customer"), Comment.document_type == Param("kind"),
+           Comment.document_id == Param("document"))
+    .order_by(Comment.created_at, Comment.id)))
+
+
+def get_thread(scope: ContactScope, kind: str, document_id, *, document=None) -> list:
+    """The comments on a document with their authors (contact or staff), oldest first.
+
+    `document`: the document itself when the caller already read it through this scope.
+    """
+    if document is None:
+        document = scope.get_document(kind, document_id)
+    return list(_THREAD.execute(customer=scope.customer.id, kind=kind, document=document.id))
+
+
+# The invoice detail page's reads (what every invoice email link opens), SQL built once each;
+# each mirrors the scope's query (`ContactScope.documents` / `.payments`, `get_lines`).
+_INVOICE = PreparedSelect(lambda: (
+    Invoice.select()
+    .where(Invoice.id == Param("invoice"), Invoice.customer == Param("customer"),
+           Invoice.status.not_in(HIDDEN_STATUSES["invoice"]))
+    .limit(1)))
+_INVOICE_LINES = PreparedSelect(lambda: (
+    InvoiceLine.select().where(InvoiceLine.invoice == Param("invoice"))
+    .order_by(InvoiceLine.position, InvoiceLine.id)))
+_INVOICE_PAYMENTS = PreparedSelect(lambda: (
+    Payment.select()
+    .where(Payment.customer == Param("customer"), Payment.status != "void",
+           Payment.invoice == Param("invoice"))
+    .order_by(Payment.paid_at)))
+
+
+@dataclass
+class InvoiceDetail:
+    """An invoice with its lines, payments (none when the module is off) and comments."""
+
+    invoice: Invoice
+    lines: list
+    payments: list
+    comments: list
+
+    @property
+    def pending(self) -> Decimal:
+        """Bank-transfer notices on the invoice that staff have not confirmed yet."""
+        return _money(sum((p.amount for p in self.payments if p.status == "pending"),
+                          Decimal("0")))
+
+
+def get_invoice_detail(scope: ContactScope, invoice_id) -> InvoiceDetail:
+    """One of this customer's invoices with everything its page shows (four reads)."""
+    try:
+        invoice_id = int(invoice_id)
+    except (TypeError, ValueError):
+        raise NotFoundError() from None
+    invoice = (_INVOICE.first(invoice=invoice_id, customer=scope.customer.id)
+               if scope.module_enabled("invoice") else None)
+    if invoice is None:
+        raise NotFoundError()
+    payments = (list(_INVOICE_PAYMENTS.execute(customer=scope.customer.id, invoice=invoice.id))
+                if scope.module_enabled("payment") else [])
+    return InvoiceDetail(invoice, list(_INVOICE_LINES.execute(invoice=invoice.id)), payments,
+                         get_thread(scope, "invoice", invoice.id, document=invoice))

@@ -13,13 +13,15 @@ from core.services.notifications import notify_staff
 
 
 def record_document_view(scope: ContactScope, kind: str, document_id: int,
-                         ip: str = "") -> bool:
+                         ip: str = "", *, document=None) -> bool:
     """Record that the contact opened a document; True when this was its first view by anyone.
 
     The first view of an invoice stores the time and contact and notifies staff once, even
-    when two contacts open it at the same moment.
+    when two contacts open it at the same moment. `document`: the document itself when the
+    caller already read it through this scope (the page shows it anyway).
     """
-    document = scope.get_document(kind, document_id)
+    if document is None or document.id != document_id:
+        document = scope.get_document(kind, document_id)
     if document.first_viewed_at is not None:
         return False  # only first views are recorded: a page view stays read-only after that
     model = DOCUMENT_MODELS[kind]
@@ -53,9 +55,10 @@ def record_document_view(scope: ContactScope, kind: str, document_id: int,
     return first
 
 
-def record_invoice_view(scope: ContactScope, invoice_id: int, ip: str = "") -> bool:
+def record_invoice_view(scope: ContactScope, invoice_id: int, ip: str = "", *,
+                        invoice=None) -> bool:
     """Record that the contact opened an invoice (see record_document_view)."""
-    return record_document_view(scope, "invoice", invoice_id, ip)
+    return record_document_view(scope, "invoice", invoice_id, ip, document=invoice)
 
 
 def _open_quote(scope: ContactScope, quote_id: int):

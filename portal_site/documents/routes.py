@@ -11,7 +11,6 @@ from core import document_rules
 from core.errors import InvalidStateError, ValidationError
 from core.queries import portal
 from core.services import comments, documents
-from core.services.payments import payable_amount
 from portal_site.documents import bp
 from portal_site.documents.forms import (
     AcceptForm,
@@ -167,15 +166,16 @@ def invoices():
 
 
 def _invoice_page(invoice_id, comment_form=None, status=200):
-    documents.record_invoice_view(scope(), invoice_id, client_ip())
-    invoice = scope().get_document("invoice", invoice_id)
+    detail = portal.get_invoice_detail(scope(), invoice_id)
+    invoice = detail.invoice
+    documents.record_invoice_view(scope(), invoice.id, client_ip(), invoice=invoice)
     can_pay = (g.prefs.show_payments and document_rules.is_payable(invoice)
-               and payable_amount(invoice) > 0)
-    payments = (portal.get_invoice_payments(scope(), invoice.id)
-                if scope().module_enabled("payment") else [])
-    return render_template("documents/invoice.html", invoice=invoice,
-                           lines=portal.get_lines(invoice), payments=payments, can_pay=can_pay,
-                           **_thread("invoice", invoice.id, comment_form)), status
+               and invoice.balance - detail.pending > 0)
+    return render_template(
+        "documents/invoice.html", invoice=invoice, lines=detail.lines, payments=detail.payments,
+        can_pay=can_pay, comments=detail.comments,
+        comment_form=comment_form or CommentForm(formdata=None),
+        comment_action=url_for("documents.invoice_comment", document_id=invoice.id)), status
 
 
 @bp.get("/invoices/<id:invoice_id>")
