@@ -18,6 +18,7 @@ from core.errors import ValidationError
 from core.i18n import DEFAULT_LANGUAGE, N_
 
 LIMIT = Decimal("1e12")  # the columns hold 12 integer digits
+STORED_DECIMALS = 2  # and two decimals
 _EXAMPLE = Decimal("1234.56")
 # Numbering systems whose digits are the ten code points from this zero (Unicode keeps them
 # contiguous); a locale whose native system is not here is read in Latin digits only.
@@ -164,10 +165,12 @@ def plain_amount(value: Decimal | int | str, *, decimals: int = 2, field: str = 
 
 def read_amount(value: str | Decimal | int, locale: str, currency: str, *,
                 field: str = "amount") -> Decimal:
-    """Text a person typed is read in `locale`; a number handed over by code is checked alike."""
+    """Text a person typed is read in `locale` with the currency's decimals; a number handed
+    over by code is checked against the stored precision (cents: a total with tax can hold
+    them, also in a currency without decimals)."""
     if isinstance(value, str):
         return parse_amount(value, locale, currency, field=field)
-    return plain_amount(value, decimals=currency_decimals(currency), field=field)
+    return plain_amount(value, decimals=STORED_DECIMALS, field=field)
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:

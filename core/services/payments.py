@@ -180,7 +180,7 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
     reference = validation.text(reference, "reference", max_length=100)
     with transaction():
         invoice = locked(Invoice, load_for_staff(actor, Invoice, invoice_id).id)
-        amount = validation.amount(amount, currency=invoice.currency)
+        amount = validation.amount(amount)
         if invoice.status not in PAYABLE_STATUSES or amount > payable_amount(invoice):
             raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
                                   amount=money.format_money(payable_amount(invoice),
