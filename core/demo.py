@@ -5,6 +5,7 @@ import random
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from core import money
 from core.audit import Actor
 from core.db import transaction
 from core.errors import DoorstepError
@@ -220,7 +221,9 @@ def seed_demo(password: str = DEFAULT_PASSWORD, seed: int = 7) -> DemoResult:
         if primary.portal_state == "active" and len(sent) > 2:
             scope = ContactScope.for_contact(primary.id)
             record_invoice_view(scope, sent[1].id)
-            half = (sent[1].total / 2).quantize(Decimal("0.01"))
+            # Half, in the currency's smallest unit (a yen invoice is paid in whole yen).
+            unit = Decimal(1).scaleb(-money.currency_decimals(sent[1].currency))
+            half = (sent[1].total / 2).quantize(unit)
             payments.pay_invoice(scope, sent[1].id, half, method="card",
                                  idempotency_key=f"demo-{sent[1].id}",
                                  card=Card("4242424242424242", "12/30", "123"))

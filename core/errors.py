@@ -53,9 +53,40 @@ class RateLimitedError(DoorstepError):
 
 
 class TokenError(DoorstepError):
-    """An invitation, reset or verification link that is invalid, used, expired or revoked."""
+    """An invitation, reset or verification link that is invalid, used, expired or revoked.
+
+    `reason` says which ("invalid", "used", "expired", "revoked") and `purpose` what the link
+    was for, so the page can explain it and offer the way on (sign in, a new link).
+    """
 
     message = N_("This link is invalid or has expired. Please ask for a new one.")
+    MESSAGES = {
+        ("used", "invitation"): N_("This invitation was already accepted, so your account is "
+                                   "ready. Sign in with your email address and password, or "
+                                   "choose a new password if you forgot it."),
+        ("used", "reset"): N_("This link was already used to choose a new password. Sign in "
+                              "with it, or ask for a new link if you forgot it again."),
+        ("used", "signup"): N_("This address was already confirmed. Sign in with your email "
+                               "address and password."),
+        ("expired", "invitation"): N_("This invitation has expired. Please ask us to send you "
+                                      "a new one."),
+        ("revoked", "invitation"): N_("This invitation was replaced by a newer one. Please use "
+                                      "the link in the most recent email."),
+        ("expired", "reset"): N_("This link has expired. Ask for a new one: it works for two "
+                                 "hours."),
+        ("revoked", "reset"): N_("This link was replaced by a newer one. Please use the link in "
+                                 "the most recent email, or ask for a new one."),
+    }
+
+    def __init__(self, reason: str = "invalid", purpose: str = "", **kwargs):
+        self.reason, self.purpose = reason, purpose
+        kwargs.setdefault("message", self.MESSAGES.get((reason, purpose)))
+        super().__init__(**kwargs)
+
+    @property
+    def gone(self) -> bool:
+        """The link was real but can no longer be used (HTTP 410 rather than 400)."""
+        return self.reason in {"used", "expired", "revoked"}
 
 
 class InvalidStateError(DoorstepError):

@@ -75,8 +75,12 @@ class PortalPreferences(BaseModel):
     show_payments = BooleanField(default=True)
     show_shipments = BooleanField(default=True)
     show_statement = BooleanField(default=True)
+    # The texts in the organization's default language (the fallback), and per other portal
+    # language as a JSON object {language: text} (see core.portal_texts).
     banner_text = TextField(default="")
     bank_transfer_instructions = TextField(default="")
+    banner_texts = TextField(default="{}")
+    bank_transfer_texts = TextField(default="{}")
     email_on_invoice_viewed = BooleanField(default=False)
     email_on_payment = BooleanField(default=True)
     email_on_comment = BooleanField(default=True)

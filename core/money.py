@@ -12,12 +12,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_decimal, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from core.errors import ValidationError
 from core.i18n import DEFAULT_LANGUAGE, N_
 
 LIMIT = Decimal("1e12")  # the columns hold 12 integer digits
+STORED_DECIMALS = 2  # and two decimals
 _EXAMPLE = Decimal("1234.56")
 # Numbering systems whose digits are the ten code points from this zero (Unicode keeps them
 # contiguous); a locale whose native system is not here is read in Latin digits only.
@@ -65,11 +66,14 @@ def _notations(locale: Locale) -> tuple[_Notation, ...]:
     return tuple(notations)
 
 
+def _pattern(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
 def example_amount(locale: str, decimals: int) -> str:
     """1234.56 written the locale's way with `decimals` places: the hint every error shows."""
     value = _EXAMPLE.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_locale(locale))
+    return format_decimal(value, format=_pattern(decimals), locale=_locale(locale))
 
 
 def _read(text: str, notation: _Notation) -> str | None:
@@ -157,3 +161,24 @@ def plain_amount(value: Decimal | int | str, *, decimals: int = 2, field: str = 
         value = format(number.normalize(), "f") if number != 0 else "0"
     return parse_number(value, DEFAULT_LANGUAGE, decimals=decimals, field=field,
                         allow_zero=allow_zero)
+
+
+def read_amount(value: str | Decimal | int, locale: str, currency: str, *,
+                field: str = "amount") -> Decimal:
+    """Text a person typed is read in `locale` with the currency's decimals; a number handed
+    over by code is checked against the stored precision (cents: a total with tax can hold
+    them, also in a currency without decimals)."""
+    if isinstance(value, str):
+        return parse_amount(value, locale, currency, field=field)
+    return plain_amount(value, decimals=STORED_DECIMALS, field=field)
+
+
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    """An amount with its currency, written the locale's way (for messages core composes)."""
+    return format_currency(amount, currency, locale=_locale(locale))
+
+
+def format_amount(amount: Decimal, currency: str, locale: str) -> str:
+    """An amount without its symbol, the way `parse_amount` reads it back (a form's value)."""
+    return format_decimal(amount, format=_pattern(currency_decimals(currency)),
+                          locale=_locale(locale))

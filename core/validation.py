@@ -1,11 +1,12 @@
 """Input checks shared by every service; each raises ValidationError naming the field."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal, overload
 
 from email_validator import EmailNotValidError, validate_email
 
+from core import money
 from core.errors import ValidationError
 from core.i18n import N_, SUPPORTED_LANGUAGES
 from core.queries.scoping import ROLES
@@ -69,19 +70,10 @@ def currency(value, field: str = "currency") -> str:
     return value
 
 
-def amount(value, field: str = "amount") -> Decimal:
-    """A positive money amount with at most two decimals."""
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, AttributeError):
-        raise ValidationError(N_("Enter an amount, for example 125.50."), field=field) from None
-    if not number.is_finite() or number <= 0:
-        raise ValidationError(N_("Enter an amount greater than zero."), field=field)
-    if number != number.quantize(Decimal("0.01")):
-        raise ValidationError(N_("Use at most two decimals."), field=field)
-    if number >= Decimal("1e12"):
-        raise ValidationError(N_("Enter a smaller amount."), field=field)
-    return number.quantize(Decimal("0.01"))
+def amount(value, field: str = "amount", *, currency: str | None = None) -> Decimal:
+    """A positive amount from a machine or the English console (`core.money.plain_amount`)."""
+    decimals = money.currency_decimals(currency) if currency else 2
+    return money.plain_amount(value, decimals=decimals, field=field)
 
 
 def integer(value, field: str, *, minimum: int, maximum: int) -> int:

@@ -86,7 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
             db.database.close()
 
     from portal_site import speed
-    from portal_site.site import errors, i18n, organization, security
+    from portal_site.site import errors, i18n, organization, rules, security
 
     babel.init_app(app, locale_selector=i18n.select_locale,
                    timezone_selector=i18n.select_timezone)
@@ -102,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     organization.init_app(app)
     i18n.init_app(app)
+    rules.init_app(app)
     errors.init_app(app)
     speed.init_app(app)  # after Flask-Babel and Flask-Login: see portal_site/speed/README.md
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from core import document_rules
 from core.errors import DoorstepError, NotFoundError
 from core.pdf.fonts import FontsMissingError
 from core.pdf.records import staff_document_pdf
@@ -97,6 +98,7 @@ def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
                             status=status, search=search,
                             page=st.session_state[page_key], per_page=PER_PAGE)
     rows = []
+    today = document_rules.today_for(staff)  # the organization's date, as the portal's
     for document in result.items:
         viewer = document.first_viewed_by
         row = {
@@ -104,7 +106,7 @@ def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
             "Number": document.number,
             "Customer": document.customer.display_name,
             "Date": document_date(document),
-            "Status": document.status.replace("_", " "),
+            "Status": document_rules.shown_status(kind, document, today).replace("_", " "),
             "Total": ui.fmt_money(document.total, document.currency),
         }
         if kind == "invoice":
@@ -205,7 +207,9 @@ def summary(kind: str, document) -> None:
     total = ui.fmt_money(document.total, document.currency)
     balance = (f" · balance {ui.fmt_money(document.balance, document.currency)}"
                if kind == "invoice" else "")
-    st.markdown(f"**{document.status.replace('_', ' ').capitalize()}** · {total}{balance}  \n"
+    shown = document_rules.shown_status(kind, document, document_rules.today_for(
+        auth.current_staff()))
+    st.markdown(f"**{shown.replace('_', ' ').capitalize()}** · {total}{balance}  \n"
                 f"{seen}")
 
 

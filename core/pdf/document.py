@@ -122,8 +122,8 @@ class Formatter:
         return f"{joined} ({zone})"
 
     def today(self) -> datetime.date:
-        """Today in the organization's time zone."""
-        return datetime.datetime.now(self.zone).date()
+        """Today in the organization's time zone (`core.document_rules`' one clock)."""
+        return datetime.datetime.now(datetime.UTC).astimezone(self.zone).date()
 
 
 class BusinessDocument(FPDF):

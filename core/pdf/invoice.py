@@ -2,16 +2,16 @@
 
 from decimal import Decimal
 
+from core import document_rules
 from core.i18n import load_catalog
 from core.pdf.document import BusinessDocument, Formatter, document_locale
 from core.pdf.text import _, translated
+from core.portal_texts import portal_text
 from core.queries.staff import get_preferences
-
-OPEN_STATUSES = ("sent", "partially_paid")
 
 
 def _status_label(invoice, today) -> str:
-    if invoice.status in OPEN_STATUSES and invoice.due_date < today:
+    if document_rules.is_overdue(invoice, today):
         return _("Overdue")
     return {
         "draft": _("Draft"),
@@ -92,7 +92,8 @@ def render_invoice_pdf(invoice, lines, organization, customer, payments, locale:
         pdf.section(_("Notes"), invoice.notes)
         instructions = _("Please quote %(number)s with your payment.",
                          number=fmt.isolate(invoice.number))
-        if preferences.bank_transfer_instructions.strip():
-            instructions = preferences.bank_transfer_instructions + "\n" + instructions
+        bank = portal_text(preferences, "bank_transfer", babel_locale.language)
+        if bank.strip():
+            instructions = bank + "\n" + instructions
         pdf.section(_("Payment instructions"), instructions)
         return pdf.finish()

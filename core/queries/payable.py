@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from peewee import fn
 
+from core import document_rules
 from core.models import Invoice, Payment, PaymentAllocation, utcnow
 from core.queries.scoping import ContactScope
 
@@ -55,7 +56,8 @@ def list_payable_invoices(scope: ContactScope, today: datetime.date) -> list[Pay
                       (invoice.balance - held.get(invoice.id, Decimal("0"))).quantize(
                           Decimal("0.01")))
         if payable > 0:
-            found.append(PayableInvoice(invoice, payable, invoice.due_date < today))
+            overdue = document_rules.is_overdue(invoice, today)
+            found.append(PayableInvoice(invoice, payable, overdue))
     return found
 
 

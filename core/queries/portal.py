@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from peewee import JOIN, SQL, Select, fn
 
+from core import document_rules as rules
 from core import shipping
 from core.db import is_postgres
 from core.errors import NotFoundError
@@ -122,7 +123,8 @@ class HomeSummary:
 # The home page's reads in one round trip (built once, see core.prepared): the overdue figure,
 # the last payment and the recent documents, each part mirroring the scope's query
 # (`ContactScope.documents` / `.payments`: the customer's records, hidden statuses left out).
-# Every part gives the same columns: kind, id, number, currency, amount, status, day, time.
+# Every part gives the same columns: kind, id, number, currency, amount, status, day, time,
+# and the day the document's status turns (an invoice's due date, a quote's expiry date).
 _HOME_LIMITS = {"invoice": 5, "quote": 3, "sales_order": 3}
 
 
@@ -140,24 +142,24 @@ def _home_query():
     overdue = (Invoice.select(kind["overdue"], fn.COUNT(Invoice.id).alias("id"),
                               text.alias("number"), text.alias("currency"),
                               fn.SUM(Invoice.balance).alias("amount"), text.alias("status"),
-                              no_day.alias("day"), no_time.alias("at"))
+                              no_day.alias("day"), no_time.alias("at"), no_day.alias("until"))
                .where(Invoice.customer == Param("customer"),
                       Invoice.status.not_in(HIDDEN_STATUSES["invoice"]),
-                      Invoice.status.in_(("sent", "partially_paid")),
-                      Invoice.due_date < Param("today")))
+                      rules.overdue_condition(Param("today"))))
     payment = (Payment.select(kind["payment"], Payment.id, Payment.number, Payment.currency,
                               Payment.amount, Payment.status, no_day.alias("day"),
-                              Payment.paid_at.alias("at"))
+                              Payment.paid_at.alias("at"), no_day.alias("until"))
                .where(Payment.customer == Param("customer"), Payment.status != "void",
                       Payment.status == "succeeded")
                .order_by(Payment.paid_at.desc(), Payment.id.desc()).limit(1))
     parts = [_home_part("overdue", overdue), _home_part("payment", payment)]
-    for name, model, date, status in (("invoice", Invoice, Invoice.issue_date, Invoice.status),
-                                      ("quote", Quote, Quote.issue_date, Quote.status),
-                                      ("sales_order", SalesOrder, SalesOrder.order_date,
-                                       SalesOrder.fulfilment)):
+    for name, model, date, status, until in (
+            ("invoice", Invoice, Invoice.issue_date, Invoice.status, Invoice.due_date),
+            ("quote", Quote, Quote.issue_date, Quote.status, Quote.expiry_date),
+            ("sales_order", SalesOrder, SalesOrder.order_date, SalesOrder.fulfilment, no_day)):
         recent = (model.select(kind[name], model.id, model.number, model.currency, model.total,
-                               status.alias("status"), date.alias("day"), no_time.alias("at"))
+                               status.alias("status"), date.alias("day"), no_time.alias("at"),
+                               until.alias("until"))
                   .where(model.customer == Param("customer"),
                          model.status.not_in(HIDDEN_STATUSES[name]))
                   .order_by(date.desc(), model.id.desc()).limit(_HOME_LIMITS[name]))
@@ -173,7 +175,7 @@ _HOME = PreparedSelect(_home_query)
 
 def _home_record(kind: str, row):
     """A document or payment of the home page, from one row of `_HOME`."""
-    _kind, record_id, number, currency, amount, status, day, at = row
+    _kind, record_id, number, currency, amount, status, day, at, until = row
     if kind == "payment":
         return Payment(id=record_id, number=number, currency=currency, status=status,
                        amount=Payment.amount.python_value(amount),
@@ -184,12 +186,16 @@ def _home_record(kind: str, row):
                    total=model.total.python_value(amount))
     setattr(record, "fulfilment" if kind == "sales_order" else "status", status)
     setattr(record, date_field.name, date_field.python_value(day))
+    if kind == "invoice":
+        record.due_date = Invoice.due_date.python_value(until)
+    elif kind == "quote":
+        record.expiry_date = Quote.expiry_date.python_value(until)
     return record
 
 
 def home_summary(scope: ContactScope, today: datetime.date | None = None) -> HomeSummary:
     """Outstanding, overdue, credits, last payment and recent documents (one query)."""
-    today = today or datetime.date.today()
+    today = today or rules.today_for(scope.organization)
     found: dict[str, list] = {"overdue": [], "payment": [], "invoice": [], "quote": [],
                               "sales_order": []}
     for row in _HOME.execute(customer=scope.customer.id, today=today):
@@ -234,10 +240,9 @@ def _invoice_list_queries(status: str, has_from: bool, has_to: bool) -> tuple:
         query = query.where(Invoice.customer == Param("customer"),
                             Invoice.status.not_in(HIDDEN_STATUSES["invoice"]))
         if status == "outstanding":
-            query = query.where(Invoice.status.in_(("sent", "partially_paid")))
+            query = query.where(Invoice.status.in_(rules.OPEN_INVOICE_STATUSES))
         elif status == "overdue":
-            query = query.where(Invoice.status.in_(("sent", "partially_paid")),
-                                Invoice.due_date < Param("today"))
+            query = query.where(rules.overdue_condition(Param("today")))
         elif status == "paid":
             query = query.where(Invoice.status == "paid")
         if has_from:
@@ -267,7 +272,7 @@ def _is_day(value) -> bool:
 def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, date_to=None,
                   page=1, per_page=25, today: datetime.date | None = None) -> Page:
     """This customer's invoices, newest first; filter by status and issue-date range."""
-    today = today or datetime.date.today()
+    today = today or rules.today_for(scope.organization)
     prepared = _INVOICE_LISTS.get((status, bool(date_from), bool(date_to)))
     if (prepared is not None and scope.module_enabled("invoice")
             and all(value is None or _is_day(value) for value in (date_from, date_to))):
@@ -287,10 +292,9 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
         return Page(items, page, per_page, total)
     query = scope.documents("invoice")
     if status == "outstanding":
-        query = query.where(Invoice.status.in_(("sent", "partially_paid")))
+        query = query.where(Invoice.status.in_(rules.OPEN_INVOICE_STATUSES))
     elif status == "overdue":
-        query = query.where(Invoice.status.in_(("sent", "partially_paid")),
-                            Invoice.due_date < today)
+        query = query.where(rules.overdue_condition(today))
     elif status == "paid":
         query = query.where(Invoice.status == "paid")
     if date_from:
@@ -301,10 +305,20 @@ def list_invoices(scope: ContactScope, *, status: str = "all", date_from=None, d
                     .order_by(Invoice.issue_date.desc(), Invoice.id.desc()), page, per_page)
 
 
-def list_quotes(scope: ContactScope, *, status: str = "all", page=1, per_page=25) -> Page:
-    """This customer's quotes, newest first."""
+QUOTE_FILTERS = ("all", "sent", "expired", "accepted", "declined", "invoiced")
+
+
+def list_quotes(scope: ContactScope, *, status: str = "all", page=1, per_page=25,
+                today: datetime.date | None = None) -> Page:
+    """This customer's quotes, newest first; "sent" means still awaiting an answer (not
+    expired), "expired" also takes sent quotes past their expiry date."""
+    today = today or rules.today_for(scope.organization)
     query = scope.documents("quote")
-    if status != "all":
+    if status == "sent":
+        query = query.where(rules.awaiting_condition(today))
+    elif status == "expired":
+        query = query.where(rules.expired_condition(today))
+    elif status != "all":
         query = query.where(Quote.status == status)
     return paginate(query.order_by(Quote.issue_date.desc(), Quote.id.desc()), page, per_page)
 
@@ -414,14 +428,69 @@ def get_order_shipments(scope: ContactScope, order_id) -> list:
                 .order_by(Shipment.created_at))
 
 
-def get_thread(scope: ContactScope, kind: str, document_id) -> list:
-    """The comments on a document with their authors (contact or staff), oldest first."""
-    query = (scope.comments(kind, document_id)
-             .select(Comment, Contact, StaffUser)
-             .join(Contact, JOIN.LEFT_OUTER, on=(Comment.contact == Contact.id))
-             .switch(Comment)
-             .join(StaffUser, JOIN.LEFT_OUTER, on=(Comment.staff == StaffUser.id)))
-    return list(query)
+# A document's comments with their authors (SQL built once: every detail page reads it).
+_THREAD = PreparedSelect(lambda: (
+    Comment.select(Comment, Contact, StaffUser)
+    .join(Contact, JOIN.LEFT_OUTER, on=(Comment.contact == Contact.id))
+    .switch(Comment)
+    .join(StaffUser, JOIN.LEFT_OUTER, on=(Comment.staff == StaffUser.id))
+    .where(Comment.customer == Param("customer"), Comment.document_type == Param("kind"),
+           Comment.document_id == Param("document"))
+    .order_by(Comment.created_at, Comment.id)))
+
+
+def get_thread(scope: ContactScope, kind: str, document_id, *, document=None) -> list:
+    """The comments on a document with their authors (contact or staff), oldest first.
+
+    `document`: the document itself when the caller already read it through this scope.
+    """
+    if document is None:
+        document = scope.get_document(kind, document_id)
+    return list(_THREAD.execute(customer=scope.customer.id, kind=kind, document=document.id))
+
+
+# The invoice detail page's reads (what every invoice email link opens), SQL built once each;
+# each mirrors the scope's query (`ContactScope.documents` / `.payments`, `get_lines`).
+_INVOICE = PreparedSelect(lambda: (
+    Invoice.select()
+    .where(Invoice.id == Param("invoice"), Invoice.customer == Param("customer"),
+           Invoice.status.not_in(HIDDEN_STATUSES["invoice"]))
+    .limit(1)))
+_INVOICE_LINES = PreparedSelect(lambda: (
+    InvoiceLine.select().where(InvoiceLine.invoice == Param("invoice"))
+    .order_by(InvoiceLine.position, InvoiceLine.id)))
+
+
+@dataclass
+class InvoiceDetail:
+    """An invoice with its lines, payments (none when the module is off) and comments."""
+
+    invoice: Invoice
+    lines: list
+    payments: list
+    comments: list
+
+    @property
+    def pending(self) -> Decimal:
+        """Bank-transfer notices on the invoice that staff have not confirmed yet."""
+        return _money(sum((p.amount for p in self.payments if p.status == "pending"),
+                          Decimal("0")))
+
+
+def get_invoice_detail(scope: ContactScope, invoice_id) -> InvoiceDetail:
+    """One of this customer's invoices with everything its page shows (four reads)."""
+    try:
+        invoice_id = int(invoice_id)
+    except (TypeError, ValueError):
+        raise NotFoundError() from None
+    invoice = (_INVOICE.first(invoice=invoice_id, customer=scope.customer.id)
+               if scope.module_enabled("invoice") else None)
+    if invoice is None:
+        raise NotFoundError()
+    payments = (get_invoice_payments(scope, invoice.id)
+                if scope.module_enabled("payment") else [])
+    return InvoiceDetail(invoice, list(_INVOICE_LINES.execute(invoice=invoice.id)), payments,
+                         get_thread(scope, "invoice", invoice.id, document=invoice))
 
 
 def list_companies(scope: ContactScope) -> list[Contact]:

@@ -113,13 +113,19 @@ def raw_token_for(token: AccessToken) -> str:
 
 def _find_token(organization_id: int, raw: str, purpose: str) -> AccessToken:
     token = AccessToken.get_or_none(AccessToken.token_hash == hash_token(raw or ""))
-    if (token is None or token.organization_id != organization_id or token.purpose != purpose
-            or token.used_at or token.revoked_at or token.expires_at < utcnow()):
+    if token is None or token.organization_id != organization_id or token.purpose != purpose:
         raise TokenError()
     contact = token.contact
     # Bound to the contact and the address it was sent to.
     if contact.email != token.email or contact.portal_state == "disabled":
         raise TokenError()
+    # A real link of this portal: say why it no longer works, so the page can offer the way on.
+    if token.used_at:
+        raise TokenError("used", purpose)
+    if token.revoked_at:
+        raise TokenError("revoked", purpose)
+    if token.expires_at < utcnow():
+        raise TokenError("expired", purpose)
     return token
 
 

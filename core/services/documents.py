@@ -1,5 +1,6 @@
 """What a contact does with documents: view them, accept or decline quotes."""
 
+from core import document_rules as rules
 from core import validation
 from core.audit import Actor, record
 from core.db import transaction
@@ -12,13 +13,15 @@ from core.services.notifications import notify_staff
 
 
 def record_document_view(scope: ContactScope, kind: str, document_id: int,
-                         ip: str = "") -> bool:
+                         ip: str = "", *, document=None) -> bool:
     """Record that the contact opened a document; True when this was its first view by anyone.
 
     The first view of an invoice stores the time and contact and notifies staff once, even
-    when two contacts open it at the same moment.
+    when two contacts open it at the same moment. `document`: the document itself when the
+    caller already read it through this scope (the page shows it anyway).
     """
-    document = scope.get_document(kind, document_id)
+    if document is None or document.id != document_id:
+        document = scope.get_document(kind, document_id)
     if document.first_viewed_at is not None:
         return False  # only first views are recorded: a page view stays read-only after that
     model = DOCUMENT_MODELS[kind]
@@ -52,17 +55,18 @@ def record_document_view(scope: ContactScope, kind: str, document_id: int,
     return first
 
 
-def record_invoice_view(scope: ContactScope, invoice_id: int, ip: str = "") -> bool:
+def record_invoice_view(scope: ContactScope, invoice_id: int, ip: str = "", *,
+                        invoice=None) -> bool:
     """Record that the contact opened an invoice (see record_document_view)."""
-    return record_document_view(scope, "invoice", invoice_id, ip)
+    return record_document_view(scope, "invoice", invoice_id, ip, document=invoice)
 
 
 def _open_quote(scope: ContactScope, quote_id: int):
     quote = scope.get_document("quote", quote_id)
+    if rules.is_expired(quote, rules.today_for(scope.organization)):
+        raise InvalidStateError(N_("This quote has expired."))
     if quote.status != "sent":
         raise InvalidStateError(N_("This quote can no longer be accepted or declined."))
-    if quote.expiry_date and quote.expiry_date < utcnow().date():
-        raise InvalidStateError(N_("This quote has expired."))
     return quote
 
 

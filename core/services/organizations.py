@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from core import validation
+from core import portal_texts, validation
 from core.audit import Actor, record
 from core.db import transaction
 from core.errors import ValidationError
@@ -70,8 +70,14 @@ def create_organization(name: str, *, default_language: str = "en", currency: st
 
 def update_portal_preferences(actor: Actor, *, banner_text: str | None = None,
                               bank_transfer_instructions: str | None = None,
+                              banner_texts: dict[str, str] | None = None,
+                              bank_transfer_texts: dict[str, str] | None = None,
                               **flags) -> PortalPreferences:
-    """Change portal preferences (admins only); only the known switches and texts are accepted."""
+    """Change portal preferences (admins only); only the known switches and texts are accepted.
+
+    `banner_text` and `bank_transfer_instructions` are in the organization's default language;
+    `banner_texts` and `bank_transfer_texts` ({language: text}) replace the other languages'.
+    """
     unknown = set(flags) - set(PREFERENCE_FLAGS)
     if unknown:
         raise ValidationError(N_("Unknown preference: %(name)s."), name=sorted(unknown)[0])
@@ -81,6 +87,11 @@ def update_portal_preferences(actor: Actor, *, banner_text: str | None = None,
     if bank_transfer_instructions is not None:
         changes["bank_transfer_instructions"] = validation.text(
             bank_transfer_instructions, "bank_transfer_instructions", max_length=1000)
+    if banner_texts is not None:
+        changes["banner_texts"] = portal_texts.clean_texts("banner", banner_texts)
+    if bank_transfer_texts is not None:
+        changes["bank_transfer_texts"] = portal_texts.clean_texts("bank_transfer",
+                                                                  bank_transfer_texts)
     with transaction():
         organization_id = require_admin(actor)
         prefs = PortalPreferences.get(PortalPreferences.organization == organization_id)

@@ -14,11 +14,10 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from peewee import IntegrityError, fn
 
-from core import outbox, validation
+from core import money, outbox, validation
 from core.audit import Actor, record
 from core.db import locked, transaction
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
@@ -91,15 +90,6 @@ def restore_to_invoice(invoice: Invoice, amount: Decimal) -> None:
     Customer.add_to_outstanding(invoice.customer_id, amount)
 
 
-def organization_today(organization) -> datetime.date:
-    """Today in the organization's time zone."""
-    try:
-        zone = ZoneInfo(organization.timezone or "UTC")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    return datetime.datetime.now(zone).date()
-
-
 def _existing(organization_id: int, key: str, invoice_id: int | None, contact_id: int):
     payment = Payment.get_or_none(Payment.organization == organization_id,
                                   Payment.idempotency_key == key)
@@ -138,7 +128,6 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
     `checkout_url` to send the contact to; `back` says where Stripe sends them after.
     """
     key = validation.text(idempotency_key, "idempotency_key", max_length=100, required=True)
-    amount = validation.amount(amount)
     if method not in {"card", "bank_transfer"}:
         raise ValidationError(N_("Choose a payment method."), field="method")
     org_id = scope.organization.id
@@ -149,6 +138,8 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
     invoice = scope.get_document("invoice", invoice_id)  # scoped: 404 for another customer's
     if not scope.module_enabled("payment"):
         raise NotFoundError()
+    language = contact_language(scope.contact)
+    amount = money.read_amount(amount, language, invoice.currency)
     actor = Actor.contact(scope.contact.id, ip)
     try:
         with transaction():
@@ -163,7 +154,8 @@ def pay_invoice(scope: ContactScope, invoice_id: int, amount, *, method: str,
             available = payable_amount(invoice)
             if amount > available:
                 raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
-                                      amount=f"{available} {invoice.currency}")
+                                      amount=money.format_money(available, invoice.currency,
+                                                                language))
             payment = Payment(
                 organization=org_id, customer=invoice.customer_id, invoice=invoice,
                 contact=scope.contact.id, number="", amount=amount,
@@ -394,15 +386,16 @@ def record_offline_payment(actor: Actor, invoice_id: int, amount, *,
                            paid_at=None, external_id: str | None = None) -> Payment:
     """Record money the actor's organization received outside the portal (transfer, cash,
     cheque, a card charged elsewhere): the invoice's balance goes down."""
-    amount = validation.amount(amount)
     if method not in {"bank_transfer", "cash", "cheque", "card"}:
         raise ValidationError(N_("Choose a payment method."), field="method")
     reference = validation.text(reference, "reference", max_length=100)
     with transaction():
         invoice = locked(Invoice, load_for_staff(actor, Invoice, invoice_id).id)
+        amount = validation.amount(amount)
         if invoice.status not in PAYABLE_STATUSES or amount > payable_amount(invoice):
             raise ValidationError(N_("You can pay at most %(amount)s."), field="amount",
-                                  amount=f"{payable_amount(invoice)} {invoice.currency}")
+                                  amount=money.format_money(payable_amount(invoice),
+                                                            invoice.currency, "en"))
         payment = Payment.create(organization=invoice.organization_id,
                                  customer=invoice.customer_id, invoice=invoice, number="",
                                  amount=amount, currency=invoice.currency, method=method,

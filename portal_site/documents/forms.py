@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal_site.site.forms import choices
+from portal_site.site.forms import QueryForm, choices
 
 
 class CommentForm(FlaskForm):
@@ -32,7 +32,7 @@ class AcceptForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false"})
 
 
-class InvoiceFilterForm(Form):
+class InvoiceFilterForm(QueryForm):
     """The invoice list's filters (read from the query string; they change nothing)."""
 
     status = SelectField(_l("Status"), choices=choices(
@@ -42,10 +42,10 @@ class InvoiceFilterForm(Form):
     date_to = DateField(_l("Issued until"), validators=[Optional()])
 
 
-class QuoteFilterForm(Form):
+class QuoteFilterForm(QueryForm):
     """The quote list's status filter."""
 
     status = SelectField(_l("Status"), choices=choices(
-        ("all", _l("All")), ("sent", _l("Awaiting your response")), ("accepted", _l("Accepted")),
-        ("declined", _l("Declined")), ("invoiced", _l("Invoiced"))),
+        ("all", _l("All")), ("sent", _l("Awaiting your response")), ("expired", _l("Expired")),
+        ("accepted", _l("Accepted")), ("declined", _l("Declined")), ("invoiced", _l("Invoiced"))),
         default="all", validate_choice=True)

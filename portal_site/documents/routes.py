@@ -1,18 +1,18 @@
 """Document pages. Every read goes through the signed-in contact's ContactScope, so another
 customer's record and a missing one both answer 404."""
 
-import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from core import document_rules
 from core.errors import InvalidStateError, ValidationError
 from core.pdf import records as pdfs
 from core.queries import portal
 from core.services import comments, documents
-from core.services.payments import PAYABLE_STATUSES, payable_amount
+from core.services.payments import payable_amount
 from portal_site.documents import bp
 from portal_site.documents.forms import (
     AcceptForm,
@@ -23,6 +23,7 @@ from portal_site.documents.forms import (
 )
 from portal_site.site.errors import translated
 from portal_site.site.forms import client_ip, pdf_response, show_error
+from portal_site.site.rules import today
 from portal_site.site.session import module_required, scope
 
 # URL segment, module switch and detail endpoint of each kind of document.
@@ -51,11 +52,6 @@ def _thread(kind: str, document_id: int, form: CommentForm | None = None) -> dic
 
 # -- quotes ----------------------------------------------------------------------------------
 
-def _expired(quote, today: datetime.date) -> bool:
-    """A sent quote past its expiry date can no longer be answered (core refuses it too)."""
-    return quote.status == "sent" and quote.expiry_date is not None and quote.expiry_date < today
-
-
 @bp.get("/quotes")
 @login_required
 @module_required("show_quotes")
@@ -63,18 +59,16 @@ def quotes():
     """The customer's quotes."""
     form = QuoteFilterForm(request.args)
     status = form.status.data if form.validate() else "all"
-    page = portal.list_quotes(scope(), status=status, page=_page())
-    return render_template("documents/quotes.html", page=page, form=form,
-                           today=datetime.date.today())
+    page = portal.list_quotes(scope(), status=status, page=_page(), today=today())
+    return render_template("documents/quotes.html", page=page, form=form)
 
 
 def _quote_page(quote_id, decline_form=None, comment_form=None, status=200):
     quote = scope().get_document("quote", quote_id)
     documents.record_document_view(scope(), "quote", quote.id, client_ip())
-    expired = _expired(quote, datetime.date.today())
     return render_template("documents/quote.html", quote=quote, lines=portal.get_lines(quote),
-                           can_respond=quote.status == "sent" and not expired,
-                           shown_status="expired" if expired else quote.status,
+                           can_respond=document_rules.can_respond(quote, today()),
+                           shown_status=document_rules.shown_status("quote", quote, today()),
                            decline_form=decline_form or DeclineForm(formdata=None),
                            **_thread("quote", quote.id, comment_form)), status
 
@@ -89,7 +83,7 @@ def quote(quote_id):
 
 def _confirm_page(quote_id, form, status=200):
     quote = scope().get_document("quote", quote_id)
-    if quote.status != "sent" or _expired(quote, datetime.date.today()):
+    if not document_rules.can_respond(quote, today()):
         flash(_("This quote can no longer be accepted or declined."), "error")
         return redirect(url_for("documents.quote", quote_id=quote.id))
     return render_template("documents/quote_accept.html", quote=quote, form=form), status
@@ -215,23 +209,22 @@ def invoices():
         filters = {name: (value if not form[name].errors else None)
                    for name, value in filters.items()}
         filters["status"] = filters["status"] or "all"
-    page = portal.list_invoices(scope(), page=_page(), **filters)
-    return render_template("documents/invoices.html", page=page, form=form,
-                           today=datetime.date.today(), payable=PAYABLE_STATUSES)
+    page = portal.list_invoices(scope(), page=_page(), today=today(), **filters)
+    return render_template("documents/invoices.html", page=page, form=form)
 
 
 def _invoice_page(invoice_id, comment_form=None, status=200):
-    documents.record_invoice_view(scope(), invoice_id, client_ip())
-    invoice = scope().get_document("invoice", invoice_id)
-    can_pay = (scope().module_enabled("payment") and invoice.status in PAYABLE_STATUSES
+    detail = portal.get_invoice_detail(scope(), invoice_id)
+    invoice = detail.invoice
+    documents.record_invoice_view(scope(), invoice.id, client_ip(), invoice=invoice)
+    # What may be paid now: the balance less notices and open checkouts (core.services.payments).
+    can_pay = (scope().module_enabled("payment") and document_rules.is_payable(invoice)
                and payable_amount(invoice) > 0)
-    payments = (portal.get_invoice_payments(scope(), invoice.id)
-                if scope().module_enabled("payment") else [])
-    return render_template("documents/invoice.html", invoice=invoice,
-                           lines=portal.get_lines(invoice), payments=payments, can_pay=can_pay,
-                           overdue=(invoice.status in PAYABLE_STATUSES
-                                    and invoice.due_date < datetime.date.today()),
-                           **_thread("invoice", invoice.id, comment_form)), status
+    return render_template(
+        "documents/invoice.html", invoice=invoice, lines=detail.lines, payments=detail.payments,
+        can_pay=can_pay, comments=detail.comments,
+        comment_form=comment_form or CommentForm(formdata=None),
+        comment_action=url_for("documents.invoice_comment", document_id=invoice.id)), status
 
 
 @bp.get("/invoices/<id:invoice_id>")

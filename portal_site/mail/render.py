@@ -9,14 +9,12 @@ import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_time as babel_format_time
-from babel.dates import get_datetime_format
 from flask import render_template
 from flask_babel import force_locale, format_currency, get_locale, gettext, pgettext
 
+from core.document_rules import zone_of
 from core.i18n import DEFAULT_LANGUAGE, is_rtl, is_supported
 from core.models import (
     AccessToken,
@@ -37,6 +35,7 @@ from core.queries.scoping import DOCUMENT_MODELS
 from core.queries.staff import get_preferences
 from core.services.access import raw_token_for, resolve_password_reset_request
 from portal_site.mail import links
+from portal_site.site.i18n import moment_in
 
 DEFAULT_ACCENT = "#1f6feb"
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -125,23 +124,9 @@ def _isolate_values(context: dict, language: str) -> None:
 
 # -- formatting in the current (forced) locale --------------------------------------------------
 
-def _zone(organization) -> datetime.tzinfo:
-    try:
-        return ZoneInfo(organization.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
-
-
 def format_moment(value: datetime.datetime | None, organization) -> str:
-    """A stored (naive UTC) time in the organization's timezone, formatted for the locale."""
-    if value is None:
-        return ""
-    local = value.replace(tzinfo=datetime.UTC).astimezone(_zone(organization))
-    locale = get_locale()
-    # The locale's own way of joining a date and a time; minutes are precise enough.
-    pattern = get_datetime_format("medium", locale=locale).replace("'", "")
-    return pattern.format(babel_format_time(local, "short", locale=locale),
-                          babel_format_date(local.date(), "medium", locale=locale))
+    """A stored (naive UTC) time in the organization's timezone and the locale, with the zone."""
+    return moment_in(get_locale(), value, zone_of(organization))
 
 
 def format_day(value: datetime.date | datetime.datetime | None, organization) -> str:
@@ -149,7 +134,7 @@ def format_day(value: datetime.date | datetime.datetime | None, organization) ->
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        value = value.replace(tzinfo=datetime.UTC).astimezone(_zone(organization)).date()
+        value = value.replace(tzinfo=datetime.UTC).astimezone(zone_of(organization)).date()
     return babel_format_date(value, "long", locale=get_locale())
 
 

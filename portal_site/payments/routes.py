@@ -12,7 +12,9 @@ from flask_login import login_required
 from core.config import load_settings
 from core.errors import InvalidStateError, NotFoundError, PaymentError, ValidationError
 from core.gateways import SANDBOX_CARDS, Card
+from core.money import format_amount, read_amount
 from core.pdf import records as pdfs
+from core.portal_texts import portal_text
 from core.queries import portal
 from core.queries.gateway import get_payment_mode
 from core.queries.payable import list_allocations, list_payable_invoices
@@ -23,6 +25,7 @@ from portal_site.payments.forms import PayForm, PaySeveralForm, WithdrawForm
 from portal_site.site.errors import translated
 from portal_site.site.forms import choices, client_ip, pdf_response, show_error
 from portal_site.site.i18n import money
+from portal_site.site.rules import today
 from portal_site.site.security import allow_form_target
 from portal_site.site.session import module_required, scope
 
@@ -74,6 +77,14 @@ def _after(payment):
     return redirect(url_for("payments.receipt", payment_id=payment.id))
 
 
+def _typed_amount(form: PayForm, currency: str, payable):
+    """What the Pay button names: the amount in the field when it reads, else the payable."""
+    try:
+        return read_amount(form.amount.data or "", str(get_locale()), currency)
+    except ValidationError:
+        return payable
+
+
 @bp.route("/invoices/<id:invoice_id>/pay", methods=["GET", "POST"])
 @login_required
 @module_required("show_invoices")
@@ -88,7 +99,7 @@ def pay(invoice_id):
                                   ("bank_transfer", _("Bank transfer")))
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(24)
-        form.amount.data = f"{payable:.2f}"
+        form.amount.data = format_amount(payable, invoice.currency, str(get_locale()))
     status = 200
     if form.validate_on_submit():
         try:
@@ -112,7 +123,9 @@ def pay(invoice_id):
     page = render_template("payments/pay.html", form=form, invoice=invoice, payable=payable,
                            open_for_payment=open_for_payment, mode=mode,
                            sandbox=mode == "sandbox", sandbox_cards=_sandbox_cards(),
-                           bank_instructions=g.prefs.bank_transfer_instructions)
+                           button_amount=_typed_amount(form, invoice.currency, payable),
+                           bank_instructions=portal_text(g.prefs, "bank_transfer",
+                                                         str(get_locale())))
     return allow_form_target(make_response(page, status), *_checkout_origins(mode))
 
 
@@ -122,7 +135,7 @@ def pay(invoice_id):
 @module_required("show_payments")
 def pay_several():
     """Pay several invoices (chosen, or everything overdue) in one payment."""
-    payable = list_payable_invoices(scope(), payments.organization_today(g.org))
+    payable = list_payable_invoices(scope(), today())
     mode = get_payment_mode(g.org.id)
     form = PaySeveralForm()
     if request.method == "POST":

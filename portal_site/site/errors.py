@@ -20,6 +20,7 @@ from core.errors import (
     RateLimitedError,
     TokenError,
 )
+from portal_site.site.organization import adopt_org_of_path
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ PAGES = {
     405: (_l("Not allowed"), _l("This page can't be used that way.")),
     409: (_l("Not possible right now"),
           _l("This action is not possible in the record's current state.")),
+    410: (_l("This link can't be used"),
+          _l("This link was already used or has expired. Please ask for a new one.")),
     429: (_l("Too many attempts"),
           _l("Too many attempts. Please wait a few minutes and try again.")),
     503: (_l("Not available right now"),
@@ -45,11 +48,13 @@ def translated(error: DoorstepError) -> str:
     return gettext(error.message, **error.params)
 
 
-def error_page(status: int, message: str | None = None, title: str | None = None):
-    """Render the error page for `status` (with an optional specific message)."""
+def error_page(status: int, message: str | None = None, title: str | None = None,
+               actions: list[tuple[str, str]] | None = None):
+    """Render the error page for `status` (with an optional specific message, and links
+    (endpoint, label) offered instead of the default way back)."""
     default_title, default_message = PAGES.get(status, PAGES[500])
     body = render_template("errors/error.html", status=status, title=title or default_title,
-                           message=message or default_message)
+                           message=message or default_message, actions=actions or [])
     return body, status
 
 
@@ -77,6 +82,7 @@ def _record_not_found(_error: NotFoundError):
 
 
 def _not_found(_error):
+    adopt_org_of_path()
     return error_page(404)
 
 
@@ -86,7 +92,13 @@ def _rate_limited(error: RateLimitedError):
 
 
 def _token(error: TokenError):
-    return error_page(400, translated(error), title=gettext("This link can't be used"))
+    # A link that was real but is used up or expired is gone (410); a made-up one is a 400.
+    # Either way the page offers the way on: sign in, or ask for a new password link.
+    actions = [("auth.sign_in", gettext("Sign in"))]
+    if error.purpose in {"invitation", "reset", "signup"}:
+        actions.append(("auth.forgot_password", gettext("Forgot your password?")))
+    return error_page(410 if error.gone else 400, translated(error),
+                      title=gettext("This link can't be used"), actions=actions)
 
 
 def _denied(error: PermissionDeniedError):

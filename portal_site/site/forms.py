@@ -5,9 +5,21 @@ import re
 
 from flask import request, send_file
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
+from wtforms import Form
 
 from core.errors import DoorstepError
 from portal_site.site.errors import translated
+
+
+class QueryForm(Form):
+    """A form read from the query string (filters: no CSRF token, they change nothing), whose
+    WTForms messages ("Not a valid choice.") come in the page's language like FlaskForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            """WTForms' own catalog for the page's locale (Flask-WTF loads it per request)."""
+            return wtforms_translations
 
 
 def show_error(form: FlaskForm, error: DoorstepError) -> None:

@@ -4,14 +4,16 @@ import datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from babel.dates import get_datetime_format, get_timezone_gmt
 from babel.numbers import format_currency as babel_format_currency
 from babel.numbers import get_currency_precision
 from flask import Flask, g, request, session
 from flask_babel import (
     format_currency,
     format_date,
-    format_datetime,
     format_decimal,
     get_locale,
     get_translations,
@@ -22,6 +24,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from core import names
+from core.document_rules import zone_of
 from core.i18n import (
     DEFAULT_LANGUAGE,
     STATUS_LABELS,
@@ -29,6 +32,7 @@ from core.i18n import (
     contact_language,
     is_rtl,
 )
+from core.portal_texts import portal_text
 
 # Set while an invitation, reset or sign-up link is being completed (see portal_site.auth).
 PENDING_LANGUAGE_KEY = "pending_language"
@@ -135,8 +139,22 @@ def date_in(locale, value) -> str:
 
 
 def date_time(value) -> str:
-    """A UTC timestamp in the organization's time zone and the page's locale."""
-    return format_datetime(value, "medium") if value else ""
+    """A UTC timestamp in the organization's time zone and the page's locale, with the zone."""
+    return moment_in(get_locale(), value, zone_of(g.get("org")))
+
+
+def moment_in(locale, value: datetime.datetime | None, zone: datetime.tzinfo) -> str:
+    """A stored (naive UTC) time in `zone`, in `locale`'s date-time pattern, with the zone's
+    offset ("GMT+14:00") so a reader elsewhere knows which clock it is; minutes suffice."""
+    if value is None:
+        return ""
+    if locale is None:
+        locale = Locale.parse(DEFAULT_LANGUAGE)
+    local = value.replace(tzinfo=datetime.UTC).astimezone(zone)
+    pattern = get_datetime_format("medium", locale=locale).replace("'", "")
+    moment = pattern.format(babel_format_time(local, "short", locale=locale),
+                            babel_format_date(local.date(), "medium", locale=locale))
+    return f"{moment} {get_timezone_gmt(local, width='long', locale=locale)}"
 
 
 def quantity(value) -> str:
@@ -180,6 +198,12 @@ def ltr_text(value) -> str:
     return names.isolate(value, str(get_locale() or DEFAULT_LANGUAGE), ltr=True)
 
 
+def page_text(kind: str) -> str:
+    """A text staff wrote for the portal (banner, bank-transfer instructions), in the page's
+    language when they wrote one, else in the organization's default language."""
+    return portal_text(g.get("prefs"), kind, str(get_locale() or DEFAULT_LANGUAGE))
+
+
 def page_locale() -> dict:
     """`lang` and `dir` for the <html> element."""
     locale = str(get_locale() or DEFAULT_LANGUAGE)
@@ -209,7 +233,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(money=money, fmt_date=date, fmt_datetime=date_time,
                                  fmt_quantity=quantity, status_label=status_label,
                                  page_locale=page_locale, languages=SUPPORTED_LANGUAGES,
-                                 contact_name=contact_name, greeting_name=greeting_name)
+                                 contact_name=contact_name, greeting_name=greeting_name,
+                                 portal_text=page_text)
     app.jinja_env.filters.update(money=_money_filter, fmt_date=_date_filter,
                                  status_label=_status_filter, bidi=bidi,
                                  ltr=ltr_text)

@@ -1,6 +1,7 @@
 """The organization a portal URL names: `/<org slug>/...`, with old slugs redirecting."""
 
 from flask import Flask, abort, current_app, g, redirect, request
+from flask_babel import refresh
 
 from core.queries.portal import get_portal_site, get_portal_site_and_contact
 from portal_site.site.session import VISITING_CONTACT, session_contact_id
@@ -29,6 +30,30 @@ def _pull_org_slug(endpoint, values) -> None:
         abort(redirect(f"{request.script_root}/{org.slug}{rest}" + (f"?{query}" if query else ""),
                        301))
     g.org, g.prefs = org, prefs
+
+
+def adopt_org_of_path() -> None:
+    """For an address that matched no page: take the organization (and the signed-in
+    contact) from the path's first segment, so its 404 speaks the contact's language and
+    carries the organization's name and a way back."""
+    if g.get("org") is not None:
+        return
+    slug = request.path.strip("/").split("/", 1)[0]
+    if not slug or len(slug) > 60:
+        return
+    contact_id = session_contact_id()
+    if contact_id is None:
+        org, prefs, current = get_portal_site(slug)
+    else:
+        org, prefs, current, contact = get_portal_site_and_contact(slug, contact_id)
+        if current:
+            g.setdefault(VISITING_CONTACT, contact)
+    if org is None or not current:
+        return
+    g.org, g.prefs = org, prefs
+    # Whatever was decided before the organization was known is decided again.
+    g.pop("_login_user", None)
+    refresh()
 
 
 def _add_org_slug(endpoint, values) -> None:

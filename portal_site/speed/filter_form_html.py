@@ -1,15 +1,16 @@
-"""The fields of a list's filter form, rendered once per form, language and query string.
+"""The fields of a GET filter form, rendered once per form, language and input.
 
 Replaces: WTForms rendering the filter form on every list page (a select with translated
 options, about 150 µs: a third of an invoice list page). A filter form (GET, no CSRF token,
-nothing from the session) renders the same HTML for the same query string in the same language:
-its values and its errors come from the query string alone. So each rendering is kept and
-served again; the cache is bounded, since query strings are whatever a visitor types.
+nothing from the session) renders the same HTML for the same input in the same language: its
+values and its errors come from what its fields were given alone (the query string, or the
+defaults a view filled in). So each rendering is kept and served again; the cache is
+bounded, since query strings are whatever a visitor types.
 """
 
 from functools import lru_cache
 
-from flask import Flask, get_template_attribute, request
+from flask import Flask, get_template_attribute
 from flask_babel import get_locale
 from markupsafe import Markup
 
@@ -35,8 +36,10 @@ def init_app(app: Flask, *, cached: bool = True) -> None:
         return render_fields(fields)
 
     def filter_fields(form) -> Markup:
-        query = tuple(item for item in request.args.items(multi=True) if item[0] in form._fields)
-        return rendering(type(form), str(get_locale()), query, _NotPartOfTheKey(form))
+        # What each field was given (the query string, or defaults a view filled in, such as
+        # the statement's period, which moves with the date): its value and errors follow.
+        given = tuple((name, tuple(field.raw_data or ())) for name, field in form._fields.items())
+        return rendering(type(form), str(get_locale()), given, _NotPartOfTheKey(form))
 
     app.jinja_env.globals["filter_fields"] = filter_fields
 

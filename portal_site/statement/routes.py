@@ -10,14 +10,15 @@ from werkzeug.datastructures import MultiDict
 from core.errors import ValidationError
 from core.queries.statement import build_statement, statement_page
 from portal_site.site.forms import pdf_response, show_error
+from portal_site.site.rules import today as organization_today
 from portal_site.site.session import module_required, scope
 from portal_site.statement import bp
 from portal_site.statement.forms import RangeForm
 
 
 def default_range(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
-    """The last three months up to today."""
-    today = today or datetime.date.today()
+    """The last three months up to today (the organization's today)."""
+    today = today or organization_today()
     month = today.month - 3
     year = today.year + (month - 1) // 12
     start = datetime.date(year, (month - 1) % 12 + 1, 1)

@@ -8,3 +8,12 @@ document.addEventListener("submit", function (event) {
     window.setTimeout(function () { button.disabled = true; }, 0);
   }
 });
+
+// The Pay button names the amount the page was drawn with; once the amount is edited, the
+// button says just "Pay" rather than a figure the server has not read yet.
+document.addEventListener("input", function (event) {
+  var input = event.target;
+  if (input.name !== "amount" || !input.form) { return; }
+  var button = input.form.querySelector("button[data-amount-label]");
+  if (button) { button.textContent = button.getAttribute("data-amount-label"); }
+});

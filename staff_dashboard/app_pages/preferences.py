@@ -6,6 +6,7 @@ import streamlit as st
 from core.config import load_settings
 from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
+from core.portal_texts import texts_by_language
 from core.queries.gateway import get_stripe_setup
 from core.queries.staff import get_organization, get_preferences, list_old_slugs
 from core.services.organizations import (
@@ -76,16 +77,35 @@ with st.form("preferences_portal"):
     for name, label in STAFF_EMAILS.items():
         flags[name] = right.checkbox(label, getattr(preferences, name),
                                      key=f"preferences_{name}")
-    banner = st.text_area("Banner text (shown on the portal's home page)",
+    default_name = SUPPORTED_LANGUAGES.get(organization.default_language, "")
+    banner = st.text_area(f"Banner text (shown on the portal's home page), in {default_name}",
                           preferences.banner_text, key="preferences_banner_text", max_chars=500)
     banner_error = st.empty()
-    instructions = st.text_area("Bank transfer instructions", key="preferences_bank_transfer",
+    instructions = st.text_area(f"Bank transfer instructions, in {default_name}",
+                                key="preferences_bank_transfer",
                                 value=preferences.bank_transfer_instructions, max_chars=1000)
     instructions_error = st.empty()
+    # Per other portal language; an empty one shows the text above.
+    texts: dict[str, dict[str, str]] = {"banner": {}, "bank_transfer": {}}
+    with st.expander("The banner and bank transfer instructions in other languages"):
+        written = {kind: texts_by_language(preferences, kind) for kind in texts}
+        for code, language_name in SUPPORTED_LANGUAGES.items():
+            if code == organization.default_language:
+                continue
+            columns = st.columns(2)
+            texts["banner"][code] = columns[0].text_area(
+                f"Banner, {language_name}", written["banner"].get(code, ""), max_chars=500,
+                key=f"preferences_banner_{code}")
+            texts["bank_transfer"][code] = columns[1].text_area(
+                f"Bank transfer instructions, {language_name}",
+                written["bank_transfer"].get(code, ""), max_chars=1000,
+                key=f"preferences_bank_transfer_{code}")
     if st.form_submit_button("Save preferences", type="primary"):
         try:
             update_portal_preferences(ui.actor(), banner_text=banner,
-                                      bank_transfer_instructions=instructions, **flags)
+                                      bank_transfer_instructions=instructions,
+                                      banner_texts=texts["banner"],
+                                      bank_transfer_texts=texts["bank_transfer"], **flags)
         except DoorstepError as error:
             ui.show_field_error(error, {"banner_text": banner_error,
                                         "bank_transfer_instructions": instructions_error})

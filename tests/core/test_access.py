@@ -264,9 +264,21 @@ def test_a_used_invitation_cannot_be_used_again(invited, org):
 def test_an_expired_invitation_is_refused(invited, org):
     raw = token_of(invited)
     AccessToken.update(expires_at=utcnow() - datetime.timedelta(seconds=1)).execute()
-    with pytest.raises(TokenError, match="invalid or has expired"):
+    with pytest.raises(TokenError, match="This invitation has expired") as caught:
         access.accept_invitation(org.id, raw, PASSWORD)
+    assert (caught.value.reason, caught.value.gone) == ("expired", True)
     assert reload(invited).portal_state == "invited"
+
+
+def test_a_used_invitation_says_so_and_a_made_up_one_says_nothing(invited, org):
+    raw = token_of(invited)
+    access.accept_invitation(org.id, raw, PASSWORD)
+    with pytest.raises(TokenError, match="already accepted") as caught:
+        access.accept_invitation(org.id, raw, PASSWORD)
+    assert caught.value.reason == "used"
+    with pytest.raises(TokenError, match="invalid or has expired") as caught:
+        access.accept_invitation(org.id, raw[:-3] + "abc", PASSWORD)
+    assert not caught.value.gone
 
 
 def test_a_revoked_token_is_refused(invited, org):

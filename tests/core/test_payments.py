@@ -123,17 +123,34 @@ def test_concurrent_submissions_of_one_form_give_one_payment(payer, invoice):
 
 
 @pytest.mark.parametrize("amount, message", [
-    ("100.01", "at most 100.00 USD"),
+    ("100.01", r"at most \$100\.00"),
     ("0", "greater than zero"),
     ("-5", "greater than zero"),
-    ("10.005", "two decimals"),
-    ("ten", "Enter an amount"),
-    ("NaN", "greater than zero"),
+    ("10.005", "at most 2 decimal places"),
+    ("ten", "as digits"),
+    ("NaN", "as digits"),
+    ("10,5", "as digits"),  # a comma is no decimal point in English: never 10.50
+    ("1_0", "as digits"),
 ])
 def test_a_bad_amount_is_refused_and_nothing_is_paid(payer, invoice, amount, message):
     with unchanged(), pytest.raises(ValidationError, match=message) as caught:
         pay(payer, invoice.id, amount)
     assert caught.value.field == "amount"
+
+
+def test_a_contact_pays_in_their_own_language_and_is_told_the_limit_in_it(make_active_contact,
+                                                                        make_invoice):
+    german = make_active_contact(language="de")
+    invoice = make_invoice(german.customer, "2000.00")
+
+    assert pay(german, invoice.id, "1.234,56").amount == Decimal("1234.56")
+    assert Invoice.get_by_id(invoice.id).balance == Decimal("765.44")
+    with unchanged(), pytest.raises(ValidationError) as caught:
+        pay(german, invoice.id, "1.000,00", key="key-2")
+    assert caught.value.params["amount"] == "765,44\xa0$"
+    with unchanged(), pytest.raises(ValidationError) as caught:
+        pay(german, invoice.id, "1.5", key="key-3")
+    assert caught.value.params["example"] == "1.234,56"
 
 
 @pytest.mark.parametrize("card, field", [
@@ -211,7 +228,7 @@ def test_a_bank_transfer_notice_is_pending_until_staff_confirm_it(payer, invoice
     assert (notice.status, notice.gateway) == ("pending", "bank_transfer")
     assert Invoice.get_by_id(invoice.id).balance == Decimal("100.00")
     # The pending notice is reserved: no more than the rest can be paid meanwhile.
-    with pytest.raises(ValidationError, match="at most 40.00 USD"):
+    with pytest.raises(ValidationError, match=r"at most \$40\.00"):
         pay(payer, invoice.id, "50.00", key="too-much")
 
     confirmed = payments.confirm_bank_transfer(Actor.staff(admin.id), notice.id)

@@ -108,3 +108,36 @@ def test_the_console_overview_reads_contacts_and_their_invitation_emails_in_one_
         add_contact(Actor.staff(admin.id), customer.id, first_name=f"C{n}",
                     email=f"c{n}@more.example")
     assert cost() == small
+
+
+def test_the_invoice_page_and_the_statement_read_a_fixed_number_of_queries(
+        make_active_contact, scope_of, make_invoice, admin):
+    from core.queries.statement import build_statement
+    from core.services.comments import add_contact_comment
+
+    contact = make_active_contact()
+    scope = scope_of(contact)
+    invoice = make_invoice(contact.customer, "500.00")
+    year = (datetime.date.today() - datetime.timedelta(days=365), datetime.date.today())
+
+    def costs():
+        readers = {
+            "invoice page": lambda: portal.get_invoice_detail(scope, invoice.id),
+            "statement": lambda: build_statement(scope.customer, *year),
+        }
+        found = {}
+        for name, read in readers.items():
+            read()
+            with count_queries() as counter:
+                read()
+            found[name] = counter.count
+        return found
+
+    few = costs()
+    for n in range(40):
+        record_offline_payment(Actor.staff(admin.id), invoice.id, "1.00")
+        add_contact_comment(scope, "invoice", invoice.id, f"Question {n}")
+        make_invoice(contact.customer, "3.00")
+    detail = portal.get_invoice_detail(scope, invoice.id)
+    assert (len(detail.payments), len(detail.comments)) == (40, 40)
+    assert costs() == few == {"invoice page": 4, "statement": 3}

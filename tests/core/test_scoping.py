@@ -96,6 +96,15 @@ def test_another_customers_payment_looks_missing(world, scope):
             scope.get_payment(payment_id)
 
 
+def test_another_customers_invoice_page_looks_missing(world, scope):
+    mine = portal.get_invoice_detail(scope, world["me"][1].invoice.id)
+    assert mine.invoice.id == world["me"][1].invoice.id
+    assert [p.id for p in mine.payments] == [world["me"][1].payment.id]
+    for invoice_id in [*foreign_ids(world, "invoice"), "x", None, -1]:
+        with pytest.raises(NotFoundError):
+            portal.get_invoice_detail(scope, invoice_id)
+
+
 def test_lists_hold_only_my_records(world, scope):
     me = world["me"][1]
     assert [i.id for i in portal.list_invoices(scope).items] == [me.invoice.id]

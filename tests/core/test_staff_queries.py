@@ -130,7 +130,7 @@ def test_quote_and_order_lists_filter_by_viewed(book, org, make_documents):
 
 def test_home_figures(book, org):
     dora = book["dora"]
-    pay_invoice(ContactScope.for_contact(dora.id), book["invoice"].id, "50.00", method="card",
+    pay_invoice(ContactScope.for_contact(dora.id), book["invoice"].id, "50,00", method="card",
                 idempotency_key="k", card=Card("4242424242424242", "12/39", "123"))
     # Bert's invitation has waited eight days.
     (Contact.update(state_changed_at=utcnow() - datetime.timedelta(days=8))
@@ -153,7 +153,7 @@ def test_home_figures(book, org):
 
 def test_pending_bank_transfers_and_the_outbox(book, org):
     dora = book["dora"]
-    notice = pay_invoice(ContactScope.for_contact(dora.id), book["invoice"].id, "20.00",
+    notice = pay_invoice(ContactScope.for_contact(dora.id), book["invoice"].id, "20,00",
                          method="bank_transfer", idempotency_key="n")
     pending = queries.list_pending_bank_transfers(org.id)
     assert [p.id for p in pending] == [notice.id]

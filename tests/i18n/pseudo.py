@@ -63,7 +63,8 @@ def build_pseudo_catalog(directory: Path) -> Path:
 
 
 def locale_words(locale_name: str, currencies: set[str]) -> set[str]:
-    """Words that Babel's locale data puts on a page: month and day names, AM/PM, currencies."""
+    """Words that Babel's locale data puts on a page: month and day names, AM/PM, currencies,
+    the zone of a time."""
     locale = Locale.parse(locale_name)
     words: set[str] = set()
     # Narrow forms ("J", "a") are left out: single letters would hide real words.
@@ -76,6 +77,8 @@ def locale_words(locale_name: str, currencies: set[str]) -> set[str]:
             words.update(context.get(width, {}).values())
     for code in currencies:
         words.update({code, locale.currency_symbols.get(code, code)})
+    # A time's zone is written as an offset ("GMT+14:00"): the locale's own word for it.
+    words.add(locale.zone_formats["gmt"].replace("%s", "").strip())
     return {word for word in words if word}
 
 

@@ -63,7 +63,7 @@ def every_kind(org, admin, make_customer, make_active_contact, make_invoice, mak
     scope = ContactScope.for_contact(payer.id)
     invoice = make_invoice(payer.customer, "100.00")
     documents.record_invoice_view(scope, invoice.id)
-    payments.pay_invoice(scope, invoice.id, "40.00", method="card", idempotency_key="k1",
+    payments.pay_invoice(scope, invoice.id, "40,00", method="card", idempotency_key="k1",
                          card=GOOD_CARD)
     comments.add_contact_comment(scope, "invoice", invoice.id, "Wann kommt die Ware?")
     comments.add_staff_comment(Actor.staff(admin.id), "invoice", invoice.id, "Morgen früh.")
@@ -158,7 +158,7 @@ def test_a_receipt_shows_amounts_in_the_documents_currency_formatted_for_the_con
         make_active_contact, make_invoice, mail_app, smtp):
     payer = make_active_contact(email="lena@baeckerei.example", language="de", currency="EUR")
     invoice = make_invoice(payer.customer, "1234.50")
-    payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, "1000.00",
+    payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, Decimal("1000.00"),
                          method="card", idempotency_key="k", card=GOOD_CARD)
 
     deliver(mail_app)
@@ -169,6 +169,7 @@ def test_a_receipt_shows_amounts_in_the_documents_currency_formatted_for_the_con
     assert format_currency(Decimal("1000.00"), "EUR", locale="de") in text  # 1.000,00 €
     assert format_currency(Decimal("234.50"), "EUR", locale="de") in text   # still due
     assert "1.000,00" in text and "$" not in text
+    assert "GMT+00:00" in text  # the payment's time says which clock it is on
 
 
 def test_the_invitation_shows_the_portal_its_username_and_a_working_accept_button(

@@ -120,3 +120,29 @@ class Papers:
 def papers_of(make_invoice):
     """Build a quote, sales order, shipment and invoice for a customer."""
     return lambda customer: Papers(customer, make_invoice)
+
+
+@pytest.fixture
+def translated_client(database_url, tmp_path):
+    """A client of an app reading catalogs compiled from translations/*.po for this test."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from portal_site import TRANSLATIONS_DIR, create_app
+    from portal_site.extensions import babel
+
+    catalogs = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
+    assert catalogs, "no catalogs in translations/"
+    for po_path in catalogs:
+        target = tmp_path / po_path.relative_to(TRANSLATIONS_DIR).with_suffix(".mo")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as po, target.open("wb") as mo:
+            write_mo(mo, read_po(po))
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
+    # Flask-Babel caches loaded catalogs per process by locale alone, whatever the directory.
+    with app.app_context():  # the domain is made (and kept) on first use inside an app
+        cache = babel.domain_instance.cache
+    cache.clear()
+    yield app.test_client()
+    cache.clear()

@@ -131,10 +131,11 @@ def test_used_expired_revoked_superseded_tampered_and_foreign_invitations_are_re
     old_token = token_of(first)
     access.reinvite_contact(Actor.staff(admin.id), first.id)  # supersedes the first link
     superseded = _open_link(app.test_client(), org, "accept", old_token)
-    assert superseded.status_code == 400 and refused in text_of(superseded)
+    assert superseded.status_code == 410
+    assert "replaced by a newer one" in text_of(superseded)
 
     tampered = _open_link(app.test_client(), org, "accept", token_of(first)[:-2] + "xx")
-    assert tampered.status_code == 400
+    assert tampered.status_code == 400 and refused in text_of(tampered)
 
     # A token is bound to its organization: it does not work under another portal's slug.
     other = organizations.create_organization("Other Shop")
@@ -155,13 +156,18 @@ def test_used_expired_revoked_superseded_tampered_and_foreign_invitations_are_re
     used_client.post(f"/{org.slug}/accept", data={"password": NEW_PASSWORD,
                                                   "confirm": NEW_PASSWORD})
     used = _open_link(app.test_client(), org, "accept", used_token)
-    assert used.status_code == 400
+    assert used.status_code == 410
+    explained = text_of(used)
+    assert "This invitation was already accepted" in explained
+    assert f'href="/{org.slug}/login"' in explained
+    assert f'href="/{org.slug}/forgot-password"' in explained
 
     expiring = Contact.get(Contact.customer == make_customer(allow_portal_access=True))
     token = token_of(expiring)
     (AccessToken.update(expires_at=datetime.datetime(2000, 1, 1))
      .where(AccessToken.contact == expiring.id).execute())
-    assert _open_link(app.test_client(), org, "accept", token).status_code == 400
+    expired = _open_link(app.test_client(), org, "accept", token)
+    assert expired.status_code == 410 and "This invitation has expired" in text_of(expired)
 
     revoked = Contact.get(Contact.customer == make_customer(allow_portal_access=True))
     token = token_of(revoked)

@@ -211,3 +211,30 @@ def test_the_timeline_is_ordered_by_when_events_happened_and_the_latest_is_curre
     latest = page.index("timeline__event--latest")
     assert page.index("Springfield") > latest and page.index("Depot") > page.index("Springfield")
     assert 'status status--delivered' in page
+
+
+def test_home_lists_and_the_quotes_filter_agree_on_expired_and_overdue(
+        signed_in, contact, org, make_invoice):
+    from core.services import sales
+
+    today = datetime.date.today()
+    line = [{"description": "Offer", "quantity": 1, "rate": "5.00"}]
+    old = sales.create_quote(Actor.system(org.id), contact.customer_id, "Q-LAPSED", line,
+                             issue_date=today - datetime.timedelta(days=40),
+                             expiry_date=today - datetime.timedelta(days=10))
+    fresh = sales.create_quote(Actor.system(org.id), contact.customer_id, "Q-FRESH", line,
+                               issue_date=today, expiry_date=today + datetime.timedelta(days=10))
+    late = make_invoice(contact.customer, "70.00", issue_date=today - datetime.timedelta(days=40),
+                        due_in=30)
+
+    home = text_of(signed_in.get(f"/{org.slug}/"))
+    lapsed_row = home.split("Q-LAPSED", 1)[1].split("</li>", 1)[0]
+    assert "Expired" in lapsed_row and "Awaiting your response" not in lapsed_row
+    late_row = home.split(late.number, 1)[1].split("</li>", 1)[0]
+    assert "Overdue" in late_row and "Unpaid" not in late_row
+
+    awaiting = text_of(signed_in.get(f"/{org.slug}/quotes?status=sent"))
+    assert fresh.number in awaiting and old.number not in awaiting
+    expired = text_of(signed_in.get(f"/{org.slug}/quotes?status=expired"))
+    assert old.number in expired and fresh.number not in expired
+    assert 'selected value="expired"' in expired

@@ -68,6 +68,22 @@ def test_statement_defaults_to_recent_months_and_explains_a_reversed_range(
     assert garbage.status_code == 400 and 'id="start-error"' in text_of(garbage)
 
 
+def test_the_default_period_ends_on_the_organizations_today_and_moves_with_it(
+        signed_in, org, monkeypatch):
+    from core import document_rules
+    from core.models import Organization
+
+    Organization.update(timezone="Pacific/Kiritimati").where(Organization.id == org.id).execute()
+    late_utc = datetime.datetime(2026, 12, 2, 10, 30, tzinfo=datetime.UTC)  # 3 Dec at UTC+14
+    monkeypatch.setattr(document_rules, "current_time", lambda: late_utc)
+    first = text_of(signed_in.get(f"/{org.slug}/statement"))
+    assert 'value="2026-12-03"' in first and 'value="2026-09-01"' in first
+    monkeypatch.setattr(document_rules, "current_time",
+                        lambda: late_utc + datetime.timedelta(days=40))
+    later = text_of(signed_in.get(f"/{org.slug}/statement"))
+    assert 'value="2027-01-12"' in later and 'value="2026-10-01"' in later
+
+
 def test_statement_pdf_downloads(signed_in, contact, org, make_invoice):
     make_invoice(contact.customer, "30.00")
     response = signed_in.get(f"/{org.slug}/statement.pdf?start=2025-01-01&end=2027-01-01")

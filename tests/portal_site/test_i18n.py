@@ -67,32 +67,6 @@ def test_error_pages_use_the_page_language(client, org):
         assert '<html lang="ja"' in text_of(response)
 
 
-@pytest.fixture
-def translated_client(database_url, tmp_path):
-    """A client of an app reading catalogs compiled from translations/*.po for this test."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    from portal_site import TRANSLATIONS_DIR, create_app
-    from portal_site.extensions import babel
-
-    catalogs = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
-    assert catalogs, "no catalogs in translations/"
-    for po_path in catalogs:
-        target = tmp_path / po_path.relative_to(TRANSLATIONS_DIR).with_suffix(".mo")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with po_path.open("rb") as po, target.open("wb") as mo:
-            write_mo(mo, read_po(po))
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path)})
-    # Flask-Babel caches loaded catalogs per process by locale alone, whatever the directory.
-    with app.app_context():  # the domain is made (and kept) on first use inside an app
-        cache = babel.domain_instance.cache
-    cache.clear()
-    yield app.test_client()
-    cache.clear()
-
-
 @pytest.mark.parametrize("language, currency, balance, heading", [
     ("de", "EUR", "1.250,00\xa0€", "Offener Saldo"),
     ("ja", "JPY", "￥1,250", "未払い残高"),
@@ -144,3 +118,95 @@ def test_a_server_error_shows_a_translated_page_without_details(database_url, or
     html = text_of(response)
     assert '<html lang="ja"' in html and "secret internals" not in html
     assert response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("language, choice, date", [
+    ("de", "Keine gültige Auswahl.", "Kein gültiges Datum."),
+    ("ja", "選択肢が正しくありません。", "無効な日付型です。"),
+    ("ar", "اختيار غير صحيح.", "قيمة التاريخ غير صالحة."),
+])
+def test_wtforms_own_messages_come_in_the_page_language(translated_client, org,
+                                                        make_active_contact, language, choice,
+                                                        date):
+    contact = make_active_contact(language=language)
+    Auth(translated_client, org).sign_in(contact)
+    html = text_of(translated_client.get(f"/{org.slug}/invoices?status=bogus&date_from=x"))
+    assert choice in html and date in html
+    assert "Not a valid choice" not in html
+    quotes = text_of(translated_client.get(f"/{org.slug}/quotes?status=bogus"))
+    assert choice in quotes
+    statement = text_of(translated_client.get(f"/{org.slug}/statement?start=x&end=2026-01-01"))
+    assert "field__error" in statement and "Enter a date" not in statement
+
+
+def test_a_wrong_address_answers_in_the_signed_in_contacts_language(translated_client, org,
+                                                                   make_active_contact):
+    contact = make_active_contact(language="de")
+    Auth(translated_client, org).sign_in(contact)
+    response = translated_client.get(f"/{org.slug}/no/such/page",
+                                     headers={"Accept-Language": "en"})
+    html = text_of(response)
+    assert response.status_code == 404
+    assert '<html lang="de"' in html and "Seite nicht gefunden" in html
+    assert org.name in html and f'href="/{org.slug}/"' in html
+
+
+def test_a_wrong_portal_answers_in_the_browsers_language_with_a_hint(translated_client):
+    response = translated_client.get("/no-such-portal/x", headers={"Accept-Language": "fr"})
+    html = text_of(response)
+    assert response.status_code == 404 and '<html lang="fr"' in html
+    assert "Vérifiez l’adresse du lien" in html and "Page introuvable" in html
+
+
+def test_a_used_invitation_link_explains_in_the_contacts_language(
+        translated_client, org, make_customer):
+    from core.models import Contact
+    from core.services import access
+    from tests.conftest import PASSWORD, token_of
+
+    contact = Contact.get(Contact.customer == make_customer(allow_portal_access=True,
+                                                            language="es"))
+    token = token_of(contact)
+    access.accept_invitation(org.id, token, PASSWORD)
+    fresh = translated_client.application.test_client()
+    fresh.get(f"/{org.slug}/accept/{token}", headers={"Accept-Language": "es"})
+    response = fresh.get(f"/{org.slug}/accept", headers={"Accept-Language": "es"})
+    html = text_of(response)
+    assert response.status_code == 410 and '<html lang="es"' in html
+    assert "Esta invitación ya se aceptó" in html
+    assert f'href="/{org.slug}/login"' in html and f'href="/{org.slug}/forgot-password"' in html
+
+
+def test_the_banner_and_bank_instructions_come_in_the_contacts_language(
+        client, auth, org, make_active_contact, make_invoice):
+    organizations.update_portal_preferences(
+        Actor.system(org.id), banner_text="Closed on Friday.", bank_transfer_instructions="IBAN",
+        banner_texts={"de": "Freitag geschlossen."},
+        bank_transfer_texts={"de": "IBAN DE00 (bitte Rechnungsnummer angeben)"})
+    german = make_active_contact(language="de")
+    invoice = make_invoice(german.customer, "10.00")
+    auth.sign_in(german)
+    home = text_of(client.get(f"/{org.slug}/"))
+    assert "Freitag geschlossen." in home and "Closed on Friday." not in home
+    pay = text_of(client.get(f"/{org.slug}/invoices/{invoice.id}/pay"))
+    assert "IBAN DE00 (bitte Rechnungsnummer angeben)" in pay
+    auth.sign_out()
+    french = make_active_contact(language="fr")
+    auth.sign_in(french)
+    assert "Closed on Friday." in text_of(client.get(f"/{org.slug}/"))
+
+
+def test_comment_times_show_the_organizations_zone(client, auth, org, make_active_contact,
+                                                  make_invoice):
+    from core.models import Organization
+    from core.queries.scoping import ContactScope
+    from core.services import comments
+
+    Organization.update(timezone="Pacific/Kiritimati").where(Organization.id == org.id).execute()
+    contact = make_active_contact()
+    invoice = make_invoice(contact.customer, "10.00")
+    comments.add_contact_comment(ContactScope.for_contact(contact.id), "invoice", invoice.id,
+                                 "When does it ship?")
+    auth.sign_in(contact)
+    html = text_of(client.get(f"/{org.slug}/invoices/{invoice.id}"))
+    assert "GMT+14:00" in html

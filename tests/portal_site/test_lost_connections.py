@@ -84,7 +84,7 @@ def test_a_connection_dropped_right_after_the_request_took_it_is_replaced(portal
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
 
-    key, data = _pay(client, org, papers.invoice, "40,00")
+    key, data = _pay(client, org, papers.invoice, "40.00")
     paid = client.post(f"/{org.slug}/invoices/{papers.invoice.id}/pay", data=data)
     assert paid.status_code == 302, text_of(paid)[:500]
     commented = client.post(f"/{org.slug}/quotes/{papers.quote.id}/comments",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from core.audit import Actor
 from core.models import Invoice, Payment
 from core.services import organizations
-from tests.portal_site.conftest import text_of
+from tests.portal_site.conftest import Auth, text_of
 
 GOOD_CARD = {"method": "card", "card_number": "4242 4242 4242 4242", "card_expiry": "12/39",
              "card_cvc": "123", "card_name": "Pat Payer"}
@@ -52,7 +52,7 @@ def test_a_partial_payment_leaves_the_rest_to_pay(signed_in, contact, org, make_
     invoice = make_invoice(contact.customer, "80.00")
     _html, key = _pay_form(signed_in, org, invoice)
     signed_in.post(f"/{org.slug}/invoices/{invoice.id}/pay",
-                   data={**GOOD_CARD, "amount": "30,00", "idempotency_key": key})
+                   data={**GOOD_CARD, "amount": "30.00", "idempotency_key": key})
     stored = Invoice.get_by_id(invoice.id)
     assert stored.status == "partially_paid" and stored.balance == Decimal("50.00")
     html, _key = _pay_form(signed_in, org, invoice)
@@ -124,3 +124,38 @@ def test_payment_history_lists_payments_with_receipts(signed_in, contact, org, m
     history = text_of(signed_in.get(f"/{org.slug}/payments"))
     assert payment.number in history and invoice.number in history and "$80.00" in history
     assert f"/{org.slug}/payments/{payment.id}" in history
+
+
+def test_a_german_contact_pays_with_german_figures(translated_client, org, make_active_contact,
+                                                  make_invoice):
+    german = make_active_contact(language="de", currency="EUR")
+    invoice = make_invoice(german.customer, "1500.00")
+    Auth(translated_client, org).sign_in(german)
+    html, key = _pay_form(translated_client, org, invoice)
+    assert 'value="1.500,00"' in html
+    assert "1.500,00\xa0€ bezahlen" in html
+
+    refused = translated_client.post(f"/{org.slug}/invoices/{invoice.id}/pay",
+                                     data={**GOOD_CARD, "amount": "1.600,00",
+                                           "idempotency_key": key})
+    assert refused.status_code == 400
+    assert "Sie können höchstens 1.500,00\xa0€ zahlen." in text_of(refused)
+    assert 'value="1.600,00"' in text_of(refused)
+    wrong = translated_client.post(f"/{org.slug}/invoices/{invoice.id}/pay",
+                                   data={**GOOD_CARD, "amount": "1.5", "idempotency_key": key})
+    assert "zum Beispiel 1.234,56" in text_of(wrong)
+    assert Invoice.get_by_id(invoice.id).balance == Decimal("1500.00")
+
+    paid = translated_client.post(f"/{org.slug}/invoices/{invoice.id}/pay",
+                                  data={**GOOD_CARD, "amount": "1.234,56",
+                                        "idempotency_key": key})
+    assert paid.status_code == 302
+    assert Invoice.get_by_id(invoice.id).balance == Decimal("265.44")
+
+
+def test_a_comma_on_an_english_page_groups_thousands(signed_in, contact, org, make_invoice):
+    invoice = make_invoice(contact.customer, "2000.00")
+    _html, key = _pay_form(signed_in, org, invoice)
+    signed_in.post(f"/{org.slug}/invoices/{invoice.id}/pay",
+                   data={**GOOD_CARD, "amount": "1,250", "idempotency_key": key})
+    assert Invoice.get_by_id(invoice.id).balance == Decimal("750.00")

@@ -32,6 +32,22 @@ def test_preferences_are_saved(admin, org):
     assert AuditEvent.get(AuditEvent.action == "preferences_changed").actor_id == admin.id
 
 
+def test_the_banner_and_bank_instructions_are_written_per_language(admin, org):
+    from core.portal_texts import portal_text
+
+    app = open_console(admin, page=PREFERENCES)
+    app.text_area(key="preferences_banner_text").input("Closed on Friday.")
+    app.text_area(key="preferences_banner_de").input("Freitag geschlossen.")
+    app.text_area(key="preferences_bank_transfer_ja").input("銀行振込：みずほ銀行")
+    click(app, "Save preferences")
+
+    prefs = PortalPreferences.get(PortalPreferences.organization == org.id)
+    assert portal_text(prefs, "banner", "de") == "Freitag geschlossen."
+    assert portal_text(prefs, "banner", "fr") == "Closed on Friday."
+    assert portal_text(prefs, "bank_transfer", "ja") == "銀行振込：みずほ銀行"
+    assert not any(t.key == "preferences_banner_en" for t in app.text_area)
+
+
 def test_the_slug_changes_and_the_old_one_is_kept_for_redirects(admin, org):
     app = open_console(admin, page=PREFERENCES)
     assert any("https://portal.example.test/acme-trading/" in t for t in texts(app.markdown))
