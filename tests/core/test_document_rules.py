@@ -109,7 +109,7 @@ def test_the_quote_filters_and_answers_use_the_organizations_day(
         "expired" if expired else "sent")
     if expired:
         with pytest.raises(InvalidStateError, match="expired"):
-            documents.accept_quote(scope, quote.id)
+            documents.accept_quote(scope, quote.id, "Ana Example")
         assert Quote.get_by_id(quote.id).status == "sent"
     else:
-        assert documents.accept_quote(scope, quote.id).status == "accepted"
+        assert documents.accept_quote(scope, quote.id, "Ana Example").status == "accepted"

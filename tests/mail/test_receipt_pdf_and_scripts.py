@@ -37,7 +37,7 @@ def test_the_receipt_email_arrives_with_the_receipt_as_a_pdf(
         make_active_contact, make_invoice, mail_app, smtp):
     payer = make_active_contact(email="lena@baeckerei.example", language="de", currency="EUR")
     invoice = make_invoice(payer.customer, "250.00")
-    payment = payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, "100.00",
+    payment = payments.pay_invoice(ContactScope.for_contact(payer.id), invoice.id, "100,00",
                                    method="card", idempotency_key="att", card=GOOD_CARD)
 
     deliver(mail_app)
