@@ -64,6 +64,20 @@ def _checkout_origins(mode: str) -> tuple[str, ...]:
     return (STRIPE_CHECKOUT_ORIGIN, f"{base.scheme}://{base.netloc}" if base.netloc else "")
 
 
+def _submit(form, pay):
+    """Run `pay` for a valid pay form: (where to go next, 200), or (None, the status of the
+    refusal, its message shown on the form)."""
+    try:
+        payment = pay()
+    except (ValidationError, PaymentError) as error:
+        show_error(form, error)
+        return None, 400 if isinstance(error, ValidationError) else 402
+    except InvalidStateError as error:
+        form.form_errors.append(translated(error))
+        return None, 409
+    return _after(payment), 200
+
+
 def _after(payment):
     """Where a submitted pay form goes: Stripe's page, or the receipt."""
     if payment.status == "processing" and payment.checkout_url:
@@ -102,21 +116,14 @@ def pay(invoice_id):
         form.amount.data = format_amount(payable, invoice.currency, str(get_locale()))
     status = 200
     if form.validate_on_submit():
-        try:
-            payment = payments.pay_invoice(
-                scope(), invoice.id, form.amount.data, method=form.method.data,
-                idempotency_key=form.idempotency_key.data,
-                card=_card(form) if form.method.data == "card" else None,
-                reference=form.reference.data or "", ip=client_ip(),
-                back=_back("invoices", invoice.id, "pay"))
-        except (ValidationError, PaymentError) as error:
-            show_error(form, error)
-            status = 400 if isinstance(error, ValidationError) else 402
-        except InvalidStateError as error:
-            form.form_errors.append(translated(error))
-            status = 409
-        else:
-            return _after(payment)
+        done, status = _submit(form, lambda: payments.pay_invoice(
+            scope(), invoice.id, form.amount.data, method=form.method.data,
+            idempotency_key=form.idempotency_key.data,
+            card=_card(form) if form.method.data == "card" else None,
+            reference=form.reference.data or "", ip=client_ip(),
+            back=_back("invoices", invoice.id, "pay")))
+        if done is not None:
+            return done
     elif request.method == "POST":
         status = 400
     open_for_payment = invoice.status in payments.PAYABLE_STATUSES and payable > 0
@@ -148,18 +155,11 @@ def pay_several():
         form.idempotency_key.data = secrets.token_urlsafe(24)
     status = 200
     if form.validate_on_submit():
-        try:
-            payment = payments.pay_invoices(
-                scope(), sorted(chosen), idempotency_key=form.idempotency_key.data,
-                card=_card(form), ip=client_ip(), back=_back("invoices", "pay"))
-        except (ValidationError, PaymentError) as error:
-            show_error(form, error)
-            status = 400 if isinstance(error, ValidationError) else 402
-        except InvalidStateError as error:
-            form.form_errors.append(translated(error))
-            status = 409
-        else:
-            return _after(payment)
+        done, status = _submit(form, lambda: payments.pay_invoices(
+            scope(), sorted(chosen), idempotency_key=form.idempotency_key.data,
+            card=_card(form), ip=client_ip(), back=_back("invoices", "pay")))
+        if done is not None:
+            return done
     elif request.method == "POST":
         status = 400
     page = render_template("payments/pay_several.html", form=form, payable=payable,
