@@ -15,12 +15,17 @@ from core.models import Invoice, Quote
 OPEN_INVOICE_STATUSES = ("sent", "partially_paid")
 
 
-def zone_of(organization) -> datetime.tzinfo:
-    """The organization's time zone (UTC when none or an unknown one is stored)."""
+def zone_named(name: str | None) -> datetime.tzinfo:
+    """A time zone by its name (UTC when none or an unknown one is given)."""
     try:
-        return ZoneInfo(getattr(organization, "timezone", None) or "UTC")
+        return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return datetime.UTC
+
+
+def zone_of(organization) -> datetime.tzinfo:
+    """The organization's time zone (UTC when none or an unknown one is stored)."""
+    return zone_named(getattr(organization, "timezone", None))
 
 
 def current_time() -> datetime.datetime:

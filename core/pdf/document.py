@@ -6,7 +6,6 @@ HarfBuzz shaping joins and orders the Arabic text itself.
 """
 
 import datetime
-import zoneinfo
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
@@ -15,6 +14,7 @@ from babel.numbers import format_currency, format_decimal, get_currency_precisio
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from core import document_rules
 from core.i18n import DEFAULT_LANGUAGE, is_rtl
 from core.pdf.fonts import families_for, register_fonts
 from core.pdf.text import _
@@ -67,10 +67,7 @@ class Formatter:
         self.locale = locale
         self.currency = currency
         self.rtl = is_rtl(locale.language)
-        try:
-            self.zone = zoneinfo.ZoneInfo(timezone or "UTC")
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            self.zone = zoneinfo.ZoneInfo("UTC")
+        self.zone = document_rules.zone_named(timezone)
         digits = get_currency_precision(currency)
         self._amount_pattern = "#,##0" + ("." + "0" * digits if digits else "")
 
@@ -123,7 +120,7 @@ class Formatter:
 
     def today(self) -> datetime.date:
         """Today in the organization's time zone (`core.document_rules`' one clock)."""
-        return datetime.datetime.now(datetime.UTC).astimezone(self.zone).date()
+        return document_rules.current_time().astimezone(self.zone).date()
 
 
 class BusinessDocument(FPDF):

@@ -6,10 +6,10 @@ import datetime
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peewee import JOIN, fn
 
+from core import document_rules
 from core.audit import Actor
 from core.guards import require_admin
 from core.models import ApiKey, AuditEvent, Contact, Customer, Invoice, Organization, StaffUser
@@ -47,14 +47,11 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def _zone(organization_id: int) -> ZoneInfo:
-    try:
-        return ZoneInfo(Organization.get_by_id(organization_id).timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def _zone(organization_id: int) -> datetime.tzinfo:
+    return document_rules.zone_of(Organization.get_by_id(organization_id))
 
 
-def _local(value, zone: ZoneInfo):
+def _local(value, zone: datetime.tzinfo):
     """A stored UTC time in the organization's timezone, without the zone (spreadsheets
     keep none)."""
     if value is None:
