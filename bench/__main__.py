@@ -99,6 +99,11 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=bench_db.RESULTS_DIR,
                         help="folder for the JSON and Markdown results")
     args = parser.parse_args(argv)
+    # The generated invitations are derived from the key the portal under load signs with, so
+    # `make bench` on a fresh machine needs no key of its own (and never reads the instance's).
+    from bench.web import SECRET_KEY
+
+    os.environ["SECRET_KEY"] = SECRET_KEY
 
     sizes = [s.strip() for s in args.size.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]

@@ -356,15 +356,26 @@ def get_lines(document) -> list:
     return list(model.select().where(owner == document.id).order_by(model.position, model.id))
 
 
+def _invoice_payments_query():
+    share = PaymentAllocation.alias("share")
+    return (Payment.select(Payment, share.amount.alias("share_amount"))
+            .join(share, JOIN.LEFT_OUTER, on=((share.payment == Payment.id)
+                                              & (share.invoice == Param("invoice"))))
+            .where(Payment.customer == Param("customer"), Payment.status != "void",
+                   (Payment.invoice == Param("invoice")) | share.id.is_null(False))
+            .order_by(Payment.paid_at, Payment.id).objects())
+
+
+# Mirrors `ContactScope.payments` (the customer's payments, not voided ones); SQL built once,
+# since every invoice page reads it.
+_INVOICE_PAYMENTS = PreparedSelect(_invoice_payments_query)
+
+
 def get_invoice_payments(scope: ContactScope, invoice_id: int) -> list:
     """Payments made on one of this customer's invoices (also those covering several)."""
-    share = PaymentAllocation.alias("share")
-    found = list(scope.payments()
-                 .select(Payment, share.amount.alias("share_amount"))
-                 .join(share, JOIN.LEFT_OUTER, on=((share.payment == Payment.id)
-                                                   & (share.invoice == invoice_id)))
-                 .where((Payment.invoice == invoice_id) | share.id.is_null(False))
-                 .order_by(Payment.paid_at).objects())
+    if not scope.module_enabled("payment"):
+        return []
+    found = list(_INVOICE_PAYMENTS.execute(invoice=invoice_id, customer=scope.customer.id))
     for payment in found:
         # A payment of several invoices shows, on each, the part that paid it.
         if payment.share_amount is not None:

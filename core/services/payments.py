@@ -34,6 +34,7 @@ from core.gateways import (
 from core.guards import load_for_staff
 from core.i18n import N_, contact_language
 from core.models import Contact, Customer, Invoice, Payment, PaymentAllocation, utcnow
+from core.prepared import Param, PreparedSelect
 from core.queries.payable import PAYABLE_STATUSES, holding
 from core.queries.scoping import ContactScope
 from core.services.notifications import notify_staff
@@ -52,17 +53,26 @@ class CheckoutReturn:
     cancel_url: str
 
 
+def _pending_query():
+    direct = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
+              .where(Payment.invoice == Param("invoice"), holding(Param("now"))))
+    shared = (PaymentAllocation.select(fn.COALESCE(fn.SUM(PaymentAllocation.amount), 0))
+              .join(Payment).where(PaymentAllocation.invoice == Param("invoice"),
+                                   holding(Param("now"))))
+    # Two scalar subqueries side by side (`direct + shared` would be a UNION in peewee).
+    return (Invoice.select(direct.alias("direct"), shared.alias("shared"))
+            .where(Invoice.id == Param("invoice")).limit(1).tuples())
+
+
+# SQL built once: the invoice page asks it on every view of an invoice with a balance.
+_PENDING = PreparedSelect(_pending_query)
+
+
 def pending_amount(invoice_id: int) -> Decimal:
     """What is held back on the invoice: unconfirmed bank-transfer notices and open checkouts
-    (one query: the invoice page asks it on every view)."""
-    now = utcnow()
-    direct = (Payment.select(fn.COALESCE(fn.SUM(Payment.amount), 0))
-              .where(Payment.invoice == invoice_id, holding(now)))
-    shared = (PaymentAllocation.select(fn.COALESCE(fn.SUM(PaymentAllocation.amount), 0))
-              .join(Payment).where(PaymentAllocation.invoice == invoice_id, holding(now)))
-    # Two scalar subqueries side by side (`direct + shared` would be a UNION in peewee).
-    row = (Invoice.select(direct.alias("direct"), shared.alias("shared"))
-           .where(Invoice.id == invoice_id).tuples().first()) or (0, 0)
+    (one query)."""
+    row = _PENDING.first(invoice=invoice_id,
+                         now=Payment.hold_until.db_value(utcnow())) or (0, 0)
     total = sum((Decimal(str(value or 0)) for value in row), Decimal("0"))
     return total.quantize(Decimal("0.01"))
 
