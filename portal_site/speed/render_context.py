@@ -10,19 +10,51 @@ rendered, so `force_locale` (emails, PDFs) and a language change mid-request are
 Macros imported without context still see Flask-Babel's own callables, which give the same text.
 """
 
+import weakref
 from functools import partial
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
 from jinja2.ext import (
-    _make_new_gettext,
     _make_new_ngettext,
     _make_new_npgettext,
     _make_new_pgettext,
 )
+from markupsafe import Markup
 
 from portal_site.site import i18n
 from portal_site.speed.url_shapes import url_scope
+
+# Translated template strings kept per catalog (Flask-Babel keeps one catalog per language for
+# the process); bounded, in case a template ever passes text that is not a literal.
+_KEPT_PER_CATALOG = 4096
+_gettexts: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _gettext_of(translations):
+    """Jinja's newstyle `gettext` for this catalog, with each string's lookup kept: a page
+    translates the same few dozen strings on every request (column names, the menu)."""
+    made = _gettexts.get(translations)
+    if made is not None:
+        return made
+    lookup = translations.ugettext
+    kept: dict[tuple[str, bool], str] = {}
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        # What jinja2.ext's newstyle gettext gives: the translation, Markup when autoescaping,
+        # always formatted with the variables (so "%%" reads "%" with none).
+        autoescape = __context.eval_ctx.autoescape
+        translated = kept.get((__string, autoescape))
+        if translated is None:
+            translated = Markup(lookup(__string)) if autoescape else lookup(__string)
+            if len(kept) < _KEPT_PER_CATALOG:
+                kept[(__string, autoescape)] = translated
+        return translated % variables
+
+    _gettexts[translations] = gettext
+    return gettext
 
 
 def _render_context() -> dict:
@@ -39,7 +71,7 @@ def _render_context() -> dict:
         return context
     translations = get_translations()
     context.update(
-        gettext=_make_new_gettext(translations.ugettext),
+        gettext=_gettext_of(translations),
         ngettext=_make_new_ngettext(translations.ungettext),
         pgettext=_make_new_pgettext(translations.upgettext),
         npgettext=_make_new_npgettext(translations.unpgettext),
