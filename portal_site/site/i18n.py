@@ -97,7 +97,51 @@ def _money_formatter(locale, currency: str):
     return lambda value: shaped(value, signed, plain)
 
 
-_cached_money_formatter = lru_cache(maxsize=256)(_money_formatter)
+_KEPT_DAYS = 8192  # a page shows few distinct days, the same ones again and again
+_UNSET = object()
+
+
+class LocaleFormats:
+    """Amounts and dates in one locale, each currency's formatter and each day's text kept
+    for the process (Babel's pattern engine costs ~50 µs an amount; a list page shows
+    hundreds). One per locale: `formats_in(locale)`."""
+
+    def __init__(self, locale):
+        self.locale = locale
+        self._formatters: dict[str, object] = {}
+        self._days: dict[datetime.date, str] = {}
+
+    def money(self, amount, currency: str) -> str:
+        """An amount in `currency`."""
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount or 0))
+        formatter = self._formatters.get(currency, _UNSET)
+        if formatter is _UNSET:
+            # The fast formatter gives Babel's own text (checked when it is built), or None.
+            formatter = self._formatters[currency] = _money_formatter(self.locale, currency)
+        if formatter is None:
+            return format_currency(value, currency)
+        return formatter(value)
+
+    def date(self, value) -> str:
+        """A date (or a UTC timestamp's day in the organization's time zone)."""
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            value = to_user_timezone(value).date()
+        if not isinstance(value, datetime.date):
+            return format_date(value, "medium")
+        text = self._days.get(value)
+        if text is None:
+            text = babel_format_date(value, "medium", locale=self.locale)
+            if len(self._days) < _KEPT_DAYS:
+                self._days[value] = text
+        return text
+
+
+@lru_cache(maxsize=64)
+def formats_in(locale) -> LocaleFormats:
+    """The formatting of `locale` (a Babel Locale)."""
+    return LocaleFormats(locale)
 
 
 def money(amount, currency: str) -> str:
@@ -107,18 +151,9 @@ def money(amount, currency: str) -> str:
 
 def money_in(locale, amount, currency: str) -> str:
     """An amount in the document's currency, in `locale`."""
-    value = Decimal(str(amount or 0))
-    # Babel's pattern engine costs ~50 µs an amount; the per-locale-and-currency formatter
-    # gives the same text (checked when it is built) in a fraction of that.
-    formatter = _cached_money_formatter(locale, currency) if locale is not None else None
-    if formatter is None:
-        return format_currency(value, currency)
-    return formatter(value)
-
-
-@lru_cache(maxsize=8192)
-def _medium_date(locale, day: datetime.date) -> str:
-    return babel_format_date(day, "medium", locale=locale)
+    if locale is None:
+        return format_currency(Decimal(str(amount or 0)), currency)
+    return formats_in(locale).money(amount, currency)
 
 
 def date(value) -> str:
@@ -128,14 +163,13 @@ def date(value) -> str:
 
 def date_in(locale, value) -> str:
     """A date (or a UTC timestamp's day in the organization's time zone) in `locale`."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = to_user_timezone(value).date()
-    if locale is None or not isinstance(value, datetime.date):
+    if locale is None:
+        if value is None:
+            return ""
+        if isinstance(value, datetime.datetime):
+            value = to_user_timezone(value).date()
         return format_date(value, "medium")
-    # A page shows few distinct days, the same ones again and again: format each once.
-    return _medium_date(locale, value)
+    return formats_in(locale).date(value)
 
 
 def date_time(value) -> str:

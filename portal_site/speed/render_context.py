@@ -70,13 +70,14 @@ def _render_context() -> dict:
     if locale is None:
         return context
     translations = get_translations()
+    formats = i18n.formats_in(locale)
     context.update(
         gettext=_gettext_of(translations),
         ngettext=_make_new_ngettext(translations.ungettext),
         pgettext=_make_new_pgettext(translations.upgettext),
         npgettext=_make_new_npgettext(translations.unpgettext),
-        money=partial(i18n.money_in, locale),
-        fmt_date=partial(i18n.date_in, locale),
+        money=formats.money,
+        fmt_date=formats.date,
         status_label=partial(i18n.status_label_in, translations),
     )
     return context
