@@ -431,6 +431,7 @@ class Payment(BaseModel):
             (("organization", "via_portal", "paid_at"), False),
             (("organization", "checkout_session_id"), True),
             (("organization", "gateway", "reference"), False),
+            (("organization", "status", "created_at"), False),  # notices waiting for staff
         )
 
 

@@ -23,6 +23,7 @@ CUSTOMERS_TABLE = "customers_table"
 CUSTOMERS_TABLE_GENERATION = "customers_table_generation"
 CUSTOMERS_BULK_REPORT = "customers_bulk_report"
 CUSTOMERS_BULK_PREVIEW = "customers_bulk_preview"  # (customer ids, rows) awaiting "Send"
+CUSTOMERS_BULK_SEND = "customers_bulk_send"  # customer ids the next run sends to
 
 # New customer
 NEW_CUSTOMER_FORM = "new_customer_form"
@@ -77,3 +78,4 @@ OVERVIEW_LANGUAGE_ERROR = "overview_language_error"
 
 # Runs of the script in this session (ui.count_run)
 SCRIPT_RUNS = "ui_script_runs"
+FRAGMENT_RUNS = "ui_fragment_runs"

@@ -1,10 +1,12 @@
 """Small UI helpers every page shares: running an action, messages, labels and formats."""
 
 import datetime
+import functools
 from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import db
 from core.audit import Actor
@@ -118,10 +120,37 @@ def action_button(where, label: str, action: Callable[[], object],
         where.error(refused)
 
 
-def count_run() -> None:
-    """Count the script's runs in this session: a click should cost one run, and the tests
-    read this count to hold the pages to it."""
-    st.session_state[keys.SCRIPT_RUNS] = st.session_state.get(keys.SCRIPT_RUNS, 0) + 1
+def count_run(key: str = keys.SCRIPT_RUNS) -> None:
+    """Count the script's runs in this session (the whole page's, or under FRAGMENT_RUNS one
+    part's): a click should cost one run, and the tests read these counts to hold the pages
+    to it."""
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
+
+def fragment(key: str):
+    """st.fragment for one part of a page (named `key`, so a callback can rerun it with
+    st.rerun(key)): a click inside reruns that part alone, not app.py and the whole page.
+    Such a run skips app.py, so the part opens its own connection, checks the session again
+    (a sign-out in another tab ends it: the whole app reruns to the sign-in) and shows the
+    messages its callbacks kept."""
+    def decorate(draw: Callable) -> Callable:
+        @functools.wraps(draw)
+        def part(*args, **kwargs):
+            with db.connection():
+                if in_fragment_run():
+                    count_run(keys.FRAGMENT_RUNS)
+                    if resolve_session() is None:
+                        st.rerun()
+                    show_flashes()
+                return draw(*args, **kwargs)
+        return st.fragment(part, key=key)
+    return decorate
+
+
+def in_fragment_run() -> bool:
+    """True while a fragment reruns on its own (not as part of the whole page's run)."""
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
 
 
 def url_state(fields: dict[str, tuple[str, object, Callable[[str], object] | None]]) -> None:

@@ -56,7 +56,23 @@ def synced(key: str, *, first_page: bool = True) -> dict:
 
 staff = auth.current_staff()
 ui.title("Customers")
-ui.url_state(FIELDS)
+
+
+def dismiss_report() -> None:
+    """The report's "Dismiss" callback."""
+    st.session_state.pop(keys.CUSTOMERS_BULK_REPORT, None)
+
+
+def cancel_preview() -> None:
+    """The preview's "Cancel" callback: nothing is sent."""
+    st.session_state.pop(keys.CUSTOMERS_BULK_PREVIEW, None)
+
+
+def confirm_preview() -> None:
+    """The preview's "Send" callback: the run it starts sends, before the list is drawn."""
+    pending = st.session_state.pop(keys.CUSTOMERS_BULK_PREVIEW, None)
+    if pending:
+        st.session_state[keys.CUSTOMERS_BULK_SEND] = pending[0]
 
 
 def show_report(report: list[dict]) -> None:
@@ -68,111 +84,13 @@ def show_report(report: list[dict]) -> None:
                     f"{counts['reinvited']:,} re-invited, {counts['skipped']:,} skipped")
         st.dataframe(report, hide_index=True, width="stretch", column_config={
             "Reason": st.column_config.TextColumn(width="large")})
-        if st.button("Dismiss report", key="customers_dismiss_report"):
-            del st.session_state[keys.CUSTOMERS_BULK_REPORT]
-            st.rerun()
-
-
-report = st.session_state.get(keys.CUSTOMERS_BULK_REPORT)
-if report:
-    show_report(report)
-
-first, second = st.columns([2, 1, 1]), st.columns(4)
-search = first[0].text_input("Search", key=keys.CUSTOMERS_SEARCH,
-                             placeholder="Name, company, email or phone",
-                             **synced(keys.CUSTOMERS_SEARCH))
-portal_status = first[1].selectbox(
-    "Portal status", ["", *PORTAL_STATUSES], key=keys.CUSTOMERS_STATUS,
-    format_func=lambda s: ui.portal_state_label(s) if s else "Any",
-    **synced(keys.CUSTOMERS_STATUS))
-invitation = first[2].selectbox(
-    "Invitation", list(INVITATION_FILTERS), key=keys.CUSTOMERS_INVITATION,
-    format_func=INVITATION_FILTERS.get, **synced(keys.CUSTOMERS_INVITATION))
-language = second[0].selectbox(
-    "Language", ["", "default", *SUPPORTED_LANGUAGES], key=keys.CUSTOMERS_LANGUAGE,
-    format_func=lambda c: "Any" if c == "" else ui.language_label(None if c == "default" else c),
-    **synced(keys.CUSTOMERS_LANGUAGE))
-has_email = second[1].selectbox(
-    "Has email", list(YES_NO), key=keys.CUSTOMERS_HAS_EMAIL,
-    format_func={"any": "Any", "yes": "Has an email", "no": "No email"}.get,
-    **synced(keys.CUSTOMERS_HAS_EMAIL))
-viewed = second[2].selectbox(
-    "Invoices viewed", list(YES_NO), key=keys.CUSTOMERS_VIEWED,
-    format_func={"any": "Any", "yes": "Customer viewed", "no": "Not viewed"}.get,
-    **synced(keys.CUSTOMERS_VIEWED))
-outstanding = second[3].selectbox(
-    "Outstanding balance", list(YES_NO), key=keys.CUSTOMERS_OUTSTANDING,
-    format_func={"any": "Any", "yes": "Has a balance due", "no": "Nothing due"}.get,
-    **synced(keys.CUSTOMERS_OUTSTANDING))
-
-filters = CustomerFilters(search=search, portal_status=portal_status, language=language,
-                          has_email=YES_NO[has_email], viewed=YES_NO[viewed],
-                          with_outstanding=YES_NO[outstanding],
-                          invitation_failed=invitation == "failed",
-                          invitation_stale=invitation == "stale")
-result = list_customers(staff.organization_id, filters,
-                        page=st.session_state[keys.CUSTOMERS_PAGE], per_page=PER_PAGE)
-
-rows = [{
-    "Name": c.display_name,
-    "Company": c.company_name,
-    "Email": c.email,
-    "Portal": ui.portal_state_label(c.portal_status),
-    "Language": ui.language_label(c.portal_language),
-    "Outstanding": ui.fmt_money(c.outstanding, c.currency),
-    "Last invoice viewed": ui.fmt_time(c.last_viewed_at),
-} for c in result.items]
-ids = [c.id for c in result.items]
-# The actions sit above the long table, on its left (the table's hover toolbar is on the
-# right); they are drawn once the table's selection is known.
-actions = st.container()
-# A key per filter set and page: a selection never carries over onto other rows.
-generation = st.session_state.get(keys.CUSTOMERS_TABLE_GENERATION, 0)
-table_key = f"{keys.CUSTOMERS_TABLE}_{hash((filters, result.page, generation))}"
-event = st.dataframe(rows, key=table_key, on_select="rerun",
-                     selection_mode=["multi-row", "single-cell"],
-                     hide_index=True, width="stretch", height="content")
-selected = [ids[i] for i in event.selection.rows if i < len(ids)]
-clicked = [row for row, _column in event.selection.get("cells", []) if row < len(ids)]
-if clicked:  # a click on a row's cell opens that customer
-    st.session_state[keys.CUSTOMERS_TABLE_GENERATION] = generation + 1  # forget the click
-    st.switch_page(paths.CUSTOMER_OVERVIEW,
-                   query_params={keys.QUERY_CUSTOMER: str(ids[clicked[0]])})
-
-pager = st.columns([1, 5], vertical_alignment="bottom")
-if result.page != st.session_state[keys.CUSTOMERS_PAGE]:  # clamped: the last page may have gone
-    st.session_state[keys.CUSTOMERS_PAGE] = result.page
-    ui.to_url(keys.CUSTOMERS_PAGE, "page", 1)
-pager[0].number_input(f"Page (of {result.pages})", min_value=1, max_value=result.pages,
-                      step=1, key=keys.CUSTOMERS_PAGE,
-                      **synced(keys.CUSTOMERS_PAGE, first_page=False))
-pager[1].caption(f"{ui.plural(result.total, 'customer matches', 'customers match')} · "
-                 f"{PER_PAGE} a page · click a row to open it, tick rows to act on them")
-exports_view.export_buttons("customers", lambda: export_customers(staff.organization_id, filters),
-                            key="customers_export", where=st.container())
-
-bar = actions.columns([2, 2, 3], vertical_alignment="center")
-select_all = bar[1].checkbox(f"Select all {result.total:,} matching",
-                             key=keys.CUSTOMERS_SELECT_ALL)
-targets_count = result.total if select_all else len(selected)
-enable = bar[0].button(f"Enable portal for {ui.plural(targets_count, 'customer', 'customers')}",
-                       key="customers_enable_portal", type="primary",
-                       disabled=targets_count == 0, icon=":material/mail:")
-if enable:
-    targets = list_customer_ids(staff.organization_id, filters) if select_all else selected
-    try:
-        preview = preview_bulk_enable_portal(ui.actor(), targets)
-    except DoorstepError as error:
-        actions.error(str(error))
-    else:
-        st.session_state[keys.CUSTOMERS_BULK_PREVIEW] = (targets, [{
-            "Customer": r.customer_name, "Will": OUTCOME_LABELS[r.outcome], "Email": r.email,
-            "Why not": SKIP_REASONS.get(r.reason, r.reason)} for r in preview])
+        st.button("Dismiss report", key="customers_dismiss_report", on_click=dismiss_report)
 
 
 def run_bulk(targets: list[int]) -> None:
-    """Send what the preview showed, with a progress bar, then keep the report."""
-    progress_bar = actions.progress(0.0, text=f"Inviting 0 of {len(targets):,}…")
+    """Send what the preview showed, with a progress bar, and keep the report; drawn before
+    the list, so the list of the same run shows the new states."""
+    progress_bar = st.progress(0.0, text=f"Inviting 0 of {len(targets):,}…")
 
     def show_progress(done: int, total: int) -> None:
         """Move the bar after each chunk."""
@@ -183,24 +101,25 @@ def run_bulk(targets: list[int]) -> None:
         results = bulk_enable_portal(ui.actor(), targets, progress=show_progress,
                                      chunk_size=min(500, max(10, math.ceil(len(targets) / 20))))
     except DoorstepError as error:
-        actions.error(str(error))
+        progress_bar.empty()
+        st.error(str(error))
         return
+    progress_bar.empty()
     st.session_state[keys.CUSTOMERS_BULK_REPORT] = [{
         "Customer": r.customer_name, "Outcome": DONE_LABELS[r.outcome], "Email": r.email,
         "Reason": SKIP_REASONS.get(r.reason, r.reason)} for r in results]
     counts = {outcome: sum(r.outcome == outcome for r in results) for outcome in DONE_LABELS}
+    generation = st.session_state.get(keys.CUSTOMERS_TABLE_GENERATION, 0)
     st.session_state[keys.CUSTOMERS_TABLE_GENERATION] = generation + 1  # clear the selection
     st.session_state.pop(keys.CUSTOMERS_SELECT_ALL, None)
     st.cache_data.clear()
-    ui.flash("success", f"Portal enabled: {counts['invited']:,} invited, "
-                        f"{counts['reinvited']:,} re-invited, {counts['skipped']:,} skipped; "
-                        "the emails are queued (see the report).")
-    st.rerun()
+    st.toast(f"Portal enabled: {counts['invited']:,} invited, {counts['reinvited']:,} "
+             f"re-invited, {counts['skipped']:,} skipped; the emails are queued (see the "
+             "report).", icon=":material/check_circle:")
 
 
-pending = st.session_state.get(keys.CUSTOMERS_BULK_PREVIEW)
-if pending:
-    targets, preview_rows = pending
+def show_preview(actions, targets: list[int], preview_rows: list[dict]) -> None:
+    """Who the bulk will invite, re-invite or skip and why, with "Send" and "Cancel"."""
     sending = sum(row["Will"] != "skip" for row in preview_rows)
     with actions.container(border=True):
         counts = {label: sum(row["Will"] == label for row in preview_rows)
@@ -211,10 +130,121 @@ if pending:
         st.dataframe(preview_rows, hide_index=True, width="stretch",
                      height=min(400, 38 + 35 * len(preview_rows)))
         go, back = st.columns([2, 5])
-        if go.button(f"Send {ui.plural(sending, 'invitation', 'invitations')}",
-                     key="customers_bulk_confirm", type="primary", disabled=sending == 0):
-            st.session_state.pop(keys.CUSTOMERS_BULK_PREVIEW, None)
-            run_bulk(targets)
-        if back.button("Cancel", key="customers_bulk_cancel"):
-            st.session_state.pop(keys.CUSTOMERS_BULK_PREVIEW, None)
-            st.rerun()
+        go.button(f"Send {ui.plural(sending, 'invitation', 'invitations')}",
+                  key="customers_bulk_confirm", type="primary", disabled=sending == 0,
+                  on_click=confirm_preview)
+        back.button("Cancel", key="customers_bulk_cancel", on_click=cancel_preview)
+
+
+@ui.fragment("customers_list")
+def customers_list() -> None:
+    """Filters, the list, its pages and the bulk: a click here reruns this part alone."""
+    ui.url_state(FIELDS)
+    sending = st.session_state.pop(keys.CUSTOMERS_BULK_SEND, None)
+    if sending:
+        run_bulk(sending)
+    report = st.session_state.get(keys.CUSTOMERS_BULK_REPORT)
+    if report:
+        show_report(report)
+
+    first, second = st.columns([2, 1, 1]), st.columns(4)
+    search = first[0].text_input("Search", key=keys.CUSTOMERS_SEARCH,
+                                 placeholder="Name, company, email or phone",
+                                 **synced(keys.CUSTOMERS_SEARCH))
+    portal_status = first[1].selectbox(
+        "Portal status", ["", *PORTAL_STATUSES], key=keys.CUSTOMERS_STATUS,
+        format_func=lambda s: ui.portal_state_label(s) if s else "Any",
+        **synced(keys.CUSTOMERS_STATUS))
+    invitation = first[2].selectbox(
+        "Invitation", list(INVITATION_FILTERS), key=keys.CUSTOMERS_INVITATION,
+        format_func=INVITATION_FILTERS.get, **synced(keys.CUSTOMERS_INVITATION))
+    language = second[0].selectbox(
+        "Language", ["", "default", *SUPPORTED_LANGUAGES], key=keys.CUSTOMERS_LANGUAGE,
+        format_func=lambda c: "Any" if c == "" else ui.language_label(
+            None if c == "default" else c),
+        **synced(keys.CUSTOMERS_LANGUAGE))
+    has_email = second[1].selectbox(
+        "Has email", list(YES_NO), key=keys.CUSTOMERS_HAS_EMAIL,
+        format_func={"any": "Any", "yes": "Has an email", "no": "No email"}.get,
+        **synced(keys.CUSTOMERS_HAS_EMAIL))
+    viewed = second[2].selectbox(
+        "Invoices viewed", list(YES_NO), key=keys.CUSTOMERS_VIEWED,
+        format_func={"any": "Any", "yes": "Customer viewed", "no": "Not viewed"}.get,
+        **synced(keys.CUSTOMERS_VIEWED))
+    outstanding = second[3].selectbox(
+        "Outstanding balance", list(YES_NO), key=keys.CUSTOMERS_OUTSTANDING,
+        format_func={"any": "Any", "yes": "Has a balance due", "no": "Nothing due"}.get,
+        **synced(keys.CUSTOMERS_OUTSTANDING))
+
+    filters = CustomerFilters(search=search, portal_status=portal_status, language=language,
+                              has_email=YES_NO[has_email], viewed=YES_NO[viewed],
+                              with_outstanding=YES_NO[outstanding],
+                              invitation_failed=invitation == "failed",
+                              invitation_stale=invitation == "stale")
+    result = list_customers(staff.organization_id, filters,
+                            page=st.session_state[keys.CUSTOMERS_PAGE], per_page=PER_PAGE)
+
+    rows = [{
+        "Name": c.display_name,
+        "Company": c.company_name,
+        "Email": c.email,
+        "Portal": ui.portal_state_label(c.portal_status),
+        "Language": ui.language_label(c.portal_language),
+        "Outstanding": ui.fmt_money(c.outstanding, c.currency),
+        "Last invoice viewed": ui.fmt_time(c.last_viewed_at),
+    } for c in result.items]
+    ids = [c.id for c in result.items]
+    # The actions sit above the long table, on its left (the table's hover toolbar is on the
+    # right); they are drawn once the table's selection is known.
+    actions = st.container()
+    # A key per filter set and page: a selection never carries over onto other rows.
+    generation = st.session_state.get(keys.CUSTOMERS_TABLE_GENERATION, 0)
+    table_key = f"{keys.CUSTOMERS_TABLE}_{hash((filters, result.page, generation))}"
+    event = st.dataframe(rows, key=table_key, on_select="rerun",
+                         selection_mode=["multi-row", "single-cell"],
+                         hide_index=True, width="stretch", height="content")
+    selected = [ids[i] for i in event.selection.rows if i < len(ids)]
+    clicked = [row for row, _column in event.selection.get("cells", []) if row < len(ids)]
+    if clicked:  # a click on a row's cell opens that customer
+        st.session_state[keys.CUSTOMERS_TABLE_GENERATION] = generation + 1  # forget the click
+        st.switch_page(paths.CUSTOMER_OVERVIEW,
+                       query_params={keys.QUERY_CUSTOMER: str(ids[clicked[0]])})
+
+    pager = st.columns([1, 5], vertical_alignment="bottom")
+    if result.page != st.session_state[keys.CUSTOMERS_PAGE]:  # clamped: the last page may be gone
+        st.session_state[keys.CUSTOMERS_PAGE] = result.page
+        ui.to_url(keys.CUSTOMERS_PAGE, "page", 1)
+    pager[0].number_input(f"Page (of {result.pages})", min_value=1, max_value=result.pages,
+                          step=1, key=keys.CUSTOMERS_PAGE,
+                          **synced(keys.CUSTOMERS_PAGE, first_page=False))
+    pager[1].caption(f"{ui.plural(result.total, 'customer matches', 'customers match')} · "
+                     f"{PER_PAGE} a page · click a row to open it, tick rows to act on them")
+    exports_view.export_buttons(
+        "customers", lambda: export_customers(staff.organization_id, filters),
+        key="customers_export", where=st.container())
+
+    bar = actions.columns([2, 2, 3], vertical_alignment="center")
+    select_all = bar[1].checkbox(f"Select all {result.total:,} matching",
+                                 key=keys.CUSTOMERS_SELECT_ALL)
+    targets_count = result.total if select_all else len(selected)
+    enable = bar[0].button(
+        f"Enable portal for {ui.plural(targets_count, 'customer', 'customers')}",
+        key="customers_enable_portal", type="primary", disabled=targets_count == 0,
+        icon=":material/mail:")
+    if enable:
+        targets = list_customer_ids(staff.organization_id, filters) if select_all else selected
+        try:
+            preview = preview_bulk_enable_portal(ui.actor(), targets)
+        except DoorstepError as error:
+            actions.error(str(error))
+        else:
+            st.session_state[keys.CUSTOMERS_BULK_PREVIEW] = (targets, [{
+                "Customer": r.customer_name, "Will": OUTCOME_LABELS[r.outcome],
+                "Email": r.email, "Why not": SKIP_REASONS.get(r.reason, r.reason)}
+                for r in preview])
+    pending = st.session_state.get(keys.CUSTOMERS_BULK_PREVIEW)
+    if pending:
+        show_preview(actions, *pending)
+
+
+customers_list()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.queries.staff import list_notifications, list_pending_bank_transfers
 from staff_dashboard import auth, paths, ui
-from staff_dashboard.charts import daily_series
+from staff_dashboard.charts import daily_series, per_day_spec
 from staff_dashboard.notifications_view import notification_row
 from staff_dashboard.speed import (
     acceptance_over_time,
@@ -46,14 +46,16 @@ with charts[0]:
     st.subheader("Invitations")
     acceptance = daily_series(acceptance_over_time(staff.organization_id, CHART_DAYS),
                               ["invited", "accepted"], CHART_DAYS)
-    st.line_chart(acceptance.rename(columns={"invited": "Invited", "accepted": "Accepted"}),
-                  y_label="Contacts per day", color=["#9aa5b1", "#2e7d32"])
+    st.vega_lite_chart(acceptance.rename(columns={"invited": "Invited", "accepted": "Accepted"}),
+                       per_day_spec("line", {"Invited": "#9aa5b1", "Accepted": "#2e7d32"},
+                                    "Contacts per day"))
     st.caption(f"Invitations sent and accepted per day, last {CHART_DAYS} days.")
 with charts[1]:
     st.subheader("Portal payments")
     payments = daily_series(portal_payments_over_time(staff.organization_id, CHART_DAYS),
                             ["payments"], CHART_DAYS)
-    st.bar_chart(payments.rename(columns={"payments": "Payments"}), y_label="Payments per day")
+    st.vega_lite_chart(payments.rename(columns={"payments": "Payments"}),
+                       per_day_spec("bar", {"Payments": "#1f6feb"}, "Payments per day"))
     st.caption(f"Payments made through the portal per day, last {CHART_DAYS} days.")
 
 st.subheader("Unread notifications")

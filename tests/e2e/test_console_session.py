@@ -2,6 +2,7 @@
 it, signing out in one tab ends the others, an idle session ends, and nobody can frame it."""
 
 import datetime
+import re
 import urllib.request
 
 from playwright.sync_api import expect
@@ -84,3 +85,20 @@ def test_the_console_cannot_be_framed(page, stack):
     page.wait_for_timeout(2000)
     frame = page.frame_locator("#c")
     expect(frame.get_by_role("button", name="Sign in")).to_have_count(0)
+
+
+def test_a_filter_click_after_signing_out_elsewhere_lands_on_the_form(page, console):
+    # The list of Customers is a fragment: a filter reruns it alone, without app.py, so the
+    # fragment checks the session itself.
+    console.sign_in(page, "/customers")
+    expect(page.get_by_text(re.compile("customers? match"))).to_be_visible()
+    other_tab = page.context.new_page()
+    other_tab.goto(console.base + "/")
+    other_tab.get_by_role("button", name="Sign out").click()
+    other_tab.wait_for_url("**/sign-in")
+
+    page.get_by_test_id("stSelectbox").filter(has_text="Portal status").click()
+    page.get_by_role("option", name=re.compile("Not invited")).click()
+
+    page.wait_for_url("**/sign-in**")
+    expect(page.get_by_text("Your session has ended")).to_be_visible()
