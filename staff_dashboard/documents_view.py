@@ -78,10 +78,16 @@ def open_document_id(kind: str) -> int | None:
 
 def render(kind: str, above_list: Callable[[], None] | None = None) -> None:
     """Draw the page of one kind of document (`above_list` draws extras under the title)."""
-    staff = auth.current_staff()
     ui.title(TITLES[kind])
     if above_list:
         above_list()
+    ui.fragment(f"documents_{kind}")(list_and_detail)(kind)
+
+
+def list_and_detail(kind: str) -> None:
+    """Filters, the list and the open document: a click here (a filter, a row, a reply, a
+    page) reruns this part alone, not the whole page."""
+    staff = auth.current_staff()
     ui.url_state(url_fields(kind))
     page_key = state_key(kind, "page")
 

@@ -44,8 +44,9 @@ def notification_row(notification, *, key_prefix: str) -> None:
         if has_record and left.button("Open", key=f"{key_prefix}_open_{notification.id}",
                                       icon=":material/open_in_new:"):
             open_record(notification)
-        if not notification.is_read and right.button(
-                "Mark read", key=f"{key_prefix}_read_{notification.id}"):
-            ui.run_action(lambda: mark_notification_read(ui.actor(), notification.id),
-                          "Notification marked read.")
+        if not notification.is_read:
+            ui.action_button(right, "Mark read",
+                             lambda n=notification.id: mark_notification_read(ui.actor(), n),
+                             "Notification marked read.",
+                             key=f"{key_prefix}_read_{notification.id}")
 

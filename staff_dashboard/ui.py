@@ -102,10 +102,31 @@ def act_before_run(action: Callable[[], object], success: str | Callable[[object
             result = action()
         except DoorstepError as error:
             st.session_state[error_key] = str(error)
+            st.session_state[f"{error_key}__field"] = error.field
             return None
     st.cache_data.clear()  # nothing read before this write may be shown after it
     flash("success", success(result) if callable(success) else success)
     return result
+
+
+def submit_button(label: str, action: Callable[[], object],
+                  success: str | Callable[[object], str], *, error_key: str, **button) -> None:
+    """A form's submit button whose click calls a core service before the page runs (one
+    run, no st.rerun): `action` reads the form's values from st.session_state by their
+    widget keys. A refusal waits under `error_key` for `show_refusal`."""
+    st.form_submit_button(label, on_click=act_before_run, args=(action, success),
+                          kwargs={"error_key": error_key}, **button)
+
+
+def show_refusal(error_key: str, slots: dict | None = None, fallback=None) -> bool:
+    """Show the refusal an action kept under `error_key` beside the field it names (a slot
+    of `slots`), else in `fallback` (or at the top); True when there was one."""
+    message = st.session_state.pop(error_key, None)
+    field = st.session_state.pop(f"{error_key}__field", None)
+    if not message:
+        return False
+    ((slots or {}).get(field or "") or fallback or st).error(message)
+    return True
 
 
 def action_button(where, label: str, action: Callable[[], object],

@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from core.errors import DoorstepError, NotFoundError
+from core.errors import NotFoundError
 from core.i18n import SUPPORTED_LANGUAGES
 from core.queries.scoping import ROLES
 from core.queries.staff import CustomerFilters, get_customer_overview, list_customers
@@ -212,14 +212,16 @@ for contact in contacts:
         if (contact.portal_state == "invited"
                 and contact.invitation_email_status in UNDELIVERED):
             with st.form(f"overview_fix_email_{contact.id}"):
-                fixed = st.text_input("Correct email address", contact.email or "",
-                                      key=f"overview_fix_email_input_{contact.id}")
-                fix_slot = st.empty()
-                if st.form_submit_button("Fix email and re-invite", type="primary"):
-                    ui.run_action(
-                        lambda c=contact, e=fixed: fix_email_and_reinvite(ui.actor(), c.id, e),
-                        f"Email corrected; a new invitation to {fixed.strip()} is queued.",
-                        error_slot=fix_slot)
+                fixed_key = f"overview_fix_email_input_{contact.id}"
+                st.text_input("Correct email address", contact.email or "", key=fixed_key)
+                ui.show_refusal(f"{fixed_key}__refused")
+                ui.submit_button(
+                    "Fix email and re-invite",
+                    lambda c=contact.id, k=fixed_key: fix_email_and_reinvite(
+                        ui.actor(), c, st.session_state[k]),
+                    lambda _, k=fixed_key: "Email corrected; a new invitation to "
+                                           f"{st.session_state[k].strip()} is queued.",
+                    error_key=f"{fixed_key}__refused", type="primary")
 
 if contacts:
     with st.expander("Configure customer portal", expanded=True):
@@ -305,17 +307,23 @@ with st.expander("Edit details", expanded=False):
                     values[name] = columns[index].text_input(
                         part, getattr(customer, name), key=f"{prefix}_{name}")
                     slots[name] = columns[index].empty()
-        if st.form_submit_button("Save details", type="primary"):
-            try:
-                update_customer(ui.actor(), customer.id, **values)
-            except DoorstepError as error:
-                ui.show_field_error(error, slots)
-            else:
-                ui.flash("success", "Customer details saved.")
-                st.rerun()
+        ui.show_refusal(f"{prefix}__refused", slots)
+        ui.submit_button(
+            "Save details",
+            lambda c=customer.id, p=prefix, names=tuple(values): update_customer(
+                ui.actor(), c, **{name: st.session_state[f"{p}_{name}"] for name in names}),
+            "Customer details saved.", error_key=f"{prefix}__refused", type="primary")
 
 # -- contacts: add and edit ----------------------------------------------------------------
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+def contact_values(form_key: str) -> dict:
+    """What a contact_form holds, read from its widgets' state (in a submit callback)."""
+    values = {name: st.session_state[f"{form_key}_{name}"]
+              for name in (*CONTACT_FIELDS, "is_primary")}
+    values["language"] = st.session_state[f"{form_key}_language"] or None
+    return values
 
 
 def contact_form(form_key: str, contact=None):
@@ -339,17 +347,25 @@ def contact_form(form_key: str, contact=None):
     return values, slots
 
 
+def add_contact_done(round_key: str):
+    """After an added contact: an empty form for the next one (a new key; the browser would
+    send the old one's text back)."""
+    def done(contact) -> str:
+        st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+        return f"{contact.first_name} added."
+    return done
+
+
 with st.expander("Add a contact person", expanded=False):
+    round_key = f"overview_add_contact_round_{customer.id}"
+    add_key = f"overview_add_contact_{customer.id}_{st.session_state.get(round_key, 0)}"
     with st.form("overview_add_contact", clear_on_submit=False):
-        values, slots = contact_form(f"overview_add_contact_{customer.id}")
-        if st.form_submit_button("Add contact"):
-            try:
-                add_contact(ui.actor(), customer.id, **values)
-            except DoorstepError as error:
-                ui.show_field_error(error, slots)
-            else:
-                ui.flash("success", f"{values['first_name']} added.")
-                st.rerun()
+        values, slots = contact_form(add_key)
+        ui.show_refusal(f"{add_key}__refused", slots)
+        ui.submit_button(
+            "Add contact",
+            lambda c=customer.id, k=add_key: add_contact(ui.actor(), c, **contact_values(k)),
+            add_contact_done(round_key), error_key=f"{add_key}__refused")
 
 if contacts:
     with st.expander("Edit a contact person", expanded=False):
@@ -358,15 +374,13 @@ if contacts:
                                key=f"overview_edit_contact_which_{customer.id}",
                                format_func=lambda i: by_id[i].full_name)
         with st.form(f"overview_edit_contact_{editing}"):
-            values, slots = contact_form(f"overview_edit_contact_{editing}", by_id[editing])
-            if st.form_submit_button("Save contact"):
-                try:
-                    update_contact(ui.actor(), editing, **values)
-                except DoorstepError as error:
-                    ui.show_field_error(error, slots)
-                else:
-                    ui.flash("success", "Contact saved.")
-                    st.rerun()
+            edit_key = f"overview_edit_contact_{editing}"
+            values, slots = contact_form(edit_key, by_id[editing])
+            ui.show_refusal(f"{edit_key}__refused", slots)
+            ui.submit_button(
+                "Save contact",
+                lambda c=editing, k=edit_key: update_contact(ui.actor(), c, **contact_values(k)),
+                "Contact saved.", error_key=f"{edit_key}__refused")
 
 # -- recent activity -----------------------------------------------------------------------
 st.subheader("Recent portal activity")

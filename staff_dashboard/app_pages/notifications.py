@@ -21,6 +21,8 @@ EVENT_LABELS = {"invoice_viewed": "An invoice is viewed for the first time",
                 "payment": "A payment is made", "comment": "A customer comments",
                 "signup": "Someone signs up", "invitation_accepted": "An invitation is accepted"}
 
+CHOICE_VALUES = {"on": True, "off": False}  # "default": None, the organization's choice
+
 staff = auth.current_staff()
 ui.title("Notifications")
 unread = unread_notification_count(staff.id)
@@ -28,11 +30,10 @@ unread = unread_notification_count(staff.id)
 top = st.columns([2, 2, 3], vertical_alignment="center")
 top[0].markdown(f"**{unread} unread**")
 unread_only = top[1].toggle("Unread only", key=keys.NOTIFICATIONS_UNREAD_ONLY)
-if top[2].button("Mark all read", key="notifications_mark_all", disabled=unread == 0,
-                 icon=":material/done_all:"):
-    ui.run_action(lambda: mark_all_notifications_read(ui.actor()),
-                  lambda count: f"{ui.plural(count, 'notification', 'notifications')} marked "
-                                "read.")
+ui.action_button(top[2], "Mark all read", lambda: mark_all_notifications_read(ui.actor()),
+                 lambda count: f"{ui.plural(count, 'notification', 'notifications')} marked "
+                               "read.",
+                 key="notifications_mark_all", disabled=unread == 0, icon=":material/done_all:")
 
 result = list_notifications(staff.id, unread_only=unread_only,
                             page=st.session_state.get(keys.NOTIFICATIONS_PAGE, 1),
@@ -53,17 +54,19 @@ with st.expander("Which events email me", expanded=False):
     st.caption("Each event shows here in any case; choose which also email you. "
                "\"Organization default\" follows the portal preferences.")
     with st.form("notifications_email_choices"):
-        picked = {}
         for kind, (field, _email_kind) in EMAIL_PREFERENCE.items():
             default = "on" if getattr(organization, field) else "off"
             options = ["default", "on", "off"]
             current = {True: "on", False: "off"}.get(own.get(kind), "default")
-            picked[kind] = st.selectbox(
+            st.selectbox(
                 EVENT_LABELS[kind], options, index=options.index(current),
                 key=f"notifications_email_{kind}",
                 format_func={"default": f"Organization default ({default})",
                              "on": "Email me", "off": "Don't email me"}.get)
-        if st.form_submit_button("Save my email choices"):
-            ui.run_action(lambda: set_staff_email_choices(ui.actor(), {
-                kind: {"on": True, "off": False}.get(choice) for kind, choice in picked.items()}),
-                "Your email choices are saved.")
+        ui.show_refusal("notifications_email_refused")
+        ui.submit_button(
+            "Save my email choices",
+            lambda: set_staff_email_choices(ui.actor(), {
+                kind: CHOICE_VALUES.get(st.session_state[f"notifications_email_{kind}"])
+                for kind in EMAIL_PREFERENCE}),
+            "Your email choices are saved.", error_key="notifications_email_refused")

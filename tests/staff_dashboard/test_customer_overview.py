@@ -123,22 +123,45 @@ def test_edit_details_and_a_bad_value_changes_nothing(admin, make_customer):
 
     app.text_input(key=f"overview_edit_{customer.id}_display_name").input("India Imports Co")
     app.text_input(key=f"overview_edit_{customer.id}_billing_city").input("Lyon")
+    runs = app.session_state[keys.SCRIPT_RUNS]
     next(b for b in app.button if b.label == save).click().run()
     saved = Customer.get_by_id(customer.id)
     assert (saved.display_name, saved.billing_city) == ("India Imports Co", "Lyon")
+    # One run, and it already shows the new name.
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert texts(app.title) == ["India Imports Co"]
 
 
 def test_add_a_contact(admin, make_customer):
     customer = make_customer()
     app = overview(admin, customer)
-    prefix = f"overview_add_contact_{customer.id}"
+    prefix = f"overview_add_contact_{customer.id}_0"
 
     app.text_input(key=f"{prefix}_first_name").input("Juno")
     app.text_input(key=f"{prefix}_email").input("juno@x.example")
+    runs = app.session_state[keys.SCRIPT_RUNS]
     next(b for b in app.button if b.label == "Add contact").click().run()
 
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1  # saved in the click's own run
     assert texts(app.toast) == ["Juno added."]
     assert Contact.get(Contact.email == "juno@x.example").customer_id == customer.id
+    # The form is empty for the next contact (a new key: no text sent back twice).
+    assert app.text_input(key=f"overview_add_contact_{customer.id}_1_first_name").value == ""
+
+
+def test_a_refused_contact_keeps_what_was_typed_and_says_why_beside_the_field(admin,
+                                                                             make_customer):
+    customer = make_customer()
+    app = overview(admin, customer)
+    prefix = f"overview_add_contact_{customer.id}_0"
+
+    app.text_input(key=f"{prefix}_first_name").input("Juno")
+    app.text_input(key=f"{prefix}_email").input("not an address")
+    next(b for b in app.button if b.label == "Add contact").click().run()
+
+    assert any("email" in message.lower() for message in texts(app.error))
+    assert app.text_input(key=f"{prefix}_email").value == "not an address"
+    assert not Contact.select().where(Contact.first_name == "Juno").exists()
 
 
 def test_another_organizations_customer_is_not_shown(admin, make_customer):

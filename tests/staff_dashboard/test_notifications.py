@@ -21,9 +21,11 @@ def test_mark_one_then_all_read(admin, make_active_contact, make_invoice, scope_
     assert "**2 unread**" in texts(app.markdown)
     newest = Notification.select().order_by(Notification.id.desc()).first()
 
+    runs = app.session_state[keys.SCRIPT_RUNS]
     app.button(key=f"notifications_read_{newest.id}").click().run()
     assert unread(admin) == 1
     assert "**1 unread**" in texts(app.markdown)
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1  # the click's own run shows it
 
     app.button(key="notifications_mark_all").click().run()
     assert unread(admin) == 0
