@@ -65,6 +65,7 @@ IMPORT_KIND = "imports_kind"
 IMPORT_INVITE = "imports_invite"
 IMPORT_PREVIEW = "imports_preview"
 IMPORT_RESULT = "imports_result"
+IMPORT_RUN = "imports_run_pending"  # what "Import all" asked for, done first by the next run
 
 # Audit trail
 AUDIT_FROM = "audit_trail_from"

@@ -3,7 +3,7 @@
 Every click reruns the page's script; home's figures and charts read the whole organization
 (counts over 100,000 customers' contacts and invoices, two 60-day series) on each of them.
 Kept for TTL_SECONDS per organization id (never per user: nothing here is one staff member's),
-and dropped by every write the console makes (ui.run_action clears st.cache_data). What they
+and dropped by every write the console makes (ui.act_before_run clears st.cache_data). What they
 save is in README, "Console speed" (bench/console_browser.py).
 """
 

@@ -48,7 +48,7 @@ def client_ip() -> str:
 
 
 def flash(kind: str, message: str) -> None:
-    """Keep a message to show at the top of the next run (after st.rerun)."""
+    """Keep a message to show at the top of the next run (a callback's, for the run after it)."""
     st.session_state.setdefault(keys.UI_FLASH, []).append((kind, message))
 
 
@@ -66,24 +66,6 @@ def show_flashes() -> None:
             st.toast(message, icon=":material/check_circle:")
         else:
             {"error": st.error, "warning": st.warning, "info": st.info}[kind](message)
-
-
-def run_action(action: Callable[[], object], success: str | Callable[[object], str], *,
-               error_slot=None, rerun: bool = True):
-    """Call a core service; on success say so and rerun (lists show fresh data), else show why.
-
-    Returns the service's result, or None when it raised a DoorstepError (nothing changed).
-    """
-    try:
-        result = action()
-    except DoorstepError as error:
-        (error_slot or st).error(str(error))
-        return None
-    st.cache_data.clear()  # nothing read before this write may be shown after it
-    flash("success", success(result) if callable(success) else success)
-    if rerun:
-        st.rerun()
-    return result
 
 
 def act_before_run(action: Callable[[], object], success: str | Callable[[object], str], *,

@@ -43,23 +43,36 @@ def _keep_secret(result) -> str:
     return f"Endpoint {endpoint.url} saved."
 
 
+def _registered(result) -> str:
+    """After "Add endpoint": its secret kept to show once, and an empty form for the next."""
+    for key in (keys.WEBHOOKS_URL, keys.WEBHOOKS_TYPES, keys.WEBHOOKS_DESCRIPTION):
+        st.session_state.pop(key, None)
+    return _keep_secret(result)
+
+
+def _register() -> tuple:
+    """Register the endpoint the form holds (its submit callback)."""
+    return register_webhook_endpoint(
+        ui.actor(), st.session_state[keys.WEBHOOKS_URL],
+        st.session_state[keys.WEBHOOKS_TYPES] or ALL_TYPES,
+        description=st.session_state[keys.WEBHOOKS_DESCRIPTION])
+
+
 def _register_form() -> None:
-    with st.form("webhooks_register", clear_on_submit=True):
+    with st.form("webhooks_register"):
         st.markdown("**Add an endpoint**")
-        url = st.text_input("Endpoint URL", key=keys.WEBHOOKS_URL,
-                            placeholder="https://erp.example.com/doorstep/webhooks",
-                            help="https:// on a public address (http:// and local addresses "
-                                 "only with WEBHOOK_ALLOW_PRIVATE_ADDRESSES on). Doorstep "
-                                 "POSTs each event there.")
-        types = st.multiselect("Event types", list(EVENT_TYPES), key=keys.WEBHOOKS_TYPES,
-                               placeholder="All events",
-                               help="Leave empty to receive every event type.")
-        description = st.text_input("Description (optional)", key=keys.WEBHOOKS_DESCRIPTION)
-        error_slot = st.empty()
-        if st.form_submit_button("Add endpoint", type="primary"):
-            ui.run_action(lambda: register_webhook_endpoint(ui.actor(), url, types or ALL_TYPES,
-                                                            description=description),
-                          _keep_secret, error_slot=error_slot)
+        st.text_input("Endpoint URL", key=keys.WEBHOOKS_URL,
+                      placeholder="https://erp.example.com/doorstep/webhooks",
+                      help="https:// on a public address (http:// and local addresses "
+                           "only with WEBHOOK_ALLOW_PRIVATE_ADDRESSES on). Doorstep "
+                           "POSTs each event there.")
+        st.multiselect("Event types", list(EVENT_TYPES), key=keys.WEBHOOKS_TYPES,
+                       placeholder="All events",
+                       help="Leave empty to receive every event type.")
+        st.text_input("Description (optional)", key=keys.WEBHOOKS_DESCRIPTION)
+        ui.show_refusal("webhooks_register__refused")
+        ui.submit_button("Add endpoint", _register, _registered,
+                         error_key="webhooks_register__refused", type="primary")
 
 
 def _endpoint_row(endpoint) -> None:
@@ -72,19 +85,19 @@ def _endpoint_row(endpoint) -> None:
                      + (f" · {ui.md(endpoint.description)}" if endpoint.description else ""))
         toggle, rotate, delete = actions.columns(3)
         if endpoint.is_active:
-            if toggle.button("Disable", key=f"webhooks_disable_{endpoint.id}"):
-                ui.run_action(lambda: update_webhook_endpoint(ui.actor(), endpoint.id,
-                                                              is_active=False),
-                              f"{endpoint.url} will receive no more events.")
-        elif toggle.button("Enable", key=f"webhooks_enable_{endpoint.id}"):
-            ui.run_action(lambda: update_webhook_endpoint(ui.actor(), endpoint.id,
-                                                          is_active=True),
-                          f"{endpoint.url} receives events again.")
-        if rotate.button("Rotate secret", key=f"webhooks_rotate_{endpoint.id}"):
-            ui.run_action(lambda: rotate_webhook_secret(ui.actor(), endpoint.id), _keep_secret)
-        if delete.button("Delete", key=f"webhooks_delete_{endpoint.id}"):
-            ui.run_action(lambda: delete_webhook_endpoint(ui.actor(), endpoint.id),
-                          f"Endpoint {endpoint.url} deleted.")
+            ui.action_button(toggle, "Disable", lambda e=endpoint.id: update_webhook_endpoint(
+                ui.actor(), e, is_active=False), f"{endpoint.url} will receive no more events.",
+                key=f"webhooks_disable_{endpoint.id}")
+        else:
+            ui.action_button(toggle, "Enable", lambda e=endpoint.id: update_webhook_endpoint(
+                ui.actor(), e, is_active=True), f"{endpoint.url} receives events again.",
+                key=f"webhooks_enable_{endpoint.id}")
+        ui.action_button(rotate, "Rotate secret",
+                         lambda e=endpoint.id: rotate_webhook_secret(ui.actor(), e),
+                         _keep_secret, key=f"webhooks_rotate_{endpoint.id}")
+        ui.action_button(delete, "Delete",
+                         lambda e=endpoint.id: delete_webhook_endpoint(ui.actor(), e),
+                         f"Endpoint {endpoint.url} deleted.", key=f"webhooks_delete_{endpoint.id}")
 
 
 def _deliveries(staff) -> None:
@@ -115,9 +128,9 @@ def _deliveries(staff) -> None:
         return
     st.caption(f"{chosen.event.type} `{chosen.event.public_id}` to {ui.md(chosen.endpoint.url)}"
                f" · {chosen.status} · {chosen.attempts} attempt(s)")
-    if st.button("Redeliver", key=f"webhooks_redeliver_{chosen.id}", icon=":material/replay:"):
-        ui.run_action(lambda: redeliver_webhook(ui.actor(), chosen.id),
-                      f"Event {chosen.event.public_id} queued again for {chosen.endpoint.url}.")
+    ui.action_button(st, "Redeliver", lambda d=chosen.id: redeliver_webhook(ui.actor(), d),
+                     f"Event {chosen.event.public_id} queued again for {chosen.endpoint.url}.",
+                     key=f"webhooks_redeliver_{chosen.id}", icon=":material/replay:")
 
 
 def render_webhooks(staff) -> None:

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from core.errors import DoorstepError
 from core.services.api_keys import create_api_key, list_api_keys, revoke_api_key
 from staff_dashboard import auth, keys, ui
 from staff_dashboard.webhooks_view import render_webhooks
@@ -13,6 +12,16 @@ st.caption("Your own system (ERP, accounting, inventory) pushes customers, conta
            "documents to the portal through the integration API at `/api/v1/`, with a key "
            "sent as `Authorization: Bearer …`. See `/api/v1/docs` for the reference.")
 
+
+
+def key_created(created) -> str:
+    """After "Create key": the raw key kept for this one run to show, the name box empty."""
+    _key, raw = created
+    st.session_state.pop("api_key_name", None)
+    st.session_state[keys.API_NEW_KEY] = raw
+    return "Key created."
+
+
 new_key = st.session_state.pop(keys.API_NEW_KEY, None)
 if new_key:
     st.success("Copy the key now: it is shown only this once, and only its hash is kept.")
@@ -20,19 +29,16 @@ if new_key:
 
 with st.form("api_key_create"):
     st.subheader("Create a key")
-    name = st.text_input("Name", key="api_key_name", placeholder="ERP sync")
+    st.text_input("Name", key="api_key_name", placeholder="ERP sync")
     name_error = st.empty()
-    scope = st.radio("Scope", ["read", "write"], key="api_key_scope", horizontal=True,
-                     format_func={"read": "Read only", "write": "Read and write"}.get)
-    if st.form_submit_button("Create key", type="primary"):
-        try:
-            _key, raw = create_api_key(ui.actor(), name, scope)
-        except DoorstepError as error:
-            ui.show_field_error(error, {"name": name_error}, fallback=name_error)
-        else:
-            del st.session_state["api_key_name"]
-            st.session_state[keys.API_NEW_KEY] = raw
-            st.rerun()
+    st.radio("Scope", ["read", "write"], key="api_key_scope", horizontal=True,
+             format_func={"read": "Read only", "write": "Read and write"}.get)
+    ui.show_refusal("api_key_create__refused", {"name": name_error}, fallback=name_error)
+    ui.submit_button(
+        "Create key",
+        lambda: create_api_key(ui.actor(), st.session_state["api_key_name"],
+                               st.session_state["api_key_scope"]),
+        key_created, error_key="api_key_create__refused", type="primary")
 
 st.subheader("Keys")
 api_keys = list_api_keys(ui.actor())
@@ -46,8 +52,9 @@ for key in api_keys:
                       f"{'read and write' if key.scope == 'write' else 'read only'} · {state}")
         info.caption(f"Created {ui.fmt_time(key.created_at)} · last used "
                      + (ui.fmt_time(key.last_used_at) or "never"))
-        if key.revoked_at is None and action.button("Revoke", key=f"api_key_revoke_{key.id}"):
-            ui.run_action(lambda k=key: revoke_api_key(ui.actor(), k.id),
-                          f"Key {key.name} is revoked: requests with it are refused.")
+        if key.revoked_at is None:
+            ui.action_button(action, "Revoke", lambda k=key.id: revoke_api_key(ui.actor(), k),
+                             f"Key {key.name} is revoked: requests with it are refused.",
+                             key=f"api_key_revoke_{key.id}")
 
 render_webhooks(auth.current_staff())

@@ -47,13 +47,51 @@ def show_report(report: ImportReport, title: str) -> None:
                      "Why": st.column_config.TextColumn(width="large")})
 
 
+def start_import(*what) -> None:
+    """The "Import all" callback: the run it starts imports before drawing anything else."""
+    st.session_state[keys.IMPORT_RUN] = what
+
+
+def import_now(kind: str, table, mapping: dict, invite: bool, signature: tuple) -> None:
+    """Import all or nothing with a progress bar, and keep the result (or, when the data
+    changed since the check, the new check) for the page this run draws."""
+    area = st.empty()
+    bar = area.progress(0.0, text=f"Imported 0 of {len(table.rows):,} rows…")
+
+    def show(done: int, total: int) -> None:
+        """Move the bar."""
+        bar.progress(done / total if total else 1.0, text=f"Imported {done:,} of {total:,}…")
+
+    try:
+        done = run_import(ui.actor(), kind, table, mapping, commit=True, invite=invite,
+                          progress=show)
+    except DoorstepError as error:
+        area.error(str(error))
+        return
+    area.empty()
+    st.session_state.pop(keys.IMPORT_PREVIEW, None)
+    if done.written:
+        st.session_state[keys.IMPORT_RESULT] = done
+        st.cache_data.clear()
+        st.toast("Import done: " + "; ".join(done.summary().splitlines()),
+                 icon=":material/check_circle:")
+    else:  # the data changed between the check and the import: show why
+        st.session_state[keys.IMPORT_PREVIEW] = (signature, done)
+
+
+def dismiss_result() -> None:
+    """The result's "Dismiss" callback."""
+    st.session_state.pop(keys.IMPORT_RESULT, None)
+
+
+running = st.session_state.pop(keys.IMPORT_RUN, None)
+if running:
+    import_now(*running)
 result = st.session_state.get(keys.IMPORT_RESULT)
 if result:
     with st.container(border=True):
         show_report(result, "Imported")
-        if st.button("Dismiss", key="imports_dismiss"):
-            del st.session_state[keys.IMPORT_RESULT]
-            st.rerun()
+        st.button("Dismiss", key="imports_dismiss", on_click=dismiss_result)
 
 if uploaded is None:
     st.stop()
@@ -127,21 +165,9 @@ if kept and kept[0] == signature:
                                data=error_file(table, preview), mime="text/csv",
                                file_name=f"import-errors-{digest}.csv", key="imports_errors",
                                icon=":material/download:", on_click="ignore")
-        elif st.button(f"Import all {len(table.rows):,} rows", key="imports_run",
-                       type="primary", icon=":material/upload:"):
-            try:
-                done = run_import(ui.actor(), kind, table, mapping, commit=True,
-                                  invite=invite, progress=progress_bar("Imported"))
-            except DoorstepError as error:
-                st.error(str(error))
-            else:
-                st.session_state.pop(keys.IMPORT_PREVIEW, None)
-                if done.written:
-                    st.session_state[keys.IMPORT_RESULT] = done
-                    st.cache_data.clear()
-                    ui.flash("success", "Import done: " + "; ".join(done.summary().splitlines()))
-                else:  # the data changed between preview and import: show why
-                    st.session_state[keys.IMPORT_PREVIEW] = (signature, done)
-                st.rerun()
+        else:
+            st.button(f"Import all {len(table.rows):,} rows", key="imports_run", type="primary",
+                      icon=":material/upload:", on_click=start_import,
+                      args=(kind, table, mapping, invite, signature))
 elif kept:
     st.info("The file or the mapping changed: check the file again.")

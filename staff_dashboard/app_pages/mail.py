@@ -57,11 +57,12 @@ with outbox_tab:
             if chosen.last_error:
                 st.code(chosen.last_error, language=None)
             st.json(json.loads(chosen.payload or "{}"), expanded=False)
-            if chosen.status == "failed" and st.button(
-                    "Retry this message", key=f"mail_retry_{chosen.id}", type="primary",
-                    icon=":material/replay:"):
-                ui.run_action(lambda: retry_outbox_message(ui.actor(), chosen.id),
-                              f"Message to {chosen.recipient} queued again.")
+            if chosen.status == "failed":
+                ui.action_button(st, "Retry this message",
+                                 lambda m=chosen.id: retry_outbox_message(ui.actor(), m),
+                                 f"Message to {chosen.recipient} queued again.",
+                                 key=f"mail_retry_{chosen.id}", type="primary",
+                                 icon=":material/replay:")
 
 if caught_tab is not None:
     with caught_tab:

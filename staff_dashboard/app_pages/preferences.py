@@ -4,7 +4,6 @@ and the Stripe account card payments go to."""
 import streamlit as st
 
 from core.config import load_settings
-from core.errors import DoorstepError
 from core.i18n import SUPPORTED_LANGUAGES
 from core.portal_texts import texts_by_language
 from core.queries.gateway import get_stripe_setup
@@ -39,7 +38,7 @@ ui.title("Portal preferences")
 
 st.subheader("Portal address")
 with st.form("preferences_slug"):
-    slug = st.text_input("Portal URL slug", organization.slug, key="preferences_slug_value",
+    st.text_input("Portal URL slug", organization.slug, key="preferences_slug_value",
                          help="3 to 60 lower-case letters, digits and hyphens.")
     slug_error = st.empty()
     st.markdown(f"Customers open the portal at **{base_url}/{organization.slug}/**")
@@ -49,11 +48,26 @@ with st.form("preferences_slug"):
     if old_slugs:
         st.caption("Old addresses that redirect here: "
                    + ", ".join(f"{base_url}/{old}/" for old in old_slugs))
-    if st.form_submit_button("Change address"):
-        ui.run_action(lambda: change_portal_slug(ui.actor(), slug),
-                      lambda org: f"The portal is now at {base_url}/{org.slug}/ — old links "
-                                  "redirect there.",
-                      error_slot=slug_error)
+    ui.show_refusal("preferences_slug__refused", fallback=slug_error)
+    ui.submit_button(
+        "Change address",
+        lambda: change_portal_slug(ui.actor(), st.session_state["preferences_slug_value"]),
+        lambda org: f"The portal is now at {base_url}/{org.slug}/ — old links redirect there.",
+        error_key="preferences_slug__refused")
+
+def save_preferences(flag_names: list[str], texts: dict[str, dict[str, str]]):
+    """The "Save preferences" action: every box of the form, read from its widget."""
+    def save():
+        value = st.session_state.__getitem__
+        return update_portal_preferences(
+            ui.actor(), banner_text=value("preferences_banner_text"),
+            bank_transfer_instructions=value("preferences_bank_transfer"),
+            banner_texts={code: value(f"preferences_banner_{code}") for code in texts["banner"]},
+            bank_transfer_texts={code: value(f"preferences_bank_transfer_{code}")
+                                 for code in texts["bank_transfer"]},
+            **{name: value(f"preferences_{name}") for name in flag_names})
+    return save
+
 
 st.subheader("What the portal offers")
 with st.form("preferences_portal"):
@@ -78,12 +92,12 @@ with st.form("preferences_portal"):
         flags[name] = right.checkbox(label, getattr(preferences, name),
                                      key=f"preferences_{name}")
     default_name = SUPPORTED_LANGUAGES.get(organization.default_language, "")
-    banner = st.text_area(f"Banner text (shown on the portal's home page), in {default_name}",
-                          preferences.banner_text, key="preferences_banner_text", max_chars=500)
+    st.text_area(f"Banner text (shown on the portal's home page), in {default_name}",
+                 preferences.banner_text, key="preferences_banner_text", max_chars=500)
     banner_error = st.empty()
-    instructions = st.text_area(f"Bank transfer instructions, in {default_name}",
-                                key="preferences_bank_transfer",
-                                value=preferences.bank_transfer_instructions, max_chars=1000)
+    st.text_area(f"Bank transfer instructions, in {default_name}",
+                 key="preferences_bank_transfer",
+                 value=preferences.bank_transfer_instructions, max_chars=1000)
     instructions_error = st.empty()
     # Per other portal language; an empty one shows the text above.
     texts: dict[str, dict[str, str]] = {"banner": {}, "bank_transfer": {}}
@@ -100,40 +114,33 @@ with st.form("preferences_portal"):
                 f"Bank transfer instructions, {language_name}",
                 written["bank_transfer"].get(code, ""), max_chars=1000,
                 key=f"preferences_bank_transfer_{code}")
-    if st.form_submit_button("Save preferences", type="primary"):
-        try:
-            update_portal_preferences(ui.actor(), banner_text=banner,
-                                      bank_transfer_instructions=instructions,
-                                      banner_texts=texts["banner"],
-                                      bank_transfer_texts=texts["bank_transfer"], **flags)
-        except DoorstepError as error:
-            ui.show_field_error(error, {"banner_text": banner_error,
-                                        "bank_transfer_instructions": instructions_error})
-        else:
-            ui.flash("success", "Portal preferences saved.")
-            st.rerun()
+    ui.show_refusal("preferences_portal__refused", {
+        "banner_text": banner_error, "bank_transfer_instructions": instructions_error})
+    ui.submit_button("Save preferences", save_preferences(list(flags), texts),
+                     "Portal preferences saved.", error_key="preferences_portal__refused",
+                     type="primary")
 
 st.subheader("Organization")
 with st.form("preferences_organization"):
-    name = st.text_input("Name", organization.name, key="preferences_org_name")
+    st.text_input("Name", organization.name, key="preferences_org_name")
     name_error = st.empty()
     languages = list(SUPPORTED_LANGUAGES)
-    language = st.selectbox("Default language", languages, key="preferences_org_language",
-                            index=languages.index(organization.default_language)
-                            if organization.default_language in languages else 0,
-                            format_func=ui.language_label)
-    accent = st.color_picker("Accent colour", organization.accent_color,
+    st.selectbox("Default language", languages, key="preferences_org_language",
+                 index=languages.index(organization.default_language)
+                 if organization.default_language in languages else 0,
+                 format_func=ui.language_label)
+    st.color_picker("Accent colour", organization.accent_color,
                              key="preferences_org_accent")
     accent_error = st.empty()
-    if st.form_submit_button("Save organization"):
-        try:
-            update_organization(ui.actor(), name=name,
-                                default_language=language, accent_color=accent)
-        except DoorstepError as error:
-            ui.show_field_error(error, {"name": name_error, "accent_color": accent_error})
-        else:
-            ui.flash("success", "Organization saved.")
-            st.rerun()
+    ui.show_refusal("preferences_organization__refused",
+                    {"name": name_error, "accent_color": accent_error})
+    ui.submit_button(
+        "Save organization",
+        lambda: update_organization(
+            ui.actor(), name=st.session_state["preferences_org_name"],
+            default_language=st.session_state["preferences_org_language"],
+            accent_color=st.session_state["preferences_org_accent"]),
+        "Organization saved.", error_key="preferences_organization__refused")
 
 st.subheader("Card payments: Stripe")
 stripe_setup = get_stripe_setup(ui.actor())
@@ -155,31 +162,44 @@ if stripe_setup.webhook_path:
                 "`checkout.session.async_payment_failed`, `checkout.session.expired` and "
                 "`charge.refunded`:")
     st.code(f"{base_url}{stripe_setup.webhook_path}", language=None)
-with st.form("preferences_stripe", clear_on_submit=True):
-    publishable = st.text_input("Publishable key", stripe_setup.publishable_key,
+STRIPE_SECRETS = ("preferences_stripe_secret", "preferences_stripe_webhook_secret")
+
+
+def save_stripe_keys():
+    """The "Save Stripe keys" action, from the form's boxes."""
+    return connect_stripe(ui.actor(),
+                          publishable_key=st.session_state["preferences_stripe_publishable"],
+                          secret_key=st.session_state["preferences_stripe_secret"],
+                          webhook_secret=st.session_state["preferences_stripe_webhook_secret"])
+
+
+def stripe_saved(_) -> str:
+    """After the keys are saved: the secret boxes empty (they are never shown again)."""
+    for key in STRIPE_SECRETS:
+        st.session_state.pop(key, None)
+    return "Stripe keys saved. Contacts now pay through Stripe."
+
+
+with st.form("preferences_stripe"):
+    st.text_input("Publishable key", stripe_setup.publishable_key,
                                 key="preferences_stripe_publishable", placeholder="pk_test_…")
     publishable_error = st.empty()
     keep = " (leave empty to keep the saved one)" if stripe_setup.connected else ""
-    secret = st.text_input(f"Secret key{keep}", type="password", value="",
+    st.text_input(f"Secret key{keep}", type="password", value="",
                            key="preferences_stripe_secret", placeholder="sk_test_… or rk_test_…",
                            help="Stored encrypted; never shown again after saving.")
     secret_error = st.empty()
-    signing = st.text_input(f"Webhook signing secret{keep}", type="password", value="",
+    st.text_input(f"Webhook signing secret{keep}", type="password", value="",
                             key="preferences_stripe_webhook_secret", placeholder="whsec_…",
                             help="Shown by Stripe when you add the webhook endpoint.")
     signing_error = st.empty()
-    if st.form_submit_button("Save Stripe keys", type="primary"):
-        try:
-            connect_stripe(ui.actor(), publishable_key=publishable, secret_key=secret,
-                           webhook_secret=signing)
-        except DoorstepError as error:
-            ui.show_field_error(error, {"publishable_key": publishable_error,
-                                        "secret_key": secret_error,
-                                        "webhook_secret": signing_error})
-        else:
-            ui.flash("success", "Stripe keys saved. Contacts now pay through Stripe.")
-            st.rerun()
-if stripe_setup.connected and st.button("Disconnect Stripe", key="preferences_stripe_disconnect",
-                                        help="Contacts pay with the sandbox again."):
-    ui.run_action(lambda: disconnect_stripe(ui.actor()),
-                  "Stripe disconnected: contacts pay with the sandbox again.")
+    ui.show_refusal("preferences_stripe__refused", {
+        "publishable_key": publishable_error, "secret_key": secret_error,
+        "webhook_secret": signing_error})
+    ui.submit_button("Save Stripe keys", save_stripe_keys, stripe_saved,
+                     error_key="preferences_stripe__refused", type="primary")
+if stripe_setup.connected:
+    ui.action_button(st, "Disconnect Stripe", lambda: disconnect_stripe(ui.actor()),
+                     "Stripe disconnected: contacts pay with the sandbox again.",
+                     key="preferences_stripe_disconnect",
+                     help="Contacts pay with the sandbox again.")
