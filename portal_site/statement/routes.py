@@ -8,7 +8,7 @@ from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from core.errors import ValidationError
-from core.queries.statement import build_statement, statement_page
+from core.queries.statement import build_statement, statement_with_page
 from portal_site.site.forms import pdf_response, show_error
 from portal_site.site.rules import today as organization_today
 from portal_site.site.session import module_required, scope
@@ -25,8 +25,9 @@ def default_range(today: datetime.date | None = None) -> tuple[datetime.date, da
     return start, today
 
 
-def read_range():
-    """The range form filled from the query string (defaults when it is empty)."""
+def read_range(build=build_statement):
+    """The range form filled from the query string (defaults when it is empty), and what
+    `build(customer, start, end)` makes of a valid range (None otherwise)."""
     args = request.args
     if not args.get("start") and not args.get("end"):
         start, end = default_range()
@@ -35,7 +36,7 @@ def read_range():
     statement = None
     if form.validate():
         try:
-            statement = build_statement(scope().customer, form.start.data, form.end.data)
+            statement = build(scope().customer, form.start.data, form.end.data)
         except ValidationError as error:
             show_error(form, error)
     return form, statement
@@ -46,8 +47,9 @@ def read_range():
 @module_required("show_statement")
 def index():
     """The statement page for the chosen range."""
-    form, statement = read_range()
-    lines = statement_page(statement, request.args.get("page")) if statement else None
+    form, built = read_range(lambda customer, start, end: statement_with_page(
+        customer, start, end, request.args.get("page")))
+    statement, lines = built or (None, None)
     return render_template("statement/index.html", form=form, statement=statement,
                            lines=lines), 200 if statement else 400
 

@@ -112,18 +112,22 @@ def test_the_console_overview_reads_contacts_and_their_invitation_emails_in_one_
 
 def test_the_invoice_page_and_the_statement_read_a_fixed_number_of_queries(
         make_active_contact, scope_of, make_invoice, admin):
-    from core.queries.statement import build_statement
+    from core.queries.statement import build_statement, statement_with_page
     from core.services.comments import add_contact_comment
 
     contact = make_active_contact()
     scope = scope_of(contact)
     invoice = make_invoice(contact.customer, "500.00")
+    make_invoice(contact.customer, "2.00")  # a second line: the statement has a page 2 of 1
     year = (datetime.date.today() - datetime.timedelta(days=365), datetime.date.today())
 
     def costs():
         readers = {
             "invoice page": lambda: portal.get_invoice_detail(scope, invoice.id),
             "statement": lambda: build_statement(scope.customer, *year),
+            "statement page": lambda: statement_with_page(scope.customer, *year),
+            "statement, a later page": lambda: statement_with_page(scope.customer, *year, 2,
+                                                                   per_page=1),
         }
         found = {}
         for name, read in readers.items():
@@ -140,4 +144,5 @@ def test_the_invoice_page_and_the_statement_read_a_fixed_number_of_queries(
         make_invoice(contact.customer, "3.00")
     detail = portal.get_invoice_detail(scope, invoice.id)
     assert (len(detail.payments), len(detail.comments)) == (40, 40)
-    assert costs() == few == {"invoice page": 4, "statement": 3}
+    assert costs() == few == {"invoice page": 4, "statement": 3, "statement page": 2,
+                              "statement, a later page": 3}

@@ -95,3 +95,37 @@ def test_a_bad_range_is_refused(account, start, end):
     with pytest.raises(ValidationError) as caught:
         build_statement(account, start, end)
     assert caught.value.field == "start"
+
+
+def test_the_web_page_reads_one_page_and_agrees_with_the_whole_statement(
+        make_active_contact, make_invoice, admin):
+    # 23 lines over a range, several on the same day (an invoice and a payment, two payments),
+    # one refunded in part: every page, read on its own, shows what the whole statement has
+    # at that place, with the same balances brought and carried forward.
+    from core.models import Payment
+    from core.queries.statement import statement_page, statement_with_page
+
+    customer = make_active_contact().customer
+    make_invoice(customer, "80.00", issue_date=datetime.date(2025, 2, 1))  # before: opening
+    for n in range(12):
+        day = START + datetime.timedelta(days=n // 2)
+        invoice = make_invoice(customer, f"{100 + n}.10", issue_date=day)
+        if n % 3 != 2:
+            record_offline_payment(Actor.staff(admin.id), invoice.id, f"{10 + n}.05",
+                                   paid_at=at(day, 9 + n % 3))
+    refunded = Payment.select().order_by(Payment.id).first()
+    Payment.update(refunded_amount=Decimal("3.00")).where(Payment.id == refunded.id).execute()
+    whole = build_statement(customer, START, END)
+    assert len(whole.lines) == 20
+
+    for number in (1, 2, 3):
+        expected = statement_page(whole, number, per_page=7)
+        statement, page = statement_with_page(customer, START, END, number, per_page=7)
+        assert [vars(line) for line in page.items] == [vars(line) for line in expected.items]
+        assert (page.page, page.pages, page.total, page.extra) == (
+            expected.page, expected.pages, expected.total, expected.extra)
+        assert (statement.opening_balance, statement.closing_balance, statement.total_charges,
+                statement.total_credits) == (whole.opening_balance, whole.closing_balance,
+                                             whole.total_charges, whole.total_credits)
+    # A page past the end shows the last one.
+    assert statement_with_page(customer, START, END, 9, per_page=7)[1].page == 3

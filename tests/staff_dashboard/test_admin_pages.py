@@ -91,10 +91,15 @@ def test_an_admin_adds_a_staff_member_who_can_sign_in(admin):
     app.text_input(key="staff_add_email").input("new@acme.example")
     app.text_input(key="staff_add_name").input("Nia New")
     app.text_input(key="staff_add_password").input(PASSWORD)
+    runs = app.session_state[keys.SCRIPT_RUNS]
     click(app, "Add staff member")
 
     assert texts(app.toast) == ["Nia New can now sign in as new@acme.example."]
     assert authenticate_staff("new@acme.example", PASSWORD).role == "staff"
+    # One run shows the new member in the list, and an empty form for the next one.
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1
+    assert any("Nia New" in text for text in texts(app.markdown))
+    assert app.text_input(key="staff_add_email").value == ""
 
 
 def test_a_short_password_is_refused(admin):
@@ -106,6 +111,7 @@ def test_a_short_password_is_refused(admin):
 
     assert "Use at least" in texts(app.error)[0]
     assert not StaffUser.select().where(StaffUser.email == "new@acme.example").exists()
+    assert app.text_input(key="staff_add_name").value == "Nia New"  # nothing typed is lost
 
 
 def test_deactivate_and_reactivate(admin, staff_member):

@@ -74,9 +74,13 @@ def test_bulk_enable_invites_the_selected_customers(admin, make_customer):
     app.button(key="customers_enable_portal").click().run()
     assert OutboxMessage.select().count() == 0  # a preview first: nothing sent yet
     assert list(app.dataframe[0].value["Will"]) == ["invite", "invite"]
+    runs = app.session_state[keys.SCRIPT_RUNS]
     app.button(key="customers_bulk_confirm").click().run()
 
     assert not app.exception
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1  # sent and listed in one run
+    assert list(app.dataframe[1].value["Portal"]) == ["✉️ Invited", "⚪ Not invited",
+                                                      "✉️ Invited"]
     assert texts(app.toast) == ["Portal enabled: 2 invited, 0 re-invited, 0 skipped; the "
                                 "emails are queued (see the report)."]
     states = {c.customer.display_name: c.portal_state for c in Contact.select()}

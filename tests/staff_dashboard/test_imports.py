@@ -34,8 +34,11 @@ def test_check_then_import_with_invitations(admin):
     rows = app.dataframe[0].value
     assert list(rows["Outcome"]) == ["🆕 created", "🆕 created"]
 
+    runs = app.session_state[keys.SCRIPT_RUNS]
     app.button(key="imports_run").click().run()
     assert not app.exception
+    assert app.session_state[keys.SCRIPT_RUNS] == runs + 1  # imported and shown in one run
+    assert "**Imported**" in texts(app.markdown)
     assert Customer.select().count() == 2
     assert Contact.get(Contact.email == "anna@alpha.example").portal_state == "invited"
     assert [m.recipient for m in OutboxMessage.select()] == ["anna@alpha.example"]
