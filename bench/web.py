@@ -38,7 +38,8 @@ SECRET_KEY = "bench-secret-key-not-for-production"
 PORTAL_BASE_URL = "http://127.0.0.1"  # plain http on loopback: session cookies are not Secure
 PORTAL_APP = "portal_site:create_app()"
 # What `--without` can turn off: the portal's pieces (portal_site.speed) and core's prepared reads.
-SPEED_PIECES = ("render_context", "url_shapes", "filter_form_html", "prepared_reads")
+SPEED_PIECES = ("render_context", "url_shapes", "filter_form_html", "nav_html",
+                "prepared_reads")
 BASELINE_APP = "bench.baseline:create_app()"
 # Signing in and loading pages with the same User-Agent, as one browser would: Flask-Login's
 # session protection marks a session whose client fingerprint changed non-fresh, and the

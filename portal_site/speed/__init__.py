@@ -8,9 +8,9 @@ measure what each saves, the tests to check the pages come out the same without 
 
 from flask import Flask
 
-from portal_site.speed import filter_form_html, render_context, url_shapes
+from portal_site.speed import filter_form_html, nav_html, render_context, url_shapes
 
-PIECES = ("render_context", "url_shapes", "filter_form_html")
+PIECES = ("render_context", "url_shapes", "filter_form_html", "nav_html")
 
 
 def init_app(app: Flask) -> None:
@@ -24,3 +24,4 @@ def init_app(app: Flask) -> None:
     if "url_shapes" not in off:
         url_shapes.init_app(app)
     filter_form_html.init_app(app, cached="filter_form_html" not in off)
+    nav_html.init_app(app, cached="nav_html" not in off)
