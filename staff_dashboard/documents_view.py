@@ -283,9 +283,7 @@ def reply_box(kind: str, document) -> None:
         st.text_area("Reply", key=body_key,
                      placeholder="Your reply is emailed to the customer's contacts in this "
                                  "thread.")
-        refused = st.session_state.pop(error_key, None)
-        if refused:
-            st.error(refused)
+        ui.show_refusal(error_key)
         st.form_submit_button("Post reply", type="primary", on_click=post_reply,
                               args=(kind, document.id, body_key, round_key, error_key))
 

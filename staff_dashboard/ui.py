@@ -118,9 +118,7 @@ def action_button(where, label: str, action: Callable[[], object],
     error_key = f"{key}__refused"
     where.button(label, key=key, on_click=act_before_run, args=(action, success),
                  kwargs={"error_key": error_key}, **button)
-    refused = st.session_state.pop(error_key, None)
-    if refused:
-        where.error(refused)
+    show_refusal(error_key, fallback=where)
 
 
 def count_run(key: str = keys.SCRIPT_RUNS) -> None:

@@ -249,9 +249,7 @@ if contacts:
                     key=role_key)
                 fields.append((contact.id, tick_key, role_key, contact.portal_state,
                                contact.full_name))
-            refused = st.session_state.pop(keys.OVERVIEW_ACCESS_ERROR, None)
-            if refused:
-                st.error(refused)
+            ui.show_refusal(keys.OVERVIEW_ACCESS_ERROR)
             st.form_submit_button("Save portal access", type="primary", on_click=submit_access,
                                   args=(customer.id, fields))
         pending = st.session_state.get(keys.OVERVIEW_CONFIRM_ACCESS)
@@ -275,9 +273,7 @@ with st.expander("Portal language", expanded=False):
             "Language of the portal and emails for this customer's contacts",
             LANGUAGE_CHOICES, format_func=ui.language_label,
             index=LANGUAGE_CHOICES.index(customer.portal_language or ""), key=language_key)
-        refused = st.session_state.pop(keys.OVERVIEW_LANGUAGE_ERROR, None)
-        if refused:
-            st.error(refused)
+        ui.show_refusal(keys.OVERVIEW_LANGUAGE_ERROR)
         st.form_submit_button("Save language", on_click=ui.act_before_run, args=(
             lambda c=customer.id, k=language_key: set_portal_language(
                 ui.actor(), c, st.session_state[k] or None),
