@@ -50,10 +50,14 @@ def clamp(page, per_page, default_per_page: int = 25) -> tuple[int, int]:
     return page, per_page
 
 
+def within(page: int, per_page: int, total: int) -> int:
+    """A clamped page number moved back to the last page of `total` items (1 when empty)."""
+    return min(page, max(1, math.ceil(total / per_page)))
+
+
 def paginate(query, page=1, per_page=25, *, count_query=None) -> Page:
     """Cut one page from an ordered peewee query (one COUNT and one SELECT)."""
     page, per_page = clamp(page, per_page)
     total = (count_query if count_query is not None else query).count()
-    last = max(1, math.ceil(total / per_page))
-    page = min(page, last)
+    page = within(page, per_page, total)
     return Page(list(query.paginate(page, per_page)), page, per_page, total)

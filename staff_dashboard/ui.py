@@ -63,9 +63,26 @@ def show_flashes() -> None:
     staff member is scrolled to), anything else at the top of the page."""
     for kind, message in st.session_state.pop(keys.UI_FLASH, []):
         if kind == "success":
-            st.toast(message, icon=":material/check_circle:")
+            toast(message)
         else:
             {"error": st.error, "warning": st.warning, "info": st.info}[kind](message)
+
+
+def toast(message: str) -> None:
+    """A success, shown as a toast (seen wherever the staff member is scrolled to)."""
+    st.toast(message, icon=":material/check_circle:")
+
+
+def progress_bar(where, verb: str, total: int) -> Callable[[int, int], None]:
+    """A progress bar in `where` and the callback a core service moves it with
+    (`progress(done, total)`); `where.empty()` takes it away."""
+    bar = where.progress(0.0, text=f"{verb} 0 of {total:,}…")
+
+    def show(done: int, of: int) -> None:
+        """Move the bar."""
+        bar.progress(done / of if of else 1.0, text=f"{verb} {done:,} of {of:,}…")
+
+    return show
 
 
 def act_before_run(action: Callable[[], object], success: str | Callable[[object], str], *,

@@ -1,7 +1,6 @@
 """Statement of account: opening balance, transactions in a date range, closing balance."""
 
 import datetime
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from peewee import SQL, Select, fn
 from core.errors import ValidationError
 from core.i18n import N_
 from core.models import Invoice, Payment
-from core.pagination import Page, clamp
+from core.pagination import Page, clamp, within
 from core.prepared import Param, PreparedSelect
 
 COUNTED_INVOICES = ("sent", "partially_paid", "paid")
@@ -62,23 +61,38 @@ def _received_payments(query):
     return query.where(Payment.customer == Param("customer"), Payment.status == "succeeded")
 
 
+def _invoices_in_range(query):
+    return _counted_invoices(query).where(Invoice.issue_date >= Param("start"),
+                                          Invoice.issue_date <= Param("end"))
+
+
+def _payments_in_range(query):
+    return _received_payments(query).where(Payment.paid_at >= Param("start_at"),
+                                           Payment.paid_at <= Param("end_at"))
+
+
+def _received():
+    # What Stripe refunded of a payment is owed again (core.services.stripe_events).
+    return Payment.amount - Payment.refunded_amount
+
+
+def _opening_sums() -> list:
+    """The opening balance's two sums: charged and received before the range."""
+    return [_counted_invoices(Invoice.select(fn.SUM(Invoice.total)))
+            .where(Invoice.issue_date < Param("start")).alias("charged"),
+            _received_payments(Payment.select(fn.SUM(_received())))
+            .where(Payment.paid_at < Param("start_at")).alias("received")]
+
+
 # A statement's three reads, SQL built once each (see core.prepared): the opening balance's
 # two sums in one round trip, then the range's invoices and payments, only the columns a line
 # shows, as tuples (a year of a big customer is a thousand rows).
-_OPENING = PreparedSelect(lambda: Select(columns=[
-    _counted_invoices(Invoice.select(fn.SUM(Invoice.total)))
-    .where(Invoice.issue_date < Param("start")).alias("charged"),
-    # What Stripe refunded of a payment is owed again (core.services.stripe_events).
-    _received_payments(Payment.select(fn.SUM(Payment.amount - Payment.refunded_amount)))
-    .where(Payment.paid_at < Param("start_at")).alias("received"),
-]).tuples())
-_INVOICE_ROWS = PreparedSelect(lambda: _counted_invoices(
-    Invoice.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.total))
-    .where(Invoice.issue_date >= Param("start"), Invoice.issue_date <= Param("end")).tuples())
-_PAYMENT_ROWS = PreparedSelect(lambda: _received_payments(
+_OPENING = PreparedSelect(lambda: Select(columns=_opening_sums()).tuples())
+_INVOICE_ROWS = PreparedSelect(lambda: _invoices_in_range(
+    Invoice.select(Invoice.id, Invoice.issue_date, Invoice.number, Invoice.total)).tuples())
+_PAYMENT_ROWS = PreparedSelect(lambda: _payments_in_range(
     Payment.select(Payment.id, Payment.paid_at, Payment.number,
-                   (Payment.amount - Payment.refunded_amount).alias("received")))
-    .where(Payment.paid_at >= Param("start_at"), Payment.paid_at <= Param("end_at")).tuples())
+                   _received().alias("received"))).tuples())
 
 
 def _check_range(start: datetime.date | None, end: datetime.date | None) -> None:
@@ -118,29 +132,12 @@ def build_statement(customer, start: datetime.date, end: datetime.date) -> State
 STATEMENT_LINES_PER_PAGE = 50
 
 
-def _invoices_in_range(query):
-    return _counted_invoices(query).where(Invoice.issue_date >= Param("start"),
-                                          Invoice.issue_date <= Param("end"))
-
-
-def _payments_in_range(query):
-    return _received_payments(query).where(Payment.paid_at >= Param("start_at"),
-                                           Payment.paid_at <= Param("end_at"))
-
-
-def _received():
-    return Payment.amount - Payment.refunded_amount
-
-
 # The web page's reads: the opening balance, the range's totals and counts in one round trip;
 # then only the lines of the page shown, in statement order (day, invoices before payments, id)
 # straight from the database, and for a later page the sums of the lines before it. A year of
 # a big customer costs what a small one's does.
 _SUMMARY = PreparedSelect(lambda: Select(columns=[
-    _counted_invoices(Invoice.select(fn.SUM(Invoice.total)))
-    .where(Invoice.issue_date < Param("start")).alias("charged"),
-    _received_payments(Payment.select(fn.SUM(_received())))
-    .where(Payment.paid_at < Param("start_at")).alias("received"),
+    *_opening_sums(),
     _invoices_in_range(Invoice.select(fn.SUM(Invoice.total))).alias("charges"),
     _invoices_in_range(Invoice.select(fn.COUNT(Invoice.id))).alias("invoices"),
     _payments_in_range(Payment.select(fn.SUM(_received()))).alias("credits"),
@@ -188,7 +185,7 @@ def statement_with_page(customer, start: datetime.date, end: datetime.date, page
     charges, credits = _money(charges), _money(credits)
     total = (invoices or 0) + (payments or 0)
     page, per_page = clamp(page, per_page)
-    page = min(page, max(1, math.ceil(total / per_page)))
+    page = within(page, per_page, total)
     first = (page - 1) * per_page
     balance = opening
     if first:
@@ -216,7 +213,7 @@ def statement_page(statement: Statement, page=1,
     each the same work to show; the PDF has every line)."""
     page, per_page = clamp(page, per_page)
     total = len(statement.lines)
-    page = min(page, max(1, math.ceil(total / per_page)))
+    page = within(page, per_page, total)
     first = (page - 1) * per_page
     lines = statement.lines[first:first + per_page]
     brought = statement.lines[first - 1].balance if first else None

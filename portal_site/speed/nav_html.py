@@ -9,10 +9,12 @@ the cache is bounded, since there are as many addresses as organizations.
 
 from functools import lru_cache
 
-from flask import Flask, get_template_attribute, url_for
+from flask import Flask, get_template_attribute
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
+
+from portal_site.speed.url_shapes import url_scope
 
 # The modules the menu links to (a `visible.<kind>` test each in _main_nav.html).
 MENU_MODULES = ("quote", "sales_order", "invoice", "payment", "shipment", "statement")
@@ -38,13 +40,14 @@ def init_app(app: Flask, *, cached: bool = True) -> None:
         return
 
     @lru_cache(maxsize=_RENDERINGS_PER_PROCESS)
-    def rendering(language: str, address: str, here: str, visible: tuple,
+    def rendering(language: str, address: tuple, here: str, visible: tuple,
                   company_admin: bool) -> Markup:
         return render_menu(here, dict(visible), company_admin)
 
     def main_nav(here: str) -> Markup:
         here, visible, company_admin = menu_of(here)
-        return rendering(str(get_locale()), url_for("home.index"), here,
-                         tuple(visible.items()), company_admin)
+        # The address is what the menu's URLs depend on: mount point and organization.
+        return rendering(str(get_locale()), url_scope(), here, tuple(visible.items()),
+                         company_admin)
 
     app.jinja_env.globals["main_nav"] = main_nav

@@ -90,21 +90,15 @@ def show_report(report: list[dict]) -> None:
 def run_bulk(targets: list[int]) -> None:
     """Send what the preview showed, with a progress bar, and keep the report; drawn before
     the list, so the list of the same run shows the new states."""
-    progress_bar = st.progress(0.0, text=f"Inviting 0 of {len(targets):,}…")
-
-    def show_progress(done: int, total: int) -> None:
-        """Move the bar after each chunk."""
-        progress_bar.progress(done / total if total else 1.0,
-                              text=f"Processed {done:,} of {total:,}…")
-
+    area = st.empty()
     try:
-        results = bulk_enable_portal(ui.actor(), targets, progress=show_progress,
+        results = bulk_enable_portal(ui.actor(), targets,
+                                     progress=ui.progress_bar(area, "Processed", len(targets)),
                                      chunk_size=min(500, max(10, math.ceil(len(targets) / 20))))
     except DoorstepError as error:
-        progress_bar.empty()
-        st.error(str(error))
+        area.error(str(error))
         return
-    progress_bar.empty()
+    area.empty()
     st.session_state[keys.CUSTOMERS_BULK_REPORT] = [{
         "Customer": r.customer_name, "Outcome": DONE_LABELS[r.outcome], "Email": r.email,
         "Reason": SKIP_REASONS.get(r.reason, r.reason)} for r in results]
@@ -113,9 +107,9 @@ def run_bulk(targets: list[int]) -> None:
     st.session_state[keys.CUSTOMERS_TABLE_GENERATION] = generation + 1  # clear the selection
     st.session_state.pop(keys.CUSTOMERS_SELECT_ALL, None)
     st.cache_data.clear()
-    st.toast(f"Portal enabled: {counts['invited']:,} invited, {counts['reinvited']:,} "
+    ui.toast(f"Portal enabled: {counts['invited']:,} invited, {counts['reinvited']:,} "
              f"re-invited, {counts['skipped']:,} skipped; the emails are queued (see the "
-             "report).", icon=":material/check_circle:")
+             "report).")
 
 
 def show_preview(actions, targets: list[int], preview_rows: list[dict]) -> None:

@@ -56,15 +56,9 @@ def import_now(kind: str, table, mapping: dict, invite: bool, signature: tuple) 
     """Import all or nothing with a progress bar, and keep the result (or, when the data
     changed since the check, the new check) for the page this run draws."""
     area = st.empty()
-    bar = area.progress(0.0, text=f"Imported 0 of {len(table.rows):,} rows…")
-
-    def show(done: int, total: int) -> None:
-        """Move the bar."""
-        bar.progress(done / total if total else 1.0, text=f"Imported {done:,} of {total:,}…")
-
     try:
         done = run_import(ui.actor(), kind, table, mapping, commit=True, invite=invite,
-                          progress=show)
+                          progress=ui.progress_bar(area, "Imported", len(table.rows)))
     except DoorstepError as error:
         area.error(str(error))
         return
@@ -73,8 +67,7 @@ def import_now(kind: str, table, mapping: dict, invite: bool, signature: tuple) 
     if done.written:
         st.session_state[keys.IMPORT_RESULT] = done
         st.cache_data.clear()
-        st.toast("Import done: " + "; ".join(done.summary().splitlines()),
-                 icon=":material/check_circle:")
+        ui.toast("Import done: " + "; ".join(done.summary().splitlines()))
     else:  # the data changed between the check and the import: show why
         st.session_state[keys.IMPORT_PREVIEW] = (signature, done)
 
@@ -131,21 +124,11 @@ signature = (kind, digest, tuple(sorted(mapping.items(), key=lambda kv: kv[0])),
 progress_area = st.empty()
 
 
-def progress_bar(verb: str):
-    """A callback moving a progress bar as records are done."""
-    bar = progress_area.progress(0.0, text=f"{verb} 0 of {len(table.rows):,} rows…")
-
-    def show(done: int, total: int) -> None:
-        """Move the bar."""
-        bar.progress(done / total if total else 1.0, text=f"{verb} {done:,} of {total:,}…")
-
-    return show
-
-
 if st.button("Check the file", key="imports_check", icon=":material/fact_check:"):
     try:
         preview = run_import(ui.actor(), kind, table, mapping, commit=False, invite=invite,
-                             progress=progress_bar("Checked"))
+                             progress=ui.progress_bar(progress_area, "Checked",
+                                                      len(table.rows)))
     except DoorstepError as error:
         st.session_state.pop(keys.IMPORT_PREVIEW, None)
         st.error(str(error))
