@@ -370,7 +370,8 @@ class Invoice(_Document):
 
     class Meta:
         indexes = (
-            (("customer", "issue_date"), False),
+            # The statement's reads come from this index alone (migration 0016).
+            (("customer", "issue_date", "status", "total", "number"), False),
             (("customer", "status", "due_date"), False),
             (("organization", "number"), True),
             (("organization", "external_id"), True),
@@ -427,7 +428,8 @@ class Payment(BaseModel):
             (("organization", "external_id"), True),
             (("organization", "updated_at", "id"), False),
             (("organization", "idempotency_key"), True),
-            (("customer", "paid_at"), False),
+            # The statement's reads come from this index alone (migration 0016).
+            (("customer", "paid_at", "status", "amount", "refunded_amount", "number"), False),
             (("organization", "via_portal", "paid_at"), False),
             (("organization", "checkout_session_id"), True),
             (("organization", "gateway", "reference"), False),

@@ -71,8 +71,12 @@ def _render_context() -> dict:
         return context
     translations = get_translations()
     formats = i18n.formats_in(locale)
+    gettext = _gettext_of(translations)
     context.update(
-        gettext=_gettext_of(translations),
+        # `_` is Jinja's alias that looks `gettext` up and calls it: bound straight to it,
+        # each `_()` skips one lookup and one `Context.call` (a statement line makes two).
+        _=gettext,
+        gettext=gettext,
         ngettext=_make_new_ngettext(translations.ungettext),
         pgettext=_make_new_pgettext(translations.upgettext),
         npgettext=_make_new_npgettext(translations.unpgettext),
