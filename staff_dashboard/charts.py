@@ -1,45 +1,110 @@
-"""Home's per-day charts: core's series shaped by day, drawn from plain Vega-Lite specs.
+"""Home's per-day charts: core's series by day, drawn as HTML bars on the server.
 
-st.line_chart and st.bar_chart build their specs through Altair, whose schema validation
-took about 110 ms of each home run (README, "Console speed"); these specs are the same charts
-written out once, handed to st.vega_lite_chart as they are.
+A Vega-Lite chart (st.line_chart, st.vega_lite_chart) has the browser load and start about
+sixty scripts before it shows, and inline SVG needs Markdown's raw-HTML parser (three more):
+130–180 ms of every sign-in → home (README, "Console speed"). These are plain boxes that
+st.html shows with the scripts the console has loaded already: a column a day with its
+tooltip, the count axis rounded up to a whole tick, a legend when there are several series,
+and a summary for screen readers.
 """
 
 import datetime
+import html
+import math
+from dataclasses import dataclass
 
-import pandas as pd
+HEIGHT_PX = 150  # the plot's height
+X_LABELS = 6  # about this many day labels along the bottom
+Y_STEPS = 4  # at most this many steps up the count axis
+_MUTED = "opacity:0.7;font-size:0.75rem"
 
 
-def daily_series(rows: list[dict], columns: list[str], days: int,
-                 today: datetime.date | None = None) -> pd.DataFrame:
-    """One row per day of the window (days without data are zeros), with its "Day" column."""
+@dataclass(frozen=True)
+class DailySeries:
+    """Counts per day of a window, oldest day first, one list per series name."""
+
+    days: list[datetime.date]
+    counts: dict[str, list[int]]
+
+
+def daily_series(rows: list[dict], columns: dict[str, str], days: int,
+                 today: datetime.date | None = None) -> DailySeries:
+    """Every day of the `days` up to `today` with the `columns` ({key in the rows: series
+    name}) summed per day; a day without rows counts zero."""
     today = today or datetime.datetime.now(datetime.UTC).date()
-    index = pd.date_range(today - datetime.timedelta(days=days - 1), today, freq="D")
-    frame = pd.DataFrame(rows, columns=["day", *columns])
-    frame["day"] = pd.to_datetime(frame["day"].astype(str).str[:10])
-    frame = frame.groupby("day")[columns].sum()
-    return frame.reindex(index, fill_value=0).rename_axis("Day").reset_index()
+    window = [today - datetime.timedelta(days=back) for back in range(days - 1, -1, -1)]
+    position = {day: index for index, day in enumerate(window)}
+    counts = {name: [0] * days for name in columns.values()}
+    for row in rows:
+        index = position.get(datetime.date.fromisoformat(str(row["day"])[:10]))
+        if index is not None:
+            for key, name in columns.items():
+                counts[name][index] += int(row.get(key) or 0)
+    return DailySeries(window, counts)
 
 
-def per_day_spec(mark: str, series: dict[str, str], y_title: str) -> dict:
-    """A Vega-Lite chart of the `series` columns ({column: colour}) of a daily_series, one
-    mark ("line" or "bar") a day and series, with a legend when there are several."""
-    names = list(series)
-    color = {"field": "Series", "type": "nominal", "title": None,
-             "scale": {"domain": names, "range": list(series.values())},
-             "legend": {"orient": "bottom"} if len(names) > 1 else None}
-    return {
-        "transform": [{"fold": names, "as": ["Series", "Count"]}],
-        "mark": {"type": mark, "tooltip": True},
-        "encoding": {
-            "x": {"field": "Day", "type": "temporal", "title": None,
-                  "axis": {"format": "%d %b"}},
-            "y": {"field": "Count", "type": "quantitative", "title": y_title,
-                  "scale": {"zero": True, "nice": True},
-                  "axis": {"format": "~s", "tickMinStep": 1}},
-            "color": color,
-            "tooltip": [{"field": "Day", "type": "temporal", "format": "%d %b %Y"},
-                        {"field": "Series", "type": "nominal", "title": "What"},
-                        {"field": "Count", "type": "quantitative"}],
-        },
-    }
+def count_axis(highest: int) -> tuple[int, int]:
+    """(step, top) of the count axis: a step of 1, 2 or 5 times a power of ten, at most
+    Y_STEPS of them, and the top the first whole step at or above `highest` (nothing drawn
+    past the top)."""
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if math.ceil(highest / step) <= Y_STEPS:
+                return step, max(step, math.ceil(highest / step) * step)
+        power *= 10
+
+
+def _day_label(day: datetime.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def _percent(count: int, top: int) -> str:
+    return f"{100 * count / top:.2f}%"
+
+
+def per_day_chart(daily: DailySeries, colours: dict[str, str], *, label: str) -> str:
+    """The series of `daily` ({name: colour}) as columns, one a day with a bar for each
+    series side by side; `label` says what it shows (it opens the screen readers' summary)."""
+    days, names = daily.days, list(colours)
+    step, top = count_axis(max((max(daily.counts[name], default=0) for name in names),
+                               default=0))
+    totals = ", ".join(f"{name} {sum(daily.counts[name]):,}" for name in names)
+    axis, grid, columns, ticks = [], [], [], []
+    for tick in range(0, top + 1, step):
+        at = _percent(tick, top)
+        axis.append(f'<span style="position:absolute;right:0.4rem;bottom:{at};'
+                    f'transform:translateY(50%);{_MUTED}">{tick:,}</span>')
+        grid.append(f'<div style="position:absolute;left:0;right:0;bottom:{at};'
+                    'border-top:1px solid rgba(128,128,128,0.2)"></div>')
+    bar_width = f"{80 / len(names):.1f}%"
+    for index, day in enumerate(days):
+        said = " · ".join(f"{name}: {daily.counts[name][index]:,}" for name in names)
+        bars = "".join(
+            f'<div style="width:{bar_width};height:{_percent(daily.counts[name][index], top)};'
+            f'background:{colours[name]}"></div>' for name in names)
+        columns.append(f'<div title="{day.day} {day:%b %Y} · {html.escape(said)}" '
+                       'style="flex:1;height:100%;display:flex;align-items:flex-end;'
+                       f'justify-content:center">{bars}</div>')
+    every = max(1, math.ceil(len(days) / X_LABELS))
+    for index, day in enumerate(days):
+        if (len(days) - 1 - index) % every == 0:  # today always has its label
+            ticks.append(f'<span style="position:absolute;left:{(index + 0.5) / len(days):.2%};'
+                         f'transform:translateX(-50%);white-space:nowrap;{_MUTED}">'
+                         f"{_day_label(day)}</span>")
+    legend = ""
+    if len(names) > 1:
+        legend = ('<div style="display:flex;gap:1rem;margin:0.5rem 0 0 2.5rem;'
+                  'font-size:0.75rem">' + "".join(
+                      f'<span><span style="display:inline-block;width:0.7rem;height:0.7rem;'
+                      f'background:{colours[name]};margin-right:0.3rem"></span>'
+                      f"{html.escape(name)}</span>" for name in names) + "</div>")
+    summary = html.escape(f"{label}. In all: {totals}.")
+    return (f'<div role="img" aria-label="{summary}" style="margin:0.5rem 0 0.25rem">'
+            f'<div style="display:flex;height:{HEIGHT_PX}px">'
+            f'<div style="position:relative;width:2.5rem">{"".join(axis)}</div>'
+            '<div style="position:relative;flex:1">' + "".join(grid)
+            + '<div style="position:absolute;inset:0;display:flex;gap:1px">'
+            + "".join(columns) + "</div></div></div>"
+            '<div style="position:relative;height:1.2rem;margin:0.25rem 0 0 2.5rem">'
+            + "".join(ticks) + f"</div>{legend}</div>")

@@ -1,30 +1,83 @@
-"""Home's per-day charts: every day of the window, zeros where nothing happened."""
+"""Home's per-day charts: every day of the window, zeros where nothing happened, drawn to
+scale with a tooltip a day."""
 
 import datetime
+import re
 
-from staff_dashboard.charts import daily_series, per_day_spec
+from staff_dashboard.charts import DailySeries, count_axis, daily_series, per_day_chart
+
+TODAY = datetime.date(2026, 3, 10)
 
 
 def test_every_day_of_the_window_is_there_with_zeros_for_quiet_days():
-    today = datetime.date(2026, 3, 10)
     rows = [{"day": "2026-03-08", "invited": 3, "accepted": 1},
-            {"day": datetime.date(2026, 3, 10), "invited": 2, "accepted": 0}]
+            {"day": datetime.date(2026, 3, 10), "invited": 2, "accepted": 0},
+            {"day": "2026-03-08 00:00:00", "invited": 1, "accepted": 1},
+            {"day": "2026-02-01", "invited": 9, "accepted": 9}]  # before the window
 
-    frame = daily_series(rows, ["invited", "accepted"], 5, today=today)
+    daily = daily_series(rows, {"invited": "Invited", "accepted": "Accepted"}, 5, today=TODAY)
 
-    assert [day.date().isoformat() for day in frame["Day"]] == [
+    assert [day.isoformat() for day in daily.days] == [
         "2026-03-06", "2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10"]
-    assert list(frame["invited"]) == [0, 0, 3, 0, 2]
-    assert list(frame["accepted"]) == [0, 0, 1, 0, 0]
+    assert daily.counts == {"Invited": [0, 0, 4, 0, 2], "Accepted": [0, 0, 2, 0, 0]}
 
 
-def test_the_chart_draws_each_series_in_its_colour_with_a_legend_only_for_several():
-    two = per_day_spec("line", {"Invited": "#9aa5b1", "Accepted": "#2e7d32"}, "Contacts per day")
-    one = per_day_spec("bar", {"Payments": "#1f6feb"}, "Payments per day")
+def test_the_count_axis_ends_on_a_whole_step_at_or_above_the_highest_count():
+    assert count_axis(0) == (1, 1)
+    assert count_axis(3) == (1, 3)
+    assert count_axis(7) == (2, 8)
+    assert count_axis(17) == (5, 20)
+    assert count_axis(41) == (20, 60)
+    assert count_axis(1234) == (500, 1500)
 
-    assert two["transform"] == [{"fold": ["Invited", "Accepted"], "as": ["Series", "Count"]}]
-    assert two["encoding"]["color"]["scale"] == {"domain": ["Invited", "Accepted"],
-                                                 "range": ["#9aa5b1", "#2e7d32"]}
-    assert two["encoding"]["color"]["legend"] is not None
-    assert one["encoding"]["color"]["legend"] is None
-    assert (one["mark"]["type"], one["encoding"]["y"]["title"]) == ("bar", "Payments per day")
+
+def _days(count: int) -> list[datetime.date]:
+    return [TODAY - datetime.timedelta(days=back) for back in range(count - 1, -1, -1)]
+
+
+def _bar_heights(html: str, colour: str) -> list[float]:
+    return [float(height) for height in
+            re.findall(rf'height:([\d.]+)%;background:{colour}"', html)]
+
+
+def test_each_day_is_a_column_with_bars_to_scale_and_its_tooltip():
+    daily = DailySeries(_days(4), {"Payments": [0, 2, 0, 3]})
+
+    chart = per_day_chart(daily, {"Payments": "#1f6feb"}, label="Payments per day")
+
+    # Highest 3: the axis goes to 3 in steps of 1, so 3 fills the plot and 2 two thirds.
+    assert _bar_heights(chart, "#1f6feb") == [0.0, 66.67, 0.0, 100.0]
+    assert re.findall(r'title="([^"]+)"', chart) == [
+        "7 Mar 2026 · Payments: 0", "8 Mar 2026 · Payments: 2", "9 Mar 2026 · Payments: 0",
+        "10 Mar 2026 · Payments: 3"]
+    assert 'aria-label="Payments per day. In all: Payments 5."' in chart
+    assert "Payments</span>" not in chart  # one series: no legend
+
+
+def test_several_series_stand_side_by_side_in_their_colours_with_a_legend():
+    daily = DailySeries(_days(3), {"Invited": [1, 4, 0], "Accepted": [0, 1, 2]})
+
+    chart = per_day_chart(daily, {"Invited": "#9aa5b1", "Accepted": "#2e7d32"},
+                          label="Contacts per day")
+
+    assert _bar_heights(chart, "#9aa5b1") == [25.0, 100.0, 0.0]
+    assert _bar_heights(chart, "#2e7d32") == [0.0, 25.0, 50.0]
+    assert "Invited</span>" in chart and "Accepted</span>" in chart
+    assert 'title="9 Mar 2026 · Invited: 4 · Accepted: 1"' in chart
+
+
+def test_the_last_day_is_always_labelled_and_labels_stay_few():
+    chart = per_day_chart(DailySeries(_days(60), {"Payments": [1] * 60}), {"Payments": "#000"},
+                          label="Payments per day")
+
+    labels = re.findall(r"white-space:nowrap;[^>]*>([^<]+)</span>", chart)
+    assert labels[-1] == "10 Mar" and 4 <= len(labels) <= 7
+
+
+def test_names_are_escaped_in_the_chart():
+    daily = DailySeries(_days(1), {"<b>&": [1]})
+
+    chart = per_day_chart(daily, {"<b>&": "#000"}, label='"Quoted" <label>')
+
+    assert "<b>" not in chart and "&lt;b&gt;&amp;" in chart
+    assert 'aria-label="&quot;Quoted&quot; &lt;label&gt;. In all:' in chart

@@ -49,3 +49,21 @@ def test_the_navigation_shows_the_unread_count(admin, busy_organization):
     # invitation accepted, invoice viewed, comment: three unread notifications
     assert "Notifications (3)" in [page["page_name"] for page in
                                    app._registered_pages.values()]
+
+
+def test_home_shows_each_figure_with_its_number_and_both_charts(admin, busy_organization):
+    import re
+
+    app = open_console(admin)
+
+    shown = " ".join(element.value for element in app.html)
+    figures = dict(re.findall(r'<dt [^>]*>([^<]+)(?:<span[^>]*>\?</span>)?</dt>'
+                              r'<dd [^>]*>([^<]+)</dd>', shown))
+    assert figures["Contacts active"] == "1"
+    assert (figures["Invoices viewed"], figures["Invoices not viewed"]) == ("1", "1")
+    assert figures["Portal payments this month"] == "0"
+    assert 'title="Invited; the invitation is not accepted yet."' in shown
+    # The active contact was invited and accepted today: the last day of the chart says so.
+    assert re.search(r"Invitations sent and accepted per day, last 60 days\. In all: "
+                     r"Invited \d+, Accepted 1\.", shown)
+    assert "Payments made through the portal per day, last 60 days. In all: Payments 0." in shown
