@@ -204,19 +204,3 @@ def statement_with_page(customer, start: datetime.date, end: datetime.date, page
                           opening + charges - credits, charges, credits)
     return statement, Page(lines, page, per_page, total,
                            extra={"brought_forward": brought, "carried_forward": carried})
-
-
-def statement_page(statement: Statement, page=1,
-                   per_page: int = STATEMENT_LINES_PER_PAGE) -> Page:
-    """One page of a statement's lines, with the balance brought forward from the page before
-    and carried to the next in `extra` (the web page shows a big customer's year in pages,
-    each the same work to show; the PDF has every line)."""
-    page, per_page = clamp(page, per_page)
-    total = len(statement.lines)
-    page = within(page, per_page, total)
-    first = (page - 1) * per_page
-    lines = statement.lines[first:first + per_page]
-    brought = statement.lines[first - 1].balance if first else None
-    carried = lines[-1].balance if lines and first + per_page < total else None
-    return Page(lines, page, per_page, total,
-                extra={"brought_forward": brought, "carried_forward": carried})
