@@ -141,6 +141,7 @@ class PasswordAttempts:
         self.account_key = _fit(f"pw:{account}")
         self.pair_key = _fit(f"pw:{account}:{self.ip}") if self.ip else ""
         self.address_key = f"pw-ip:{self.ip}" if self.ip else ""
+        self._address_row = None  # this try's row under the address, while it counts
 
     def _recent(self, now) -> dict[str, tuple[int, object]]:
         since = now - datetime.timedelta(seconds=ATTEMPT_WINDOW)
@@ -176,13 +177,23 @@ class PasswordAttempts:
                 message=N_("Too many attempts. Please wait %(seconds)d s and try again."),
                 retry_after=wait, seconds=wait)
 
-    def failed(self) -> None:
-        """Count a wrong password (inside the caller's transaction)."""
+    def count_try(self) -> None:
+        """`check()`, then count this try as a wrong password until `succeeded()` (inside
+        the caller's transaction). Counted before the password is checked, so that check,
+        argon2's ~0.1 s, runs after the transaction: the database's write lock is not held
+        through it, and tries racing each other still each see the ones before them."""
+        self.check()
         now = utcnow()
-        keys = [self.account_key] + ([self.pair_key, self.address_key] if self.ip else [])
+        keys = [self.account_key] + ([self.pair_key] if self.ip else [])
         RateEvent.insert_many([{"key": key, "created_at": now} for key in keys]).execute()
+        if self.address_key:
+            self._address_row = RateEvent.insert(key=self.address_key, created_at=now).execute()
 
     def succeeded(self) -> None:
-        """The right password: the account's failures are forgotten (the address's are not)."""
+        """The right password: the account's failures are forgotten, and of the address's
+        only this try's own (counted by `count_try`)."""
         keys = [self.account_key] + ([self.pair_key] if self.ip else [])
-        RateEvent.delete().where(RateEvent.key.in_(keys)).execute()
+        condition = RateEvent.key.in_(keys)
+        if self._address_row is not None:
+            condition |= RateEvent.id == self._address_row
+        RateEvent.delete().where(condition).execute()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 _GRID = ("display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));"
          "gap:0.5rem 1rem;margin:0 0 1rem;padding:0")
 _HELP = ("display:inline-block;width:1.1em;height:1.1em;line-height:1.1em;text-align:center;"
-         "border:1px solid currentColor;border-radius:50%;font-size:0.7rem;opacity:0.6;"
+         "border:1px solid currentColor;border-radius:50%;font-size:0.7rem;opacity:0.75;"
          "margin-left:0.35rem;cursor:help;vertical-align:middle")
 
 

@@ -537,7 +537,7 @@ def authenticate_contact(organization_id: int, email: str, password: str,
     throttled = None
     with transaction():
         try:
-            attempts.check()
+            attempts.count_try()
         except RateLimitedError as error:
             # Raised after the block: raising inside it would roll the audit event back.
             throttled = error
@@ -549,14 +549,12 @@ def authenticate_contact(organization_id: int, email: str, password: str,
                               Contact.portal_state == "active")
                        .order_by(Contact.last_login_at.desc(nulls="LAST"), Contact.id)
                        .first())
-            ok = verify_password(contact.password_hash if contact else None, password)
-            if not ok:
-                attempts.failed()
-                record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
-                       customer_id=contact.customer_id if contact else None)
     if throttled:
         raise throttled
-    if not ok:
+    if not verify_password(contact.password_hash if contact else None, password):
+        with transaction():
+            record(organization_id, Actor.anonymous(ip), "login_failed", email=email,
+                   customer_id=contact.customer_id if contact else None)
         raise AuthenticationError()
     with transaction():
         attempts.succeeded()
@@ -587,22 +585,23 @@ def change_password(contact_id: int, current_password: str, new_password: str,
     contact = Contact.get_or_none(Contact.id == contact_id)
     if contact is None:
         raise NotFoundError()
-    attempts = throttle.PasswordAttempts(f"contact-password:{contact.id}", ip)
-    with transaction():
-        attempts.check()
-        right = verify_password(contact.password_hash, current_password)
-        if not right:
-            attempts.failed()
-            record(contact.organization_id, Actor.contact(contact.id, ip),
-                   "password_change_failed", contact, customer_id=contact.customer_id)
-    if not right:
-        raise ValidationError(N_("The current password is not correct."),
-                              field="current_password")
+    # The new password is judged first: a try refused for it changes nothing, not even the
+    # count of tries (which counts each try before its password is checked).
     check_password_strength(new_password, (contact.email, contact.first_name,
                                            contact.last_name))
+    attempts = throttle.PasswordAttempts(f"contact-password:{contact.id}", ip)
+    with transaction():
+        attempts.count_try()
+    if not verify_password(contact.password_hash, current_password):
+        with transaction():
+            record(contact.organization_id, Actor.contact(contact.id, ip),
+                   "password_change_failed", contact, customer_id=contact.customer_id)
+        raise ValidationError(N_("The current password is not correct."),
+                              field="current_password")
+    new_hash = hash_password(new_password)  # before the transaction: argon2 takes ~0.1 s
     with transaction():
         attempts.succeeded()
-        contact.password_hash = hash_password(new_password)
+        contact.password_hash = new_hash
         contact.session_version += 1
         contact.save()
         _share_password(contact)

@@ -99,24 +99,21 @@ def authenticate_staff(email: str, password: str, ip: str = "") -> StaffUser:
     attempts = throttle.PasswordAttempts(f"staff:{email}", ip)
     throttled = None
     with transaction():
+        staff = StaffUser.get_or_none(StaffUser.email == email)
         try:
-            attempts.check()
+            attempts.count_try()
         except RateLimitedError as error:
             # Raised after the block: raising inside it would roll the audit event back.
             throttled = error
-            staff = StaffUser.get_or_none(StaffUser.email == email)
             record(staff.organization_id if staff else None, Actor.anonymous(ip),
                    "staff_login_throttled", email=email)
-        else:
-            staff = StaffUser.get_or_none(StaffUser.email == email)
-            ok = verify_password(staff.password_hash if staff else None, password)
-            if not ok or not staff.is_active:
-                attempts.failed()
-                record(staff.organization_id if staff else None, Actor.anonymous(ip),
-                       "staff_login_failed", email=email)
     if throttled:
         raise throttled
+    ok = verify_password(staff.password_hash if staff else None, password)
     if not ok or not staff.is_active:
+        with transaction():
+            record(staff.organization_id if staff else None, Actor.anonymous(ip),
+                   "staff_login_failed", email=email)
         raise AuthenticationError()
     with transaction():
         attempts.succeeded()

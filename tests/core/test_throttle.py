@@ -76,6 +76,48 @@ def test_one_address_failing_on_many_accounts_is_stopped_everywhere(make_active_
     assert authenticate_staff(admin.email, PASSWORD, ip=OWNER).id == admin.id
 
 
+def test_sign_ins_that_succeed_never_count_against_their_address(make_active_contact, org,
+                                                                 admin):
+    # An office behind one address signs in all day: only wrong passwords count there.
+    contact = make_active_contact()
+    for _ in range(throttle.ADDRESS_LIMIT + 1):
+        access.authenticate_contact(org.id, contact.email, PASSWORD, ip=OWNER)
+        authenticate_staff(admin.email, PASSWORD, ip=OWNER)
+
+    assert not RateEvent.select().exists()
+
+
+def test_other_requests_write_while_a_password_is_being_checked(make_active_contact, org,
+                                                                monkeypatch):
+    """The password check (argon2, ~0.1 s) runs outside the transaction: on SQLite a
+    transaction holds the write lock, and every write everywhere would wait for it."""
+    import threading
+
+    from core import db
+
+    contact = make_active_contact()
+    written, written_during_the_check = [], []
+
+    def another_request():
+        with db.connection(), db.transaction():
+            RateEvent.create(key="another request's write")
+        written.append(True)
+
+    def slow_check(password_hash, password):
+        writer = threading.Thread(target=another_request)
+        writer.start()
+        writer.join(timeout=3)  # held up for as long as the lock is held, were it held
+        written_during_the_check.append(bool(written))
+        return False
+
+    monkeypatch.setattr(access, "verify_password", slow_check)
+    with pytest.raises(AuthenticationError):
+        access.authenticate_contact(org.id, contact.email, "a wrong guess", ip=ATTACKER)
+    assert written_during_the_check == [True]
+    # The wrong guess still counts.
+    assert RateEvent.select().where(RateEvent.key.startswith("pw:")).count() == 2
+
+
 def test_staff_sign_ins_are_audited_with_the_address(admin):
     with pytest.raises(AuthenticationError):
         authenticate_staff(admin.email, "a wrong guess", ip=ATTACKER)
