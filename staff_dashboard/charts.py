@@ -2,7 +2,7 @@
 
 A Vega-Lite chart (st.line_chart, st.vega_lite_chart) has the browser load and start about
 sixty scripts before it shows, and inline SVG needs Markdown's raw-HTML parser (three more):
-130–180 ms of every sign-in → home (README, "Console speed"). These are plain boxes that
+about 130 ms of every sign-in → home (README, "Console speed"). These are plain boxes that
 st.html shows with the scripts the console has loaded already: a column a day with its
 tooltip, the count axis rounded up to a whole tick, a legend when there are several series,
 and a summary for screen readers.
@@ -27,20 +27,11 @@ class DailySeries:
     counts: dict[str, list[int]]
 
 
-def daily_series(rows: list[dict], columns: dict[str, str], days: int,
-                 today: datetime.date | None = None) -> DailySeries:
-    """Every day of the `days` up to `today` with the `columns` ({key in the rows: series
-    name}) summed per day; a day without rows counts zero."""
-    today = today or datetime.datetime.now(datetime.UTC).date()
-    window = [today - datetime.timedelta(days=back) for back in range(days - 1, -1, -1)]
-    position = {day: index for index, day in enumerate(window)}
-    counts = {name: [0] * days for name in columns.values()}
-    for row in rows:
-        index = position.get(datetime.date.fromisoformat(str(row["day"])[:10]))
-        if index is not None:
-            for key, name in columns.items():
-                counts[name][index] += int(row.get(key) or 0)
-    return DailySeries(window, counts)
+def per_day(rows: list[dict], columns: dict[str, str]) -> DailySeries:
+    """core's rows for a chart (one a day, every day of its window) as series: the `columns`
+    ({key in the rows: series name}) in day order."""
+    return DailySeries([row["day"] for row in rows],
+                       {name: [row[key] for row in rows] for key, name in columns.items()})
 
 
 def count_axis(highest: int) -> tuple[int, int]:
@@ -78,6 +69,7 @@ def per_day_chart(daily: DailySeries, colours: dict[str, str], *, label: str) ->
         grid.append(f'<div style="position:absolute;left:0;right:0;bottom:{at};'
                     'border-top:1px solid rgba(128,128,128,0.2)"></div>')
     bar_width = f"{80 / len(names):.1f}%"
+    every = max(1, math.ceil(len(days) / X_LABELS))
     for index, day in enumerate(days):
         said = " · ".join(f"{name}: {daily.counts[name][index]:,}" for name in names)
         bars = "".join(
@@ -86,8 +78,6 @@ def per_day_chart(daily: DailySeries, colours: dict[str, str], *, label: str) ->
         columns.append(f'<div title="{day.day} {day:%b %Y} · {html.escape(said)}" '
                        'style="flex:1;height:100%;display:flex;align-items:flex-end;'
                        f'justify-content:center">{bars}</div>')
-    every = max(1, math.ceil(len(days) / X_LABELS))
-    for index, day in enumerate(days):
         if (len(days) - 1 - index) % every == 0:  # today always has its label
             ticks.append(f'<span style="position:absolute;left:{(index + 0.5) / len(days):.2%};'
                          f'transform:translateX(-50%);white-space:nowrap;{_MUTED}">'

@@ -373,9 +373,29 @@ def home_figures(organization_id: int, now: datetime.datetime | None = None) -> 
     )
 
 
+def _chart_days(days: int) -> tuple[list[datetime.date], datetime.datetime]:
+    """The last `days` days a chart shows (UTC dates, today last) and the instant the first
+    begins: the queries below read from then, the chart draws exactly these days."""
+    today = utcnow().date()
+    window = [today - datetime.timedelta(days=back) for back in range(days - 1, -1, -1)]
+    return window, datetime.datetime.combine(window[0], datetime.time())
+
+
+def _every_day(window: list[datetime.date], found: dict[str, dict], zero: dict) -> list[dict]:
+    """A row for each day of `window`: what was `found` that day (keyed by ISO date), else
+    `zero`."""
+    return [{"day": day, **found.get(day.isoformat(), zero)} for day in window]
+
+
+def _iso_day(value) -> str:
+    # SQLite's DATE() gives text; PostgreSQL's, a date.
+    return str(value)[:10]
+
+
 def acceptance_over_time(organization_id: int, days: int = 90) -> list[dict]:
-    """Invitations sent and accepted per day over the last `days` days (for a chart)."""
-    since = utcnow() - datetime.timedelta(days=days)
+    """Invitations sent and accepted on each of the last `days` days, today last, zeros
+    included (for a chart)."""
+    window, since = _chart_days(days)
     day = fn.DATE(AuditEvent.created_at)
     rows = (AuditEvent.select(day.alias("day"), AuditEvent.action, fn.COUNT(AuditEvent.id)
                               .alias("n"))
@@ -383,17 +403,17 @@ def acceptance_over_time(organization_id: int, days: int = 90) -> list[dict]:
                    AuditEvent.action.in_(("contact_invited", "contact_reinvited",
                                           "invitation_accepted")))
             .group_by(day, AuditEvent.action).dicts())
-    by_day: dict[str, dict] = {}
+    found: dict[str, dict] = {}
     for row in rows:
-        entry = by_day.setdefault(str(row["day"]), {"day": str(row["day"]), "invited": 0,
-                                                     "accepted": 0})
+        entry = found.setdefault(_iso_day(row["day"]), {"invited": 0, "accepted": 0})
         entry["accepted" if row["action"] == "invitation_accepted" else "invited"] += row["n"]
-    return sorted(by_day.values(), key=lambda r: r["day"])
+    return _every_day(window, found, {"invited": 0, "accepted": 0})
 
 
 def portal_payments_over_time(organization_id: int, days: int = 90) -> list[dict]:
-    """Portal payments (count and amount) per day over the last `days` days (for a chart)."""
-    since = utcnow() - datetime.timedelta(days=days)
+    """Portal payments (count and amount) on each of the last `days` days, today last, zeros
+    included (for a chart)."""
+    window, since = _chart_days(days)
     day = fn.DATE(Payment.paid_at)
     rows = (Payment.select(day.alias("day"), fn.SUM(Payment.amount).alias("amount"),
                            fn.COUNT(Payment.id).alias("n"))
@@ -402,9 +422,10 @@ def portal_payments_over_time(organization_id: int, days: int = 90) -> list[dict
                    # (organization, via_portal, paid_at) index.
                    Payment.via_portal == True,  # noqa: E712
                    Payment.status == "succeeded", Payment.paid_at >= since)
-            .group_by(day).order_by(day).dicts())
-    return [{"day": str(r["day"]), "amount": float(r["amount"] or 0), "payments": r["n"]}
-            for r in rows]
+            .group_by(day).dicts())
+    found = {_iso_day(r["day"]): {"amount": float(r["amount"] or 0), "payments": r["n"]}
+             for r in rows}
+    return _every_day(window, found, {"amount": 0.0, "payments": 0})
 
 
 def portal_payments_month_by_currency(organization_id: int,

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.queries.staff import list_notifications, list_pending_bank_transfers
 from staff_dashboard import auth, paths, ui
-from staff_dashboard.charts import daily_series, per_day_chart
+from staff_dashboard.charts import per_day, per_day_chart
 from staff_dashboard.figures import Figure, figure_row
 from staff_dashboard.notifications_view import notification_row
 from staff_dashboard.speed import (
@@ -47,16 +47,16 @@ if pending:
 charts = st.columns(2)
 with charts[0]:
     st.subheader("Invitations")
-    acceptance = daily_series(acceptance_over_time(staff.organization_id, CHART_DAYS),
-                              {"invited": "Invited", "accepted": "Accepted"}, CHART_DAYS)
+    acceptance = per_day(acceptance_over_time(staff.organization_id, CHART_DAYS),
+                         {"invited": "Invited", "accepted": "Accepted"})
     said = f"Invitations sent and accepted per day, last {CHART_DAYS} days"
     st.html(per_day_chart(acceptance, {"Invited": "#9aa5b1", "Accepted": "#2e7d32"},
                           label=said))
     st.caption(f"{said}.")
 with charts[1]:
     st.subheader("Portal payments")
-    payments = daily_series(portal_payments_over_time(staff.organization_id, CHART_DAYS),
-                            {"payments": "Payments"}, CHART_DAYS)
+    payments = per_day(portal_payments_over_time(staff.organization_id, CHART_DAYS),
+                       {"payments": "Payments"})
     said = f"Payments made through the portal per day, last {CHART_DAYS} days"
     st.html(per_day_chart(payments, {"Payments": "#1f6feb"}, label=said))
     st.caption(f"{said}.")

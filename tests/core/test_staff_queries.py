@@ -145,10 +145,30 @@ def test_home_figures(book, org):
     assert figures.portal_payments_month_count == 1
     assert queries.portal_payments_month_by_currency(org.id) == {"USD": Decimal("50.00")}
     chart = queries.portal_payments_over_time(org.id)
-    assert [(r["amount"], r["payments"]) for r in chart] == [(50.0, 1)]
+    assert len(chart) == 90 and chart[-1]["day"] == utcnow().date()
+    assert [(r["amount"], r["payments"]) for r in chart if r["payments"]] == [(50.0, 1)]
     acceptance = queries.acceptance_over_time(org.id)
     assert sum(r["invited"] for r in acceptance) == 3
     assert sum(r["accepted"] for r in acceptance) == 2
+
+
+def test_a_chart_has_every_day_of_its_window_and_nothing_from_before(book, org):
+    from core.models import Payment
+
+    payment = pay_invoice(ContactScope.for_contact(book["dora"].id), book["invoice"].id,
+                          "50,00", method="card", idempotency_key="k",
+                          card=Card("4242424242424242", "12/39", "123"))
+    today = utcnow().date()
+    first_day = datetime.datetime.combine(today - datetime.timedelta(days=2), datetime.time())
+
+    def paid_at(moment):
+        Payment.update(paid_at=moment).where(Payment.id == payment.id).execute()
+        return [(r["day"], r["payments"]) for r in queries.portal_payments_over_time(org.id, 3)]
+
+    quiet = [(today - datetime.timedelta(days=2), 0), (today - datetime.timedelta(days=1), 0),
+             (today, 0)]
+    assert paid_at(first_day) == [(quiet[0][0], 1)] + quiet[1:]
+    assert paid_at(first_day - datetime.timedelta(seconds=1)) == quiet
 
 
 def test_pending_bank_transfers_and_the_outbox(book, org):

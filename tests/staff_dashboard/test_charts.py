@@ -1,25 +1,21 @@
-"""Home's per-day charts: every day of the window, zeros where nothing happened, drawn to
-scale with a tooltip a day."""
+"""Home's per-day charts: drawn to scale, a tooltip a day, a legend for several series."""
 
 import datetime
 import re
 
-from staff_dashboard.charts import DailySeries, count_axis, daily_series, per_day_chart
+from staff_dashboard.charts import DailySeries, count_axis, per_day, per_day_chart
 
 TODAY = datetime.date(2026, 3, 10)
 
 
-def test_every_day_of_the_window_is_there_with_zeros_for_quiet_days():
-    rows = [{"day": "2026-03-08", "invited": 3, "accepted": 1},
-            {"day": datetime.date(2026, 3, 10), "invited": 2, "accepted": 0},
-            {"day": "2026-03-08 00:00:00", "invited": 1, "accepted": 1},
-            {"day": "2026-02-01", "invited": 9, "accepted": 9}]  # before the window
+def test_core_rows_become_one_series_a_column_in_day_order():
+    rows = [{"day": TODAY - datetime.timedelta(days=1), "invited": 3, "accepted": 1},
+            {"day": TODAY, "invited": 0, "accepted": 2}]
 
-    daily = daily_series(rows, {"invited": "Invited", "accepted": "Accepted"}, 5, today=TODAY)
+    daily = per_day(rows, {"invited": "Invited", "accepted": "Accepted"})
 
-    assert [day.isoformat() for day in daily.days] == [
-        "2026-03-06", "2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10"]
-    assert daily.counts == {"Invited": [0, 0, 4, 0, 2], "Accepted": [0, 0, 2, 0, 0]}
+    assert daily.days == [TODAY - datetime.timedelta(days=1), TODAY]
+    assert daily.counts == {"Invited": [3, 0], "Accepted": [1, 2]}
 
 
 def test_the_count_axis_ends_on_a_whole_step_at_or_above_the_highest_count():
